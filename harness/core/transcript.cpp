@@ -1,0 +1,58 @@
+#include "core/transcript.hpp"
+
+#include <cstdio>
+
+namespace mailspec {
+
+std::string_view to_string(direction d) {
+  switch (d) {
+    case direction::client: return "c";
+    case direction::server: return "s";
+    case direction::meta: return "meta";
+  }
+  return "meta";
+}
+
+std::string_view to_string(channel c) { return c == channel::tls ? "tls" : "plain"; }
+
+std::string visible(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size() + raw.size() / 16);
+  for (unsigned char ch : raw) {
+    if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\\') {
+      out += "\\\\";
+    } else if (ch < 0x20 || ch == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      out += buf;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
+int transcript::add(std::int64_t t_ms, direction d, channel c, int step, std::string text) {
+  if (entries_.size() >= max_entries) {
+    ++dropped_;
+    return -1;
+  }
+  transcript_entry e;
+  e.t_ms = t_ms;
+  e.dir = d;
+  e.chan = c;
+  e.step = step;
+  if (text.size() > max_entry_bytes) {
+    e.elided = text.size() - max_entry_bytes;
+    text.resize(max_entry_bytes);
+  }
+  e.text = std::move(text);
+  entries_.push_back(std::move(e));
+  return static_cast<int>(entries_.size() - 1);
+}
+
+}  // namespace mailspec

@@ -1,0 +1,46 @@
+// The record of one connection: who said what, when, on which channel (DESIGN.md §5).
+// Text is stored as received/sent (CR and LF kept) and already redacted.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailspec {
+
+enum class direction { client, server, meta };  // "c", "s", "meta" in reports
+enum class channel { plain, tls };
+
+std::string_view to_string(direction d);
+std::string_view to_string(channel c);
+
+struct transcript_entry {
+  std::int64_t t_ms = 0;  // since the case started
+  direction dir = direction::meta;
+  channel chan = channel::plain;
+  int step = -1;          // index of the scenario step, -1 before the first
+  std::string text;       // redacted; CR/LF kept as bytes
+  std::uint64_t elided = 0;  // bytes left out of text (over the per-entry bound)
+};
+
+// Makes CR and LF visible for display: "\r" -> "\\r", "\n" -> "\\n", other control bytes as \xNN.
+std::string visible(std::string_view raw);
+
+class transcript {
+ public:
+  // Bytes of one entry kept verbatim; the rest is counted in `elided`.
+  static constexpr std::size_t max_entry_bytes = 64 * 1024;
+  // Entries kept per transcript; later ones are counted, not stored.
+  static constexpr std::size_t max_entries = 20000;
+
+  // Returns the index of the entry added (or -1 when over max_entries).
+  int add(std::int64_t t_ms, direction d, channel c, int step, std::string redacted_text);
+  const std::vector<transcript_entry>& entries() const { return entries_; }
+  std::uint64_t dropped_entries() const { return dropped_; }
+
+ private:
+  std::vector<transcript_entry> entries_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace mailspec

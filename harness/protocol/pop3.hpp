@@ -1,0 +1,60 @@
+// POP3 response framing (RFC 1939 §3, RFC 2449 response codes).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/defect.hpp"
+
+namespace mailspec::protocol {
+
+enum class pop3_status { ok, err, continuation, malformed };  // +OK, -ERR, "+ " (SASL), other
+
+struct pop3_response {
+  pop3_status status = pop3_status::malformed;
+  std::string status_line;   // raw first line including its ending
+  std::string text;          // after "+OK "/"-ERR "/"+ ", without the line ending
+  std::string code;          // RFC 2449 response code in brackets at start of text, e.g. "IN-USE", "SYS/TEMP"
+  bool multiline = false;    // a multi-line body followed (and was read)
+  std::vector<std::string> body;  // body lines, dot-unstuffed, without line endings
+  std::size_t body_bytes = 0;     // bytes of the body as received (for bounds and rules)
+  bool terminated = true;    // multi-line: the "." line was seen
+  std::size_t stuffed_lines = 0;  // lines that began with ".." on the wire
+  std::vector<std::string> unstuffed_dot_lines;  // lines starting with a single "." that were not the terminator (RFC 1939 violation)
+  std::string raw;           // bounded raw bytes of the whole response
+  std::vector<defect> defects;
+};
+
+// Incremental framer. Whether a +OK response has a multi-line body depends on the command,
+// so the session announces it with expect_multiline() before the response arrives.
+class pop3_framer {
+ public:
+  explicit pop3_framer(limits lim = {});
+  void expect_multiline(bool multiline);  // applies to the next response only
+  void feed(std::string_view bytes);
+  std::optional<pop3_response> next();
+  std::optional<pop3_response> finish();  // end of stream: partial response, `unterminated`
+  std::string pending() const;
+  void clear();
+  bool over_limit() const { return over_limit_; }
+
+ private:
+  limits lim_;
+  std::string partial_;
+  bool discarding_ = false;
+  bool next_multiline_ = false;
+  bool in_body_ = false;
+  bool have_current_ = false;
+  pop3_response current_;
+  std::vector<pop3_response> ready_;
+  std::size_t ready_pos_ = 0;
+  bool over_limit_ = false;
+  void take_line(std::string line, bool crlf, bool bare_lf);
+};
+
+// Whether the POP3 command (as sent) gets a multi-line answer on +OK (RFC 1939, 2449):
+// CAPA, LIST and UIDL without argument, RETR, TOP, and AUTH without argument.
+bool pop3_command_is_multiline(std::string_view command);
+
+}  // namespace mailspec::protocol

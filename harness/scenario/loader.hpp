@@ -1,0 +1,47 @@
+// Loading and validating scenario files: every error in every file, before any network I/O.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/model.hpp"
+
+namespace mailspec::scenario {
+
+struct load_error {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string pointer;  // JSON pointer ("" for the whole document)
+  std::string message;  // says what was expected and what was found
+  // "file:line:col (pointer): message"
+  std::string format() const;
+};
+
+struct load_options {
+  // Environment lookup for variables (default: getenv). Tests pass their own.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  bool check_environment = true;  // unset variables are load errors (validate may relax)
+};
+
+struct load_result {
+  std::vector<scenario> scenarios;
+  std::vector<load_error> errors;
+  std::vector<std::string> files;  // every file looked at
+};
+
+// Loads every *.json file under the given files/directories (recursively, sorted, skipping
+// directories named "schema"). A path that does not exist or cannot be read is an error.
+load_result load_paths(const std::vector<std::string>& paths, const load_options& opt = {});
+// Loads one document from text (file is used for messages only).
+load_result load_text(const std::string& file, const std::string& text, const load_options& opt = {});
+
+// Variables resolved for one run: values, and which of them are secret.
+struct resolved_vars {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> secret;
+};
+resolved_vars resolve_vars(const scenario& s, const load_options& opt = {});
+
+}  // namespace mailspec::scenario

@@ -1,0 +1,126 @@
+// Scenario format v1 as a validated in-memory model (DESIGN.md §4).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scenario/matcher.hpp"
+
+namespace mailspec::scenario {
+
+enum class protocol_kind { smtp, imap, pop3 };
+enum class tls_mode { none, implicit, starttls };
+enum class verify_mode { none, chain, hostname };
+
+std::string_view to_string(protocol_kind p);
+std::string_view to_string(tls_mode t);
+std::string_view to_string(verify_mode v);
+
+struct variable {
+  std::string name;
+  std::optional<std::string> env;    // environment variable to read
+  std::optional<std::string> value;  // inline value (never for secrets)
+  bool secret = false;
+};
+
+// Something that may contain ${...} references; expanded at run time.
+struct templ {
+  std::string text;
+};
+
+struct starttls_action {
+  verify_mode verify = verify_mode::hostname;
+  std::string min_version;  // "" | "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
+  std::optional<templ> sni;
+};
+
+struct auth_action {
+  std::string mechanism;  // upper-cased: PLAIN, LOGIN (others rejected at load for now)
+  templ user;
+  templ pass;
+  std::optional<templ> authzid;
+};
+
+struct send_action { templ line; };            // CRLF appended
+struct send_raw_action { templ bytes; };       // exact bytes: the JSON string after JSON's own escapes
+struct message_action { std::vector<templ> lines; };  // dot-stuffed, ended with CRLF.CRLF
+struct sleep_action { std::int64_t ms = 0; };
+struct expect_close_action { std::int64_t timeout_ms = 5000; };
+struct expect_only_action {};
+
+using action = std::variant<expect_only_action, send_action, send_raw_action, starttls_action, auth_action,
+                            message_action, sleep_action, expect_close_action>;
+
+struct smtp_expect {
+  std::vector<int> codes;         // exact codes
+  std::vector<int> classes;       // "2xx" -> 2
+  std::optional<matcher> enhanced;
+  std::vector<matcher> lines;     // in order, one per reply line
+  std::vector<matcher> contains;  // any order, anywhere in the reply lines
+};
+
+struct imap_expect {
+  std::vector<std::string> status;  // OK/NO/BAD (upper-cased); empty = any
+  std::optional<std::string> code;  // response code name, e.g. "PRIVACYREQUIRED"
+  std::vector<matcher> untagged;    // each must match some untagged line (any order)
+  bool extra_untagged_fail = false; // extra_untagged: "fail"
+};
+
+struct pop3_expect {
+  std::optional<bool> ok;           // +OK -> true, -ERR -> false
+  std::optional<bool> multiline;
+  std::vector<matcher> lines;       // body lines, in order (or the status line for single-line)
+};
+
+struct expectation {
+  std::optional<smtp_expect> smtp;
+  std::optional<imap_expect> imap;
+  std::optional<pop3_expect> pop3;
+  bool save_capabilities = false;
+  bool explicit_given = false;      // the step had an "expect" object
+};
+
+struct source_pos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string pointer;  // JSON pointer, e.g. "/steps/3"
+};
+
+struct step {
+  int index = 0;
+  std::string id;                   // given id, or "step-N"
+  action act;
+  std::optional<expectation> expect;
+  std::optional<std::int64_t> timeout_ms;
+  source_pos pos;
+};
+
+struct timeouts {
+  std::int64_t connect_ms = 5000;
+  std::int64_t tls_ms = 10000;
+  std::int64_t step_ms = 10000;
+};
+
+struct scenario {
+  int format = 1;
+  std::string id;
+  std::string title;
+  protocol_kind protocol = protocol_kind::smtp;
+  int port = 0;
+  tls_mode tls = tls_mode::none;
+  std::vector<std::string> required_capabilities;  // upper-cased
+  std::vector<std::string> refs;
+  bool mutates = false;
+  bool allow_plaintext_secrets = false;
+  timeouts time;
+  std::map<std::string, variable> vars;
+  std::vector<step> steps;
+  std::string file;  // path it was loaded from
+};
+
+}  // namespace mailspec::scenario

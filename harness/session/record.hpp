@@ -1,0 +1,40 @@
+// What a session hands to the rules: the case result plus every exchange, parsed.
+// Rules are passive: they read this and never do I/O.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/case_result.hpp"
+#include "protocol/imap.hpp"
+#include "protocol/pop3.hpp"
+#include "protocol/smtp.hpp"
+
+namespace mailspec::session {
+
+// One client command (or none, for the greeting) and the server's responses to it.
+struct exchange {
+  int step = -1;               // scenario step index
+  std::string step_id;
+  std::string command;         // the line sent, redacted, without CRLF ("" for greeting / passive reads)
+  std::string verb;            // upper-cased first word of the command ("EHLO", "LOGIN", "STARTTLS"; IMAP: after the tag)
+  std::string tag;             // IMAP tag used, if any
+  channel chan = channel::plain;
+  bool greeting = false;       // the server's opening response
+  bool pipelined = false;      // sent in the same write as another command (send_raw with several lines)
+  int transcript_index = -1;   // transcript entry of the first response
+  std::vector<protocol::smtp_reply> smtp;
+  std::vector<protocol::imap_response> imap;  // untagged + continuation + tagged, in order
+  std::vector<protocol::pop3_response> pop3;
+  bool closed_after = false;   // the server closed the connection after these responses
+  bool timed_out = false;      // no (complete) response before the deadline
+};
+
+struct record {
+  case_result result;
+  std::vector<exchange> exchanges;
+  bool tls_active_at_end = false;
+  // Bytes the server sent that answered no command (after the last tagged / unsolicited).
+  std::vector<std::string> unsolicited;
+};
+
+}  // namespace mailspec::session

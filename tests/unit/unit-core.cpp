@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include "core/case_result.hpp"
+#include "core/run_report.hpp"
+#include "core/secret.hpp"
+#include "core/transcript.hpp"
+
+using namespace mailspec;
+
+TEST_CASE("secret redaction covers the value and its base64 forms at every alignment") {
+  secret_registry reg;
+  reg.add("pass", "canary-Pa55word-42");
+  CHECK(reg.redact("PASS canary-Pa55word-42\r\n") == "PASS \u2039secret:pass\u203a\r\n");
+  for (std::string prefix : {"", "a", "ab", "\0user\0"}) {
+    std::string blob = base64_encode(prefix + "canary-Pa55word-42" + "tail");
+    INFO("prefix length " << prefix.size());
+    CHECK(reg.contains_secret(blob));
+    CHECK(reg.redact(blob).find("secret:pass") != std::string::npos);
+  }
+  CHECK_FALSE(reg.contains_secret("nothing to see"));
+}
+
+TEST_CASE("secret registry ignores empty values") {
+  secret_registry reg;
+  reg.add("x", "");
+  CHECK(reg.empty());
+  CHECK(reg.redact("abc") == "abc");
+}
+
+TEST_CASE("base64 follows RFC 4648 test vectors") {
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("foobar") == "Zm9vYmFy");
+}
+
+TEST_CASE("visible shows CR, LF and control bytes") {
+  CHECK(visible("a\r\nb") == "a\\r\\nb");
+  CHECK(visible(std::string("\0x", 2)) == "\\x00x");
+}
+
+TEST_CASE("transcript bounds entry size and count") {
+  transcript t;
+  t.add(0, direction::server, channel::plain, 0, std::string(transcript::max_entry_bytes + 10, 'x'));
+  REQUIRE(t.entries().size() == 1);
+  CHECK(t.entries()[0].elided == 10);
+  CHECK(t.entries()[0].text.size() == transcript::max_entry_bytes);
+}
+
+TEST_CASE("case verdict is the worst of steps and findings, fail over error") {
+  case_result c;
+  c.result = verdict::pass;
+  c.steps.push_back({});
+  CHECK(combine_case_verdict(c) == verdict::pass);
+  finding f;
+  f.result = verdict::error;
+  c.findings.push_back(f);
+  CHECK(combine_case_verdict(c) == verdict::error);
+  f.result = verdict::fail;
+  c.findings.push_back(f);
+  CHECK(combine_case_verdict(c) == verdict::fail);
+  f.result = verdict::info;
+  case_result d;
+  d.result = verdict::pass;
+  d.findings.push_back(f);
+  CHECK(combine_case_verdict(d) == verdict::pass);
+}
+
+TEST_CASE("summary counts cases by verdict") {
+  run_report r;
+  case_result a, b;
+  a.result = verdict::pass;
+  b.result = verdict::fail;
+  r.cases = {a, b, b};
+  auto s = summarize(r);
+  CHECK(s.total_cases == 3);
+  CHECK(s.cases["fail"] == 2);
+  CHECK(s.cases["pass"] == 1);
+  CHECK(s.cases["error"] == 0);
+}
