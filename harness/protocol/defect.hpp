@@ -35,6 +35,13 @@ struct limits {
   std::size_t max_line = 1024 * 1024;            // bytes in one line before it is cut
   std::size_t max_literal = 32 * 1024 * 1024;    // IMAP literal size accepted
   std::size_t max_lines_per_response = 100000;   // multi-line SMTP reply / POP3 body / untagged burst
+  // Additive bounds (see docs in framer headers):
+  std::size_t max_raw = 1024 * 1024;             // bytes kept in a response's raw field (rest counted)
+  std::size_t max_response_bytes = 64 * 1024 * 1024;  // content stored per response (lines, body, literals)
+  std::size_t max_defects = 1000;                // defects kept per response (first of each kind always kept)
 };
+
+// Shows CR, LF and other control or 8-bit bytes visibly ("\r", "\n", "\xNN"), at most max_out bytes of input.
+std::string visible_bytes(std::string_view raw, std::size_t max_out = 64);
 
 }  // namespace mailspec::protocol

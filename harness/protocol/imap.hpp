@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/defect.hpp"
+#include "protocol/line_reader.hpp"
 
 namespace mailspec::protocol {
 
@@ -22,13 +23,25 @@ struct imap_response {
   std::string text;       // the rest of the first line after tag/status/code (no line ending)
   std::string raw;        // the whole response as received, literals included (bounded; see raw_elided)
   std::uint64_t raw_elided = 0;
-  std::vector<std::string> literals;  // literal payloads in order (each bounded by limits::max_literal)
+  std::vector<std::string> literals;  // literal payloads in order (each bounded by limits::max_literal);
+                                      // a literal over a bound is skipped and stored as "" (keeps indices)
+  // The response's lines around its literals, without line endings: lines[0] is the first line,
+  // lines[i] the line that follows literals[i-1]. Bounded like SMTP lines.
+  std::vector<std::string> lines;
+  std::uint64_t literal_bytes_skipped = 0;  // bytes of literals over a bound, counted, never stored
   std::vector<defect> defects;
   bool complete = true;
   // Upper-cased code name only: "CAPABILITY", "UIDVALIDITY", "PRIVACYREQUIRED".
   std::string code_name() const;
 };
 
+// Incremental framer. A literal announcement "{n}" or "{n+}" at the end of a line of an untagged
+// data response ("* 1 FETCH ...", "* LIST ...") makes the next n bytes (any content) a literal;
+// the response then continues with the following line. Status responses (tagged, "* OK|NO|BAD|
+// PREAUTH|BYE") and continuation requests carry no literals (RFC 9051 §7.1, resp-text).
+// An over-long line keeps its first limits::max_line bytes; its last 32 bytes are still checked
+// for a literal announcement so framing survives. Defect line numbers count the response's lines.
+// finish() queues the partial response (complete = false, `unterminated`) and returns next().
 class imap_framer {
  public:
   explicit imap_framer(limits lim = {});
@@ -41,16 +54,22 @@ class imap_framer {
 
  private:
   limits lim_;
-  std::string partial_;          // incomplete line
-  bool discarding_ = false;
+  detail::line_reader reader_;
+  detail::raw_line line_;
   std::uint64_t literal_left_ = 0;  // bytes of literal still to read
   bool literal_skipping_ = false;   // literal over the bound: counting, not storing
   bool have_current_ = false;
+  bool allow_literals_ = false;     // the current response is a data response
+  std::size_t lines_seen_ = 0;
+  std::size_t stored_bytes_ = 0;
   imap_response current_;
   std::vector<imap_response> ready_;
   std::size_t ready_pos_ = 0;
   bool over_limit_ = false;
-  void take_line(std::string line, bool crlf, bool bare_lf);
+  void take_line(detail::raw_line& l);
+  void take_literal_bytes(std::string_view& bytes);
+  bool start_literal(std::uint64_t n, std::size_t line_no);
+  void end_response(bool clean);
 };
 
 // Capability atoms from "* CAPABILITY ..." or a "[CAPABILITY ...]" code, upper-cased.

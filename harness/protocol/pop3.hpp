@@ -1,11 +1,14 @@
 // POP3 response framing (RFC 1939 §3, RFC 2449 response codes).
 #pragma once
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/defect.hpp"
+#include "protocol/line_reader.hpp"
 
 namespace mailspec::protocol {
 
@@ -18,16 +21,25 @@ struct pop3_response {
   std::string code;          // RFC 2449 response code in brackets at start of text, e.g. "IN-USE", "SYS/TEMP"
   bool multiline = false;    // a multi-line body followed (and was read)
   std::vector<std::string> body;  // body lines, dot-unstuffed, without line endings
-  std::size_t body_bytes = 0;     // bytes of the body as received (for bounds and rules)
+  std::size_t body_bytes = 0;     // bytes after the status line as received, "." line included
   bool terminated = true;    // multi-line: the "." line was seen
   std::size_t stuffed_lines = 0;  // lines that began with ".." on the wire
-  std::vector<std::string> unstuffed_dot_lines;  // lines starting with a single "." that were not the terminator (RFC 1939 violation)
-  std::string raw;           // bounded raw bytes of the whole response
+  // Lines starting with a single "." that were not the terminator (RFC 1939 violation: the server
+  // did not dot-stuff). They are kept as received in `body` too (first limits::max_defects here).
+  std::vector<std::string> unstuffed_dot_lines;
+  std::string raw;           // bounded raw bytes of the whole response (first limits::max_raw bytes)
+  std::uint64_t raw_elided = 0;         // bytes of the response not kept in raw
+  std::uint64_t body_lines_elided = 0;  // body lines not stored (over max_lines_per_response / max_response_bytes)
   std::vector<defect> defects;
 };
 
 // Incremental framer. Whether a +OK response has a multi-line body depends on the command,
 // so the session announces it with expect_multiline() before the response arrives.
+// Calls queue up, one per expected response, in order (so pipelined commands work); a
+// response with nothing queued is single-line. Every response (+OK, -ERR, "+ ", malformed)
+// consumes one entry; only +OK starts a body. Defect line numbers: 0 = status line, i = body line i.
+// finish() queues the partial response (terminated = false, `unterminated`), then returns next().
+// pending() is built from raw fields, so it is bounded like them.
 class pop3_framer {
  public:
   explicit pop3_framer(limits lim = {});
@@ -41,16 +53,21 @@ class pop3_framer {
 
  private:
   limits lim_;
-  std::string partial_;
-  bool discarding_ = false;
-  bool next_multiline_ = false;
+  detail::line_reader reader_;
+  detail::raw_line line_;
+  std::deque<bool> expect_;
   bool in_body_ = false;
   bool have_current_ = false;
+  std::size_t body_lines_ = 0;
+  std::size_t stored_bytes_ = 0;
   pop3_response current_;
   std::vector<pop3_response> ready_;
   std::size_t ready_pos_ = 0;
   bool over_limit_ = false;
-  void take_line(std::string line, bool crlf, bool bare_lf);
+  void take_line(detail::raw_line& l);
+  void take_status(detail::raw_line& l);
+  void take_body_line(detail::raw_line& l);
+  void end_response(bool clean);
 };
 
 // Whether the POP3 command (as sent) gets a multi-line answer on +OK (RFC 1939, 2449):

@@ -1,11 +1,13 @@
 // SMTP reply framing (RFC 5321 §4.2) and enhanced status codes (RFC 3463, RFC 2034).
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/defect.hpp"
+#include "protocol/line_reader.hpp"
 
 namespace mailspec::protocol {
 
@@ -22,17 +24,26 @@ struct smtp_reply {
   std::string enhanced;     // "2.1.0" when the first line's text starts with one, else ""
   std::vector<defect> defects;
   bool complete = false;    // false when returned by finish() for a stream that ended mid-reply
+  // Lines not stored (over limits::max_lines_per_response or max_response_bytes); the line that
+  // ends the reply is always stored, so `lines` = the first lines plus the last one.
+  std::uint64_t lines_elided = 0;
   std::string raw() const;  // all lines concatenated
   std::vector<std::string> texts() const;  // text of every line
 };
 
 // Incremental framer: feed() arbitrary chunks, next() pops complete replies in order.
+// Framing rule: a line continues the reply only when it starts with three digits and '-'
+// ("ddd-text"). Any other line ends the reply: "ddd text", "ddd", and also malformed lines
+// (`malformed_code`: not three digits, or first digit not 2-5; code -1 for that line) and
+// lines with a bad separator (`bad_continuation`, e.g. "250_x"; sep 0, text from the 4th byte).
+// A cut (over-long) line keeps its first limits::max_line bytes plus its line ending in raw.
 class smtp_framer {
  public:
   explicit smtp_framer(limits lim = {});
   void feed(std::string_view bytes);
   std::optional<smtp_reply> next();
-  // At end of stream: the partial reply, if any, marked incomplete with an `unterminated` defect.
+  // At end of stream: queues the partial reply, if any (including a last line without LF),
+  // marked incomplete with an `unterminated` defect, then returns next().
   std::optional<smtp_reply> finish();
   // Bytes received but not yet part of a returned reply (evidence at a STARTTLS upgrade).
   std::string pending() const;
@@ -41,13 +52,17 @@ class smtp_framer {
 
  private:
   limits lim_;
-  std::string partial_;        // current incomplete line
-  bool discarding_ = false;    // inside an over-long line
+  detail::line_reader reader_;
+  detail::raw_line line_;
   smtp_reply current_;
+  std::size_t current_lines_ = 0;   // lines seen in current_ (stored or not)
+  std::size_t stored_bytes_ = 0;
+  int first_code_ = -1;
   std::vector<smtp_reply> ready_;
   std::size_t ready_pos_ = 0;
   bool over_limit_ = false;
-  void take_line(std::string line, bool ended_with_crlf, bool bare_lf);
+  void take_line(detail::raw_line& l);
+  void end_reply();
 };
 
 // "2.1.0"-style code at the start of text (RFC 3463 §2: class.subject.detail), or "".
