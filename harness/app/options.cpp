@@ -1,0 +1,159 @@
+#include "app/options.hpp"
+
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "report/report.hpp"
+
+namespace mailspec::app {
+
+void add_report_options(CLI::App& cmd, common_options& o) {
+  cmd.add_option("--report-dir", o.report_dir, "Directory for report.json and the other reports")->capture_default_str();
+  cmd.add_option("--format", o.format, "Comma-separated: json,html,junit,sarif,console")->capture_default_str();
+  cmd.add_option("--fail-on", o.fail_on, "Exit 1 on: fail | warn")->check(CLI::IsMember({"fail", "warn"}))->capture_default_str();
+  cmd.add_option("--baseline", o.baseline, "Previous report.json or waiver list: known findings do not fail the run");
+}
+
+void add_tls_options(CLI::App& cmd, common_options& o) {
+  cmd.add_option("--ca-file", o.ca_file, "Trust these CA certificates (PEM) instead of the system store");
+  cmd.add_flag("--insecure", o.insecure, "Allow secrets over plaintext/unverified TLS where a scenario allows it");
+  cmd.add_option("--sni", o.sni, "Server name to send in TLS SNI");
+  cmd.add_option("--helo", o.helo, "Name for SMTP EHLO/HELO (${target.helo})");
+  cmd.add_option("--bind", o.bind, "Source address to connect from");
+  cmd.add_option("--timeout-ms", o.timeout_ms, "Override every connect/TLS/step timeout")->check(CLI::Range(1LL, 3600000LL));
+  cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)");
+}
+
+void add_run_options(CLI::App& cmd, common_options& o) {
+  cmd.add_option("--jobs", o.jobs, "Concurrent sessions in total")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd.add_option("--repeat", o.repeat, "Run every selected case N times")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd.add_option("--per-host", o.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s");
+  cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases");
+  cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)");
+  cmd.add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
+  cmd.add_flag("--allow-mutation", o.allow_mutation, "Run scenarios that change the mailbox (mutates: true)");
+}
+
+std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs) {
+  std::map<std::string, int> out;
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--port expects NAME=PORT, got \"" + spec + "\"");
+    std::string name = spec.substr(0, eq);
+    bool numeric = name.find_first_not_of("0123456789") == std::string::npos;
+    if (!numeric && !runner::service_ports().count(name))
+      throw std::invalid_argument("--port: unknown service \"" + name +
+                                  "\" (smtp, submission, submissions, imap, imaps, pop3, pop3s or a port number)");
+    int port = 0;
+    try {
+      std::size_t used = 0;
+      port = std::stoi(spec.substr(eq + 1), &used);
+      if (used != spec.size() - eq - 1) port = 0;
+    } catch (const std::exception&) {
+      port = 0;
+    }
+    if (port < 1 || port > 65535) throw std::invalid_argument("--port " + spec + ": port must be 1-65535");
+    out[name] = port;
+  }
+  return out;
+}
+
+namespace {
+
+double parse_rate(const std::string& s) {
+  if (s.empty()) return 0;
+  std::string num = s;
+  if (auto slash = num.find("/s"); slash != std::string::npos && slash + 2 == num.size()) num.resize(slash);
+  try {
+    std::size_t used = 0;
+    double v = std::stod(num, &used);
+    if (used == num.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
+}
+
+std::optional<runner::shard_spec> parse_shard(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  int k = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(s.c_str(), "%d/%d%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n)
+    throw std::invalid_argument("--shard expects K/N with 1 <= K <= N, got \"" + s + "\"");
+  return runner::shard_spec{k, n};
+}
+
+}  // namespace
+
+runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets) {
+  runner::run_options r;
+  r.targets = targets;
+  r.port_map = parse_port_map(o.ports);
+  r.jobs = o.jobs;
+  r.repeat = o.repeat;
+  r.per_host = o.per_host;
+  r.rate = parse_rate(o.rate);
+  r.shard = parse_shard(o.shard);
+  r.only = o.only;
+  r.strict = o.strict;
+  r.allow_mutation = o.allow_mutation;
+  r.ca_file = o.ca_file;
+  r.insecure = o.insecure;
+  r.sni = o.sni;
+  r.helo = o.helo;
+  r.bind = o.bind;
+  r.timeout_ms = o.timeout_ms;
+  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
+    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  return r;
+}
+
+namespace {
+
+std::set<std::string> parse_formats(const std::string& s) {
+  std::set<std::string> out;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    auto j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    std::string f = s.substr(i, j - i);
+    if (!f.empty()) {
+      if (f != "json" && f != "html" && f != "junit" && f != "sarif" && f != "console")
+        throw std::invalid_argument("--format: unknown format \"" + f + "\" (json, html, junit, sarif, console)");
+      out.insert(f);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::set<std::string> checked_formats(const common_options& o) { return parse_formats(o.format); }
+
+int finish_report(run_report& r, const common_options& o, bool tty) {
+  auto formats = parse_formats(o.format);
+  report::write_options wo;
+  wo.formats = formats;
+  std::vector<std::string> written;
+  try {
+    written = report::write_reports(r, o.report_dir, wo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mailspec: cannot write reports to %s: %s\n", o.report_dir.c_str(), e.what());
+    return exit_error;
+  }
+  report::console con(stdout, tty && formats.count("console"));
+  con.summary(r, o.report_dir);
+  auto s = summarize(r);
+  if (s.cases["fail"] > 0) return exit_fail;
+  if (o.fail_on == "warn" && s.cases["warn"] > 0) return exit_fail;
+  if (s.cases["error"] > 0 || r.incomplete) return exit_error;
+  return exit_ok;
+}
+
+}  // namespace mailspec::app

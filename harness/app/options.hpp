@@ -1,0 +1,53 @@
+// Options shared by the run, audit and settings commands, and how they become runner options.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/run_report.hpp"
+#include "runner/runner.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace mailspec::app {
+
+struct common_options {
+  std::vector<std::string> ports;  // NAME=PORT
+  std::string report_dir = "mailspec-report";
+  std::string format = "json,html,junit,sarif,console";
+  std::string fail_on = "fail";
+  std::string baseline;
+  std::string ca_file;
+  bool insecure = false;
+  std::string sni;
+  std::string helo;
+  std::string bind;
+  long long timeout_ms = 0;
+  int jobs = 4;
+  int repeat = 1;
+  int per_host = 2;
+  std::string rate;   // "N/s" or "N"
+  std::string shard;  // "K/N"
+  std::vector<std::string> only;
+  bool strict = false;
+  bool allow_mutation = false;
+};
+
+void add_report_options(CLI::App& cmd, common_options& o);
+void add_tls_options(CLI::App& cmd, common_options& o);
+void add_run_options(CLI::App& cmd, common_options& o);
+
+// Throws std::invalid_argument with a user-facing message (exit 64).
+runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets);
+std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
+
+// The --format list, checked (throws std::invalid_argument on an unknown format).
+std::set<std::string> checked_formats(const common_options& o);
+
+// Writes the asked reports and prints the summary; returns the exit code for the report.
+int finish_report(run_report& r, const common_options& o, bool tty);
+
+}  // namespace mailspec::app

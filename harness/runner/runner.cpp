@@ -1,0 +1,242 @@
+#include "runner/runner.hpp"
+
+#include <algorithm>
+#include <deque>
+
+#include "net/asio.hpp"
+#include "rules/rules.hpp"
+#include "scenario/loader.hpp"
+#include "session/session.hpp"
+
+namespace mailspec::runner {
+
+namespace asio = boost::asio;
+
+const std::map<std::string, int>& service_ports() {
+  static const std::map<std::string, int> ports = {{"smtp", 25},   {"submission", 587}, {"submissions", 465},
+                                                   {"imap", 143},  {"imaps", 993},      {"pop3", 110},
+                                                   {"pop3s", 995}};
+  return ports;
+}
+
+int map_port(int scenario_port, const std::map<std::string, int>& port_map) {
+  if (auto it = port_map.find(std::to_string(scenario_port)); it != port_map.end()) return it->second;
+  for (const auto& [name, port] : service_ports())
+    if (port == scenario_port)
+      if (auto it = port_map.find(name); it != port_map.end()) return it->second;
+  return scenario_port;
+}
+
+namespace {
+
+bool starts_with_any(const std::string& id, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return id.rfind(p, 0) == 0; });
+}
+
+std::vector<std::string> scenario_prefixes(const std::vector<scenario::scenario>& scs, const std::vector<std::string>& only) {
+  std::vector<std::string> out;
+  for (const auto& p : only)
+    if (std::any_of(scs.begin(), scs.end(), [&](const scenario::scenario& s) { return s.id.rfind(p, 0) == 0; }))
+      out.push_back(p);
+  return out;
+}
+
+std::vector<std::string> rule_prefixes(const std::vector<std::string>& only) {
+  std::vector<std::string> out;
+  for (const auto& p : only)
+    for (const auto& r : rules::catalogue())
+      if (r.id.rfind(p, 0) == 0) {
+        out.push_back(p);
+        break;
+      }
+  return out;
+}
+
+}  // namespace
+
+std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios, const run_options& opt) {
+  auto prefixes = scenario_prefixes(scenarios, opt.only);
+  std::vector<const scenario::scenario*> chosen;
+  for (const auto& s : scenarios)
+    if (prefixes.empty() || starts_with_any(s.id, prefixes)) chosen.push_back(&s);
+  std::sort(chosen.begin(), chosen.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  std::vector<planned_case> out;
+  std::size_t n = 0;
+  for (const auto& host : opt.targets)
+    for (auto* s : chosen)
+      for (int run = 0; run < std::max(1, opt.repeat); ++run, ++n) {
+        if (opt.shard && static_cast<int>(n % opt.shard->count) != opt.shard->index - 1) continue;
+        out.push_back({s, host, map_port(s->port, opt.port_map), run});
+      }
+  return out;
+}
+
+namespace {
+
+// Findings for the scenario's own expectations: one per step that did not pass.
+void add_expectation_findings(case_result& c, const scenario::scenario& sc) {
+  for (const auto& s : c.steps) {
+    if (s.result == verdict::pass || s.result == verdict::skip) continue;
+    finding f;
+    f.rule = "scenario/expect";
+    f.spec = sc.refs.empty() ? "scenario " + sc.id : sc.refs.front();
+    f.lvl = level::must;
+    f.result = s.result;
+    f.requirement = "step \"" + s.id + "\" of " + sc.id + " (" + sc.file + ")";
+    f.expected = s.expected;
+    f.actual = s.actual;
+    f.step = s.index;
+    f.message = s.message;
+    c.findings.push_back(std::move(f));
+  }
+  if (c.result == verdict::error && c.steps.empty()) {
+    finding f;
+    f.rule = "scenario/run";
+    f.spec = "scenario " + sc.id;
+    f.result = verdict::error;
+    f.requirement = "the case could be run";
+    f.actual = c.message;
+    f.message = c.message;
+    c.findings.push_back(std::move(f));
+  }
+}
+
+struct host_gate {
+  int active = 0;
+  std::chrono::steady_clock::time_point next_slot{};
+};
+
+struct exec_state {
+  const run_options& opt;
+  const std::atomic<bool>& stop;
+  const progress_fn& progress;
+  std::vector<planned_case> cases;
+  std::size_t next = 0;
+  int done = 0;
+  std::vector<std::optional<case_result>> results;
+  std::map<std::string, host_gate> gates;
+  rules::judge_options judge;
+  std::map<const scenario::scenario*, scenario::resolved_vars> vars;
+};
+
+asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    auto& g = st.gates[host];
+    auto now = std::chrono::steady_clock::now();
+    if (g.active < std::max(1, st.opt.per_host) && now >= g.next_slot) {
+      ++g.active;
+      if (st.opt.rate > 0)
+        g.next_slot = std::max(now, g.next_slot) +
+                      std::chrono::microseconds(static_cast<std::int64_t>(1e6 / st.opt.rate));
+      co_return;
+    }
+    if (st.stop.load()) co_return;
+    t.expires_after(std::chrono::milliseconds(2));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> worker(exec_state& st) {
+  while (!st.stop.load() && st.next < st.cases.size()) {
+    std::size_t i = st.next++;
+    const auto& pc = st.cases[i];
+    const auto& sc = *pc.sc;
+    case_result c;
+    if (sc.mutates && !st.opt.allow_mutation) {
+      c.scenario_id = sc.id;
+      c.scenario_file = sc.file;
+      c.title = sc.title;
+      c.protocol = std::string(scenario::to_string(sc.protocol));
+      c.run = pc.run;
+      c.target.host = pc.host;
+      c.target.port = pc.port;
+      c.target.tls_mode = std::string(scenario::to_string(sc.tls));
+      c.started = iso8601_now();
+      c.result = verdict::skip;
+      c.message = "scenario changes the mailbox (mutates: true); run with --allow-mutation";
+    } else {
+      co_await acquire(st, pc.host);
+      if (st.stop.load()) {
+        --st.gates[pc.host].active;
+        break;
+      }
+      session::options so;
+      so.host = pc.host;
+      so.port = pc.port;
+      so.bind = st.opt.bind;
+      so.sni = st.opt.sni;
+      so.ca_file = st.opt.ca_file;
+      so.insecure = st.opt.insecure;
+      if (!st.opt.helo.empty()) so.helo = st.opt.helo;
+      so.timeout_ms = st.opt.timeout_ms;
+      so.run = pc.run;
+      so.run_id = std::to_string(i);
+      so.stop = &st.stop;
+      try {
+        auto rec = co_await session::run_scenario(sc, st.vars[pc.sc], so);
+        auto findings = rules::judge(rec, st.judge);
+        c = std::move(rec.result);
+        add_expectation_findings(c, sc);
+        for (auto& f : findings) c.findings.push_back(std::move(f));
+        c.result = combine_case_verdict(c);
+      } catch (const std::exception& e) {
+        // A harness defect must not lose the run: the case is an error with the reason.
+        c.scenario_id = sc.id;
+        c.scenario_file = sc.file;
+        c.protocol = std::string(scenario::to_string(sc.protocol));
+        c.target.host = pc.host;
+        c.target.port = pc.port;
+        c.result = verdict::error;
+        c.message = std::string("internal error: ") + e.what();
+      }
+      --st.gates[pc.host].active;
+    }
+    st.results[i] = std::move(c);
+    ++st.done;
+    if (st.progress) st.progress(*st.results[i], st.done, static_cast<int>(st.cases.size()));
+  }
+}
+
+}  // namespace
+
+run_report execute(const std::vector<scenario::scenario>& scenarios, const run_options& opt,
+                   const std::atomic<bool>& stop, const progress_fn& progress) {
+  exec_state st{opt, stop, progress, plan(scenarios, opt), 0, 0, {}, {}, {}, {}};
+  st.results.resize(st.cases.size());
+  st.judge.strict = opt.strict;
+  st.judge.only = rule_prefixes(opt.only);
+  for (const auto& s : scenarios) st.vars[&s] = scenario::resolve_vars(s);
+
+  run_report r;
+  r.command = "run";
+  r.started = iso8601_now();
+  r.targets = opt.targets;
+  auto t0 = std::chrono::steady_clock::now();
+  asio::io_context io(1);
+  int workers = std::max(1, std::min<int>(opt.jobs, static_cast<int>(st.cases.size())));
+  for (int i = 0; i < workers; ++i)
+    asio::co_spawn(io, worker(st), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+  io.run();
+  for (auto& c : st.results)
+    if (c) r.cases.push_back(std::move(*c));
+  if (r.cases.size() < st.cases.size()) {
+    r.incomplete = true;
+    r.incomplete_reason = "interrupted after " + std::to_string(r.cases.size()) + " of " +
+                          std::to_string(st.cases.size()) + " cases";
+  }
+  std::map<std::string, const rules::rule*> by_id;
+  for (const auto& rule : rules::catalogue()) by_id[rule.id] = &rule;
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings)
+      if (auto it = by_id.find(f.rule); it != by_id.end())
+        r.rules[f.rule] = {it->second->spec, it->second->requirement, std::string(to_string(it->second->lvl)),
+                           it->second->protocol};
+  r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace mailspec::runner

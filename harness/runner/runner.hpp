@@ -1,0 +1,63 @@
+// Plans cases (scenarios x targets x repeats, filtered and sharded), runs them concurrently on
+// one io_context while staying polite to each host, judges them with the rules.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/run_report.hpp"
+#include "scenario/model.hpp"
+
+namespace mailspec::runner {
+
+struct shard_spec {
+  int index = 1;  // K (1-based)
+  int count = 1;  // N
+};
+
+struct run_options {
+  std::vector<std::string> targets;
+  std::map<std::string, int> port_map;  // "imap" -> 10143, "143" -> 10143
+  int jobs = 4;
+  int repeat = 1;
+  int per_host = 2;
+  double rate = 0;  // new connections per second per host (0 = unlimited)
+  std::vector<std::string> only;
+  bool strict = false;
+  bool allow_mutation = false;
+  std::string ca_file;
+  bool insecure = false;
+  std::string sni;
+  std::string helo;
+  std::string bind;
+  std::int64_t timeout_ms = 0;
+  std::optional<shard_spec> shard;
+};
+
+// Well-known service names of DESIGN.md §1 and their default ports.
+const std::map<std::string, int>& service_ports();
+// Port to use for a scenario's port on the target after --port mapping.
+int map_port(int scenario_port, const std::map<std::string, int>& port_map);
+
+struct planned_case {
+  const scenario::scenario* sc = nullptr;
+  std::string host;
+  int port = 0;
+  int run = 0;
+};
+
+// Deterministic plan; --only selects scenarios whose id starts with a prefix (prefixes that
+// match no scenario id are rule filters only); --shard K/N keeps every N-th case.
+std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios, const run_options& opt);
+
+using progress_fn = std::function<void(const case_result&, int done, int total)>;
+
+// Runs the plan; stop (SIGINT/SIGTERM) ends it early with report.incomplete set.
+run_report execute(const std::vector<scenario::scenario>& scenarios, const run_options& opt,
+                   const std::atomic<bool>& stop, const progress_fn& progress);
+
+}  // namespace mailspec::runner

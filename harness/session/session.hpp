@@ -1,0 +1,42 @@
+// Runs one scenario over one connection as a C++20 coroutine (DESIGN.md §4, §6).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "net/asio.hpp"
+#include "protocol/defect.hpp"
+#include "scenario/loader.hpp"
+#include "scenario/model.hpp"
+#include "session/record.hpp"
+
+namespace mailspec::session {
+
+namespace asio = boost::asio;
+
+struct options {
+  std::string host;            // target host as given
+  int port = 0;                // resolved port (after --port mapping)
+  std::string bind;            // --bind source address
+  std::string sni;             // --sni override
+  std::string ca_file;         // --ca-file
+  bool insecure = false;       // --insecure
+  std::string helo = "mailspec.invalid";  // --helo, available as ${target.helo}
+  std::int64_t timeout_ms = 0; // --timeout-ms: overrides every step/connect timeout when > 0
+  std::string run_id;
+  int run = 0;                 // repetition index
+  protocol::limits lim;
+  std::uint64_t max_session_bytes = 64ull * 1024 * 1024;  // bytes read from the server per case
+  const std::atomic<bool>* stop = nullptr;  // set on SIGINT/SIGTERM: end at the next step
+};
+
+// Never throws for server behaviour: every failure ends up in the record as data.
+asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenario::resolved_vars& vars,
+                                     options opt);
+
+// The plaintext-secret policy checked before connecting: returns "" when the scenario may run,
+// or the reason it is refused (DESIGN.md §4 "Secrets").
+std::string check_secret_policy(const scenario::scenario& sc, const scenario::resolved_vars& vars,
+                                bool insecure);
+
+}  // namespace mailspec::session
