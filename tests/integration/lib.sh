@@ -1,0 +1,65 @@
+# Helpers for the integration test scripts: checks that count, and a closing summary line.
+# Usage: source this file; set MAILSPEC (binary) and use check / expect_exit / not_in_files.
+set -uo pipefail
+passed=0
+failed=0
+work=$(mktemp -d /tmp/mailspec-it.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+bad() { failed=$((failed + 1)); echo "NOT OK - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+  local what=$1; shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# run_ms NAME ARGS...: runs mailspec, keeps stdout+stderr in $work/NAME.out and the exit code in $rc.
+run_ms() {
+  local name=$1; shift
+  "$MAILSPEC" "$@" >"$work/$name.out" 2>&1
+  rc=$?
+  echo "# mailspec $* -> exit $rc"
+}
+
+expect_exit() {  # expect_exit WANT NAME
+  if [ "$rc" = "$1" ]; then ok "$2: exit $1"; else bad "$2: exit $rc, expected $1"; sed 's/^/#   /' "$work/$2.out" | tail -n 40; fi
+}
+
+# jq-free JSON queries through python3.
+jq_py() {  # jq_py FILE EXPR  (EXPR uses variable r = the parsed JSON)
+  /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# not_leaked SECRET PATH...: the secret and its base64 forms (every alignment) appear in no file.
+not_leaked() {
+  local secret=$1; shift
+  /usr/bin/python3 - "$secret" "$@" <<'PY'
+import base64, os, sys
+secret = sys.argv[1].encode()
+forms = {secret}
+for k in range(3):
+    enc = base64.b64encode(b"\0" * k + secret)
+    head = (k * 8 + 5) // 6
+    stable = ((k + len(secret)) * 8) // 6
+    if stable - head >= 4:
+        forms.add(enc[head:stable])
+hits = []
+for root in sys.argv[2:]:
+    paths = [root] if os.path.isfile(root) else [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+    for p in paths:
+        data = open(p, "rb").read()
+        for f in forms:
+            if f in data:
+                hits.append(p)
+if hits:
+    print("secret found in:", *sorted(set(hits)))
+    sys.exit(1)
+PY
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" = 0 ]
+}
