@@ -121,6 +121,7 @@ struct scenario {
   std::map<std::string, variable> vars;
   std::vector<step> steps;
   std::string file;  // path it was loaded from
+  source_pos id_pos;  // where "id" is in the file (for duplicate-id errors)
 };
 
 }  // namespace mailspec::scenario

@@ -1,0 +1,175 @@
+// Steps: exactly one action (or a bare expect), optional id, timeout_ms and expect.
+#include <cctype>
+
+#include "scenario/loader_internal.hpp"
+
+namespace mailspec::scenario::detail {
+namespace {
+
+const std::vector<std::string> action_names = {"send", "send_raw", "starttls", "auth",
+                                               "message", "sleep_ms", "expect_close"};
+const std::vector<std::string> step_fields = {"id", "send", "send_raw", "starttls", "auth", "message",
+                                              "sleep_ms", "expect_close", "expect", "timeout_ms"};
+
+std::optional<action> parse_send(checker& c, const json& j, const std::string& ptr) {
+  auto t = c.get_templ(j, ptr);
+  if (!t) return std::nullopt;
+  if (t->text.find_first_of("\r\n") != std::string::npos) {
+    c.error(ptr, "\"send\" is one command line (CRLF is appended): use \"send_raw\" for CR or LF bytes");
+    return std::nullopt;
+  }
+  return send_action{std::move(*t)};
+}
+
+std::optional<action> parse_send_raw(checker& c, const json& j, const std::string& ptr) {
+  auto t = c.get_templ(j, ptr);
+  if (!t) return std::nullopt;
+  if (t->text.empty()) {
+    c.error(ptr, "expected a non-empty string, got \"\"");
+    return std::nullopt;
+  }
+  return send_raw_action{std::move(*t)};
+}
+
+std::optional<action> parse_starttls(checker& c, const json& j, const std::string& ptr) {
+  if (!c.is_object(j, ptr, "an object like {\"verify\": \"hostname\"}")) return std::nullopt;
+  c.check_fields(j, ptr, {"verify", "min_version", "sni"}, "starttls");
+  starttls_action a;
+  if (j.contains("verify")) {
+    auto v = c.get_enum(j["verify"], ptr + "/verify", {"none", "chain", "hostname"}, true);
+    if (v) a.verify = *v == "none" ? verify_mode::none : *v == "chain" ? verify_mode::chain : verify_mode::hostname;
+  }
+  if (j.contains("min_version")) {
+    auto v = c.get_enum(j["min_version"], ptr + "/min_version", {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"});
+    if (v) a.min_version = *v;
+  }
+  if (j.contains("sni")) a.sni = c.get_templ(j["sni"], ptr + "/sni");
+  if (c.tls && *c.tls != tls_mode::starttls) {
+    c.key_error(ptr, std::string("a \"starttls\" step needs \"connection\": {\"tls\": \"starttls\"}, this scenario has \"") +
+                         std::string(to_string(*c.tls)) + "\"");
+  }
+  return a;
+}
+
+std::optional<action> parse_auth(checker& c, const json& j, const std::string& ptr) {
+  if (!c.is_object(j, ptr, "an object with \"mechanism\", \"user\" and \"pass\"")) return std::nullopt;
+  c.check_fields(j, ptr, {"mechanism", "user", "pass", "authzid"}, "auth");
+  auth_action a;
+  std::size_t before = c.error_count();
+  if (!j.contains("mechanism")) {
+    c.missing(ptr, "mechanism");
+  } else if (auto m = c.get_string(j["mechanism"], ptr + "/mechanism", true)) {
+    for (auto& ch : *m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (*m != "PLAIN" && *m != "LOGIN")
+      c.error(ptr + "/mechanism", "auth mechanism \"" + *m + "\" is not supported yet (supported: PLAIN, LOGIN)");
+    a.mechanism = *m;
+  }
+  for (auto [name, into] : {std::pair{"user", &a.user}, std::pair{"pass", &a.pass}}) {
+    if (!j.contains(name)) c.missing(ptr, name);
+    else if (auto t = c.get_templ(j[name], pointer_append(ptr, name))) *into = std::move(*t);
+  }
+  if (j.contains("authzid")) a.authzid = c.get_templ(j["authzid"], ptr + "/authzid");
+  if (c.error_count() != before) return std::nullopt;
+  return a;
+}
+
+std::optional<action> parse_message(checker& c, const json& j, const std::string& ptr) {
+  if (!c.is_object(j, ptr, "an object like {\"lines\": [...]}")) return std::nullopt;
+  c.check_fields(j, ptr, {"lines"}, "message");
+  if (c.protocol && *c.protocol != protocol_kind::smtp)
+    c.key_error(ptr, "\"message\" (an SMTP DATA body) is only for SMTP scenarios");
+  message_action m;
+  if (!j.contains("lines")) {
+    c.missing(ptr, "lines");
+    return std::nullopt;
+  }
+  const std::string lp = ptr + "/lines";
+  if (!c.is_array(j["lines"], lp, "a list of strings")) return std::nullopt;
+  for (std::size_t i = 0; i < j["lines"].size(); ++i) {
+    auto t = c.get_templ(j["lines"][i], pointer_append(lp, i));
+    if (t && t->text.find_first_of("\r\n") != std::string::npos)
+      c.error(pointer_append(lp, i), "a message line cannot contain CR or LF (one line per list item)");
+    else if (t) m.lines.push_back(std::move(*t));
+  }
+  return m;
+}
+
+std::optional<action> parse_expect_close(checker& c, const json& j, const std::string& ptr) {
+  expect_close_action a;
+  if (j.is_boolean() && j.get<bool>()) return a;
+  if (!j.is_object()) {
+    c.error(ptr, "expected true or an object like {\"timeout_ms\": 5000}, got " + got(j));
+    return std::nullopt;
+  }
+  c.check_fields(j, ptr, {"timeout_ms"}, "expect_close");
+  if (j.contains("timeout_ms")) {
+    auto v = c.get_int(j["timeout_ms"], ptr + "/timeout_ms", 1, 600000);
+    if (!v) return std::nullopt;
+    a.timeout_ms = *v;
+  }
+  return a;
+}
+
+std::optional<action> parse_action(checker& c, const std::string& name, const json& j, const std::string& ptr) {
+  if (name == "send") return parse_send(c, j, ptr);
+  if (name == "send_raw") return parse_send_raw(c, j, ptr);
+  if (name == "starttls") return parse_starttls(c, j, ptr);
+  if (name == "auth") return parse_auth(c, j, ptr);
+  if (name == "message") return parse_message(c, j, ptr);
+  if (name == "expect_close") return parse_expect_close(c, j, ptr);
+  auto ms = c.get_int(j, ptr, 0, 600000);
+  if (!ms) return std::nullopt;
+  return sleep_action{*ms};
+}
+
+std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std::map<std::string, std::string>& ids) {
+  const std::string ptr = pointer_append("/steps", index);
+  if (!c.is_object(j, ptr, "a step object")) return std::nullopt;
+  c.check_fields(j, ptr, step_fields, "a step");
+  std::size_t before = c.error_count();
+  step st;
+  st.index = static_cast<int>(index);
+  st.id = "step-" + std::to_string(index);
+  st.pos = c.pos(ptr);
+  st.act = expect_only_action{};
+  if (j.contains("id")) {
+    if (auto id = c.get_string(j["id"], ptr + "/id", true)) {
+      auto [it, fresh] = ids.emplace(*id, ptr);
+      if (!fresh) c.error(ptr + "/id", "duplicate step id \"" + *id + "\" (first used at " + it->second + ")");
+      st.id = *id;
+    }
+  }
+  std::vector<std::string> found;
+  for (const auto& a : action_names) {
+    if (j.contains(a)) found.push_back(a);
+  }
+  if (found.size() > 1) {
+    c.key_error(pointer_append(ptr, found[1]), "a step has exactly one action, this one has \"" + found[0] +
+                                                   "\" and \"" + found[1] + "\"" + (found.size() > 2 ? " and more" : ""));
+  } else if (found.empty() && !j.contains("expect")) {
+    c.error(ptr, "a step needs one action (send, send_raw, starttls, auth, message, sleep_ms, expect_close) or an \"expect\"");
+  }
+  for (const auto& a : found) {
+    if (auto act = parse_action(c, a, j[a], pointer_append(ptr, a)); act && found.size() == 1) st.act = std::move(*act);
+  }
+  if (j.contains("timeout_ms")) st.timeout_ms = c.get_int(j["timeout_ms"], ptr + "/timeout_ms", 1, 600000);
+  if (j.contains("expect")) st.expect = parse_expect(c, j["expect"], ptr + "/expect");
+  if (c.error_count() != before) return std::nullopt;
+  return st;
+}
+
+}  // namespace
+
+void parse_steps(checker& c, const json& steps, scenario& s) {
+  if (!c.is_array(steps, "/steps", "a list of steps")) return;
+  if (steps.empty()) {
+    c.error("/steps", "expected at least one step, got an empty list");
+    return;
+  }
+  std::map<std::string, std::string> ids;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (auto st = parse_step(c, steps[i], i, ids)) s.steps.push_back(std::move(*st));
+  }
+}
+
+}  // namespace mailspec::scenario::detail
