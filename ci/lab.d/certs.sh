@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by ci/lab. Builds the lab's certificates in a cache directory and
 # copies them into the lab. Kinds (each KIND.pem + KIND.key, RSA 2048, sha256):
 #   ca          private CA (CN "mailspec lab CA"), 10 years

@@ -1,5 +1,7 @@
+# shellcheck shell=bash
 # Sourced by ci/lab. Writes the private Dovecot configuration and starts it.
 # Uses: LAB, PROFILE, DOVECOT_CERT (certificate kind), PORT_* variables.
+# shellcheck disable=SC2154  # PORT_* come from ci/lab
 
 # All four mechanisms below are accepted by Dovecot 2.3.19 (checked with
 # doveconf and by the AUTHENTICATE capability list); none had to be dropped.
@@ -101,9 +103,9 @@ dovecot_write_users() {
 }
 
 dovecot_start() {
-  local d=$LAB/dovecot i
+  local d=$LAB/dovecot
   dovecot -c "$d/dovecot.conf" </dev/null >>"$d/stdout.log" 2>&1 || return 1
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     [ -s "$d/run/master.pid" ] && break
     sleep 0.02
   done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by ci/lab. Creates fresh maildirs: alice's INBOX holds 3 known
 # messages (plain; dot-stuffing bait; multipart), bob's INBOX is empty.
 # Files live in new/ with increasing names, so UIDs 1..3 follow this order.

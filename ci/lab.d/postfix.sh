@@ -1,5 +1,7 @@
+# shellcheck shell=bash
 # Sourced by ci/lab. Writes the private Postfix configuration and starts it.
 # Uses: LAB, PROFILE, POSTFIX_CERT (certificate kind), PORT_* variables.
+# shellcheck disable=SC2154  # PORT_* come from ci/lab
 # Mail for alice/bob@lab.test is accepted and then discarded: nothing leaves.
 
 postfix_write_main() {

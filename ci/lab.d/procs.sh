@@ -1,9 +1,11 @@
+# shellcheck shell=bash
 # Sourced by ci/lab. Process bookkeeping: the lab records every server process
 # it starts as "PID STARTTIME ROLE" lines in $LAB/pids (STARTTIME is field 22 of
 # /proc/PID/stat, so a recycled PID is never mistaken for ours). `down` stops
 # recorded processes, their current descendants and members of the sessions the
 # masters created (both masters call setsid()), checking identity each time.
 
+# shellcheck disable=SC2034  # PROC_PPID and PROC_SID are for callers
 # proc_read PID: sets PROC_STATE, PROC_PPID, PROC_SID, PROC_START from /proc/PID/stat
 # without forking; fails if PID is gone.
 proc_read() {
@@ -83,13 +85,13 @@ procs_stop() {
     # Non-master children are told too once the masters had a moment.
     if [ "$i" = 2 ]; then
       for pid in "${!targets[@]}"; do
-        proc_same "$pid" "${targets[$pid]}" && kill -TERM "$pid" 2>/dev/null || true
+        if proc_same "$pid" "${targets[$pid]}"; then kill -TERM "$pid" 2>/dev/null || true; fi
       done
     fi
     sleep 0.05
   done
   for pid in "${!targets[@]}"; do
-    proc_same "$pid" "${targets[$pid]}" && kill -KILL "$pid" 2>/dev/null || true
+    if proc_same "$pid" "${targets[$pid]}"; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   rm -f "$file"
 }
