@@ -30,6 +30,8 @@ struct fake_server::impl {
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       rec.accept();
+      auto peer = socket.remote_endpoint(ec);
+      if (!ec) rec.event("accept " + peer.address().to_string());
       asio::co_spawn(ioc, run_connection(std::move(socket), actions, opt, ca, rec), asio::detached);
     }
     boost::system::error_code ec;
