@@ -1,0 +1,94 @@
+// Console output: progress while cases run, a summary at the end.
+#include <string>
+
+#include "report/report.hpp"
+
+namespace mailspec::report {
+
+namespace {
+
+const char* colour(verdict v) {
+  switch (v) {
+    case verdict::pass: return "\x1b[32m";
+    case verdict::fail: return "\x1b[1;31m";
+    case verdict::warn: return "\x1b[33m";
+    case verdict::info: return "\x1b[36m";
+    case verdict::skip: return "\x1b[2m";
+    case verdict::error: return "\x1b[1;35m";
+  }
+  return "";
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Console text must not let a server drive the terminal: control bytes are made visible.
+std::string safe(std::string_view s) { return visible(utf8_sanitize(s)); }
+
+std::string where(const case_result& c) { return c.target.host + ":" + std::to_string(c.target.port); }
+
+}  // namespace
+
+console::console(std::FILE* out, bool tty) : out_(out), tty_(tty) {}
+
+std::string console::paint(const std::string& text, verdict v) const {
+  return tty_ ? colour(v) + text + "\x1b[0m" : text;
+}
+
+void console::clear_progress() {
+  if (tty_ && progress_shown_) std::fputs("\r\x1b[2K", out_);
+  progress_shown_ = false;
+}
+
+void console::case_done(const case_result& c, int done, int total) {
+  char counter[32];
+  std::snprintf(counter, sizeof counter, "[%*d/%d]", static_cast<int>(std::to_string(total).size()), done, total);
+  std::string label = upper(to_string(c.result));
+  label.resize(5, ' ');
+  std::string line = std::string(counter) + " " + paint(label, c.result) + " " + safe(c.scenario_id) +
+                     (c.run ? " #" + std::to_string(c.run) : "") + "  " + safe(where(c)) + "  " +
+                     std::to_string(c.duration_ms) + " ms";
+  bool notable = c.result == verdict::fail || c.result == verdict::error || c.result == verdict::warn;
+  if (notable && !c.message.empty()) line += "  " + safe(c.message);
+  clear_progress();
+  if (!tty_ || notable) {
+    std::fputs((line + "\n").c_str(), out_);
+  }
+  if (tty_ && done < total) {
+    std::fputs(line.c_str(), out_);
+    progress_shown_ = true;
+  }
+  std::fflush(out_);
+}
+
+void console::summary(const run_report& r, const std::string& report_dir) {
+  clear_progress();
+  summary_counts s = summarize(r);
+  std::string line = std::to_string(s.total_cases) + " cases:";
+  for (auto v : {verdict::pass, verdict::fail, verdict::error, verdict::warn, verdict::skip, verdict::info}) {
+    int n = s.cases[std::string(to_string(v))];
+    std::string part = std::to_string(n) + " " + std::string(to_string(v));
+    line += " " + (n ? paint(part, v) : part);
+  }
+  int findings_fail = s.findings["fail"], findings_warn = s.findings["warn"];
+  line += "; findings: " + std::to_string(findings_fail) + " fail, " + std::to_string(findings_warn) + " warn";
+  line += " (" + std::to_string(r.duration_ms) + " ms)\n";
+  std::fputs(line.c_str(), out_);
+  for (const auto& c : r.cases) {
+    if (c.result != verdict::fail && c.result != verdict::error) continue;
+    std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
+    for (const auto& f : c.findings)
+      if (f.result == c.result) l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
+    if (!c.message.empty()) l += "\n      " + safe(c.message);
+    std::fputs((l + "\n").c_str(), out_);
+  }
+  if (r.incomplete)
+    std::fputs(paint("INCOMPLETE: " + safe(r.incomplete_reason), verdict::error).append("\n").c_str(), out_);
+  if (!report_dir.empty()) std::fputs(("reports: " + report_dir + "\n").c_str(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace mailspec::report
