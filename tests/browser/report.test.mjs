@@ -1,0 +1,126 @@
+// Opens a real report.html in headless Debian Chromium and checks it behaves.
+// Usage: node report.test.mjs DIR   (DIR holds report.html and report.json, e.g. from make_sample_report)
+// Exit 0 when every check passes, 1 otherwise, 77 (skipped) when playwright-core or chromium is missing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dir = path.resolve(process.argv[2] || path.join(here, 'out', 'sample'));
+const chromium_path = process.env.MAILSPEC_CHROMIUM || '/usr/bin/chromium';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.log('SKIP: playwright-core is not installed (run npm install in tests/browser)');
+  process.exit(77);
+}
+if (!fs.existsSync(chromium_path)) {
+  console.log(`SKIP: ${chromium_path} not found (apt-get install -y chromium)`);
+  process.exit(77);
+}
+
+const html_file = path.join(dir, 'report.html');
+const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+const page_url = pathToFileURL(html_file).href;
+
+let passed = 0, failed = 0;
+function check(ok, what, detail) {
+  if (ok) { passed++; console.log(`ok   ${what}`); }
+  else { failed++; console.log(`FAIL ${what}${detail !== undefined ? ': ' + JSON.stringify(detail) : ''}`); }
+}
+
+const user_data = fs.mkdtempSync(path.join(os.tmpdir(), 'mailspec-chromium-'));
+// A fresh profile (--user-data-dir) per run: Playwright takes it as launchPersistentContext's argument.
+const browser = await chromium.launchPersistentContext(user_data, {
+  executablePath: chromium_path,
+  headless: true,
+  viewport: { width: 1360, height: 1000 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  const requests = [], errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => { errors.push('dialog opened: ' + d.message()); d.dismiss(); });
+
+  await page.goto(page_url);
+  await page.waitForSelector('html[data-ready=true]', { timeout: 10000 });
+
+  // Summary counts equal report.json's summary.
+  for (const v of ['pass', 'fail', 'warn', 'info', 'skip', 'error']) {
+    const shown = await page.textContent(`#summary [data-verdict=${v}] .count`);
+    check(Number(shown) === report.summary.cases[v], `summary count for ${v}`, { shown, expected: report.summary.cases[v] });
+  }
+  const rows = await page.locator('.case').count();
+  check(rows === Math.min(report.cases.length, 200), 'case rows rendered (first page)', rows);
+
+  // Verdict filter: only matching rows stay.
+  await page.selectOption('select#f-verdict', 'fail');
+  const verdicts = await page.$$eval('.case', (els) => els.map((e) => e.getAttribute('data-verdict')));
+  const want_fail = report.cases.filter((c) => c.verdict === 'fail').length;
+  check(verdicts.length === Math.min(want_fail, 200) && verdicts.every((v) => v === 'fail'),
+        'verdict filter shows only fail rows', { rows: verdicts.length, want_fail });
+
+  // Protocol filter combines with it.
+  await page.selectOption('#f-protocol', 'smtp');
+  const both = await page.$$eval('.case', (els) => els.map((e) => [e.dataset.verdict, e.dataset.protocol]));
+  const want_both = report.cases.filter((c) => c.verdict === 'fail' && c.protocol === 'smtp').length;
+  check(both.length === want_both && both.every(([v, p]) => v === 'fail' && p === 'smtp'), 'verdict + protocol filter', both);
+
+  // Text search finds the hostile case; its markup stays text.
+  await page.click('#f-reset');
+  await page.fill('input#f-text', 'hostile');
+  await page.waitForFunction(() => document.querySelectorAll('.case').length === 1, null, { timeout: 3000 });
+  check(true, 'text search narrows to one case');
+
+  // Open the failing hostile case: transcript and findings are shown.
+  await page.click('.case .case-head');
+  await page.waitForSelector('.case .transcript', { state: 'visible', timeout: 3000 });
+  const lines = await page.locator('.case .transcript .tl').count();
+  const hostile = report.cases.find((c) => c.id === 'smtp/hostile-banner');
+  check(lines === hostile.transcript.length, 'transcript lines shown', { lines, want: hostile.transcript.length });
+  const findings = await page.locator('.case .findings .finding').count();
+  check(findings === hostile.findings.length, 'findings shown', findings);
+  const tx = await page.textContent('.case .transcript');
+  check(tx.includes('</script><img src=x onerror=alert(1)>'), 'server markup shown as text');
+  check(tx.includes('␍') && tx.includes('␊'), 'CR/LF visible in the transcript');
+  check(await page.locator('.case .transcript .ch-tls').count() > 0 && await page.locator('.case .transcript .ch-plain').count() > 0,
+        'plain and TLS lines styled apart');
+  check(await page.locator('.case-body img').count() === 0, 'no element injected from server text');
+  const rule_href = await page.getAttribute('.case .finding .rule-link', 'href');
+  check(rule_href && (await page.locator(rule_href.replace(/\//g, '\\/').replace(/\./g, '\\.')).count()) === 1,
+        'finding links to its rule entry', rule_href);
+  check(await page.locator('.case .finding .expected').count() > 0 && await page.locator('.case .finding .requirement').count() > 0,
+        'finding shows requirement and expected/actual');
+  check(await page.locator('.case .tls').count() > 0, 'TLS facts shown');
+
+  // Audit matrix present with the audit cases' ports.
+  const matrix_rows = await page.locator('#matrix tr').count();
+  const audit_targets = new Set(report.cases.filter((c) => c.kind === 'audit').map((c) => `${c.target.host}:${c.target.port}`));
+  check(matrix_rows === audit_targets.size + 1, 'audit matrix has one row per port', matrix_rows);
+
+  // Screenshot of the failing case opened, for people.
+  await page.click('#f-reset');
+  await page.selectOption('select#f-verdict', 'fail');
+  await page.click('.case .case-head');
+  fs.mkdirSync(path.join(here, 'out'), { recursive: true });
+  await page.screenshot({ path: path.join(here, 'out', 'report.png'), fullPage: false });
+
+  check(errors.length === 0, 'no script errors or dialogs', errors);
+  check(requests.includes(page_url), 'request recorder saw the page itself', requests.length);
+  const others = requests.filter((u) => u !== page_url);
+  check(others.length === 0, 'no network request but the file itself', others);
+} catch (e) {
+  check(false, 'browser run', String(e && e.stack || e));
+} finally {
+  await browser.close();
+  fs.rmSync(user_data, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
