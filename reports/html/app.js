@@ -140,6 +140,7 @@
     state.matches = m;
     state.shown = 0;
     $('case-list').textContent = '';
+    $('case-list').setAttribute('data-query', q);  // lets tests wait for the debounced search
     document.querySelectorAll('#summary .sum[data-verdict]').forEach(function (b) {
       b.setAttribute('aria-pressed', String(b.getAttribute('data-verdict') === v));
     });
