@@ -49,7 +49,7 @@ std::string to_html(const run_report& r) {
   std::string_view tpl = assets::template_html();
   std::string data = script_safe_json(r);
   std::string out;
-  out.reserve(tpl.size() + data.size() + assets::app_js().size() + assets::style_css().size());
+  out.reserve(tpl.size() + data.size() + assets::details_js().size() + assets::app_js().size() + assets::style_css().size());
   // One pass over the template: placeholders inside substituted text are never expanded.
   std::size_t pos = 0;
   while (pos < tpl.size()) {
@@ -60,7 +60,7 @@ std::string to_html(const run_report& r) {
     out.append(tpl.substr(pos, open - pos));
     std::string_view key = tpl.substr(open + 2, close - open - 2);
     if (key == "DATA") out += data;
-    else if (key == "SCRIPT") out.append(assets::app_js());
+    else if (key == "SCRIPT") out.append(assets::details_js()).append("\n").append(assets::app_js());
     else if (key == "STYLE") out.append(assets::style_css());
     else if (key == "TITLE") out += html_escape(page_title(r));
     else if (key == "VERSION") out += html_escape(r.tool_version);

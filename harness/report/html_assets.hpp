@@ -4,6 +4,7 @@
 
 namespace mailspec::report::assets {
 std::string_view template_html();
+std::string_view details_js();
 std::string_view app_js();
 std::string_view style_css();
 }  // namespace mailspec::report::assets
