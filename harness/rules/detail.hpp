@@ -1,0 +1,99 @@
+// Internal helpers shared by the rule files (not part of the public API).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rules.hpp"
+
+namespace mailspec::rules::detail {
+
+using session::exchange;
+using session::record;
+
+// The add_* functions of the rule files, called in this order by registry.cpp.
+void add_smtp_rfc5321(std::vector<rule>& v);
+void add_smtp_rfc5321_session(std::vector<rule>& v);
+void add_smtp_rfc3207(std::vector<rule>& v);
+void add_smtp_rfc4954(std::vector<rule>& v);
+void add_smtp_rfc1870(std::vector<rule>& v);
+void add_smtp_rfc2920(std::vector<rule>& v);
+void add_smtp_rfc6152(std::vector<rule>& v);
+void add_smtp_rfc3463(std::vector<rule>& v);
+void add_pop3_rfc1939(std::vector<rule>& v);
+void add_pop3_rfc2449(std::vector<rule>& v);
+void add_pop3_rfc2595(std::vector<rule>& v);
+void add_imap_rfc9051(std::vector<rule>& v);
+void add_imap_rfc9051_session(std::vector<rule>& v);
+void add_imap_rfc5530(std::vector<rule>& v);
+void add_tls_rfc8996(std::vector<rule>& v);
+void add_tls_cipher(std::vector<rule>& v);
+void add_tls_cert(std::vector<rule>& v);
+void add_tls_starttls(std::vector<rule>& v);
+void add_tls_rfc8314(std::vector<rule>& v);
+
+// Builds a row (keeps the rule files tabular).
+rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,
+         std::function<void(context&)> check, severity sev = severity::none);
+
+std::string upper(std::string_view s);
+bool has_word(const std::vector<std::string>& words, std::string_view w);  // case-insensitive
+std::vector<std::string> split_ws(std::string_view s);
+bool all_digits(std::string_view s);  // non-empty, ASCII digits only
+bool has_defect(const std::vector<protocol::defect>& d, protocol::defect_kind k);
+std::string defect_detail(const std::vector<protocol::defect>& d, protocol::defect_kind k);
+
+// The lines the client sent in this exchange: several for a pipelined send_raw (taken from the
+// step's `sent`), else the one command. Empty for greetings and passive reads.
+std::vector<std::string> sent_lines(const record& rec, const exchange& ex);
+// Number of replies the exchange should have: one per command line (0 for passive reads).
+std::size_t commands_in(const record& rec, const exchange& ex);
+
+// The time the case started (epoch seconds), from case_result.started; nullopt if unparsable.
+std::optional<std::int64_t> parse_iso8601(std::string_view s);
+
+// SMTP
+bool is_ehlo(const exchange& ex);
+const protocol::smtp_reply* last_reply(const exchange& ex);
+// The EHLO keywords advertised by the most recent 250 EHLO reply before exchange index `upto`
+// on the channel `chan` (nullopt when none).
+std::optional<std::vector<std::string>> smtp_ehlo_before(const record& rec, std::size_t upto);
+// EHLO extension lines (after the first) of every 250 EHLO reply, with the exchange.
+struct ehlo_line {
+  const exchange* ex;
+  std::string line;
+};
+std::vector<ehlo_line> smtp_ehlo_lines_all(const record& rec);
+
+// Every SMTP command sent, with its reply (nullptr when none came): pipelined lines are
+// paired with the replies in order. The message body of DATA appears with verb "DATA-BODY".
+struct smtp_cmd {
+  std::size_t ex_index;
+  const exchange* ex;
+  std::string line;
+  std::string verb;
+  const protocol::smtp_reply* reply;
+};
+std::vector<smtp_cmd> smtp_commands(const record& rec);
+// Domain or address literal as in RFC 5321 §4.1.2 (Domain / address-literal).
+bool smtp_domain_ok(std::string_view s);
+
+// Tracks the SMTP mail transaction (RFC 5321 §3.3) across exchanges.
+struct smtp_transaction {
+  bool mail_ok = false;
+  bool rcpt_ok = false;
+  bool in_data = false;  // DATA got 354: the next exchange carries the message
+  bool authed = false;
+  // Call after judging an exchange, with its verb and final code.
+  void after(std::string_view verb, int code);
+  bool open() const { return mail_ok; }
+};
+
+// POP3 / IMAP
+std::optional<std::vector<std::string>> pop3_capa(const exchange& ex);  // CAPA +OK body lines, upper-cased
+std::vector<std::string> imap_caps_in(const exchange& ex);               // CAPABILITY atoms in an exchange
+
+}  // namespace mailspec::rules::detail

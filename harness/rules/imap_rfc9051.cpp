@@ -1,0 +1,138 @@
+// RFC 9051 / RFC 3501 (IMAP): response grammar, line endings, literals, tags, greeting, codes.
+#include "rules/detail.hpp"
+
+namespace mailspec::rules::detail {
+namespace {
+
+using protocol::defect_kind;
+using protocol::imap_kind;
+
+template <class F>
+void each_response(const record& rec, F f) {
+  for (const auto& ex : rec.exchanges)
+    for (const auto& r : ex.imap) f(ex, r);
+}
+
+std::string first_line(const protocol::imap_response& r) { return r.raw.substr(0, r.raw.find('\n') + 1); }
+
+void response_grammar(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    if (r.kind == imap_kind::malformed || has_defect(r.defects, defect_kind::malformed_code))
+      c.broken(&ex, "\"*\" untagged, \"+\" continuation or tag SP status (RFC 9051 §7, §9 response)", first_line(r));
+    else c.held(&ex);
+  });
+}
+
+void crlf_endings(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    if (has_defect(r.defects, defect_kind::bare_lf) || has_defect(r.defects, defect_kind::bare_cr))
+      c.broken(&ex, "every line ends with CRLF", first_line(r));
+    else c.held(&ex);
+  });
+}
+
+void literal_syntax(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    if (r.literals.empty() && !has_defect(r.defects, defect_kind::malformed_literal)) return;
+    if (has_defect(r.defects, defect_kind::malformed_literal))
+      c.broken(&ex, "literal = \"{\" number64 \"}\" CRLF *CHAR8", first_line(r),
+               defect_detail(r.defects, defect_kind::malformed_literal));
+    else c.held(&ex);
+  });
+}
+
+void tagged_completion(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.tag.empty() || ex.command.empty() || ex.imap.empty()) continue;
+    int mine = 0;
+    std::string other;
+    for (const auto& r : ex.imap) {
+      if (r.kind != imap_kind::tagged) continue;
+      if (r.tag == ex.tag) ++mine;
+      else other = first_line(r);
+    }
+    if (!other.empty()) c.broken(&ex, "the tag \"" + ex.tag + "\" of the command", other, "a tagged response with another tag");
+    else if (mine > 1) c.broken(&ex, "exactly one tagged completion for \"" + ex.tag + "\"", ex.imap.back().raw);
+    else if (mine == 1) c.held(&ex);
+    else if (!ex.timed_out && !ex.closed_after && ex.verb != "IDLE" && ex.verb != "AUTHENTICATE" &&
+             ex.imap.back().kind != imap_kind::continuation)
+      c.broken(&ex, "a tagged completion for \"" + ex.tag + "\"", ex.imap.back().raw);
+  }
+}
+
+void tagged_status(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    if (r.kind != imap_kind::tagged) return;
+    if (r.status == "OK" || r.status == "NO" || r.status == "BAD") c.held(&ex);
+    else c.broken(&ex, "tag SP (\"OK\" / \"NO\" / \"BAD\")", first_line(r));
+  });
+}
+
+void greeting_status(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (!ex.greeting || ex.imap.empty()) continue;
+    const auto& r = ex.imap.front();
+    if (r.kind == imap_kind::untagged && (r.status == "OK" || r.status == "PREAUTH" || r.status == "BYE"))
+      c.held(&ex, first_line(r));
+    else c.broken(&ex, "\"* OK\", \"* PREAUTH\" or \"* BYE\"", first_line(r));
+  }
+}
+
+void capability_imap4rev(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    auto caps = protocol::imap_capabilities(r);
+    if (caps.empty() && r.keyword != "CAPABILITY" && r.code_name() != "CAPABILITY") return;
+    if (has_word(caps, "IMAP4rev1") || has_word(caps, "IMAP4rev2")) c.held(&ex);
+    else c.broken(&ex, "IMAP4rev1 or IMAP4rev2 in the capability list", first_line(r));
+  });
+}
+
+void response_code_args(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    const std::string name = r.code_name();
+    if (name != "UIDVALIDITY" && name != "UIDNEXT" && name != "UNSEEN") return;
+    auto w = split_ws(r.code);
+    if (w.size() == 2 && all_digits(w[1]) && w[1].find_first_not_of('0') != std::string::npos) c.held(&ex);
+    else c.broken(&ex, name + " SP nz-number", first_line(r));
+  });
+}
+
+}  // namespace
+
+void add_imap_rfc9051(std::vector<rule>& v) {
+  v.push_back(row("imap/rfc9051/7/response-grammar", "imap", "RFC 9051 §7, §9", level::must,
+                  "The protocol receiver of an IMAP4rev2 client or server is reading either a command or a "
+                  "response ... response = *(continue-req / response-data) response-done",
+                  response_grammar));
+  v.push_back(row("imap/rfc9051/2.2/crlf-line-endings", "imap", "RFC 9051 §2.2", level::must,
+                  "All interactions transmitted by client and server are in the form of lines, that is, strings "
+                  "that end with a CRLF.",
+                  crlf_endings));
+  v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3", level::must,
+                  "A literal is a sequence of zero or more octets (including CR and LF), prefix-quoted with an "
+                  "octet count in the form of an open brace (\"{\"), the number of octets, a close brace (\"}\"), "
+                  "and a CRLF.",
+                  literal_syntax));
+  v.push_back(row("imap/rfc9051/2.2.2/tagged-completion", "imap", "RFC 9051 §2.2.2", level::must,
+                  "The server completion result response indicates the success or failure of the operation. It is "
+                  "tagged with the same tag as the client command that began the operation.",
+                  tagged_completion));
+  v.push_back(row("imap/rfc9051/7.1/tagged-status", "imap", "RFC 9051 §7.1, §9", level::must,
+                  "response-tagged = tag SP resp-cond-state CRLF; resp-cond-state = (\"OK\" / \"NO\" / \"BAD\") SP "
+                  "resp-text",
+                  tagged_status));
+  v.push_back(row("imap/rfc9051/7.1/greeting-status", "imap", "RFC 9051 §7.1, §9", level::must,
+                  "greeting = \"*\" SP (resp-cond-auth / resp-cond-bye) CRLF; resp-cond-auth = (\"OK\" / "
+                  "\"PREAUTH\") SP resp-text",
+                  greeting_status));
+  v.push_back(row("imap/rfc9051/7.2.2/capability-imap4rev", "imap", "RFC 9051 §7.2.2; RFC 3501 §7.2.1", level::must,
+                  "The list of capabilities returned by a server MUST include \"IMAP4rev2\" (an RFC 3501 server: "
+                  "\"IMAP4rev1\").",
+                  capability_imap4rev));
+  v.push_back(row("imap/rfc9051/7.1/response-code-args", "imap", "RFC 9051 §7.1, §9", level::must,
+                  "resp-text-code = ... \"UIDNEXT\" SP nz-number / \"UIDVALIDITY\" SP nz-number / \"UNSEEN\" SP "
+                  "nz-number ...",
+                  response_code_args));
+}
+
+}  // namespace mailspec::rules::detail

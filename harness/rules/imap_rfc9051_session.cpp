@@ -1,0 +1,253 @@
+// RFC 9051 / RFC 3501 (IMAP): CAPABILITY, STARTTLS and LOGIN rules, SELECT, UID FETCH, LOGOUT.
+#include <algorithm>
+#include <map>
+
+#include "rules/detail.hpp"
+
+namespace mailspec::rules::detail {
+namespace {
+
+using protocol::imap_kind;
+
+const protocol::imap_response* completion(const exchange& ex) {
+  for (const auto& r : ex.imap)
+    if (r.kind == imap_kind::tagged && r.tag == ex.tag) return &r;
+  return nullptr;
+}
+
+bool ok_completion(const exchange& ex) {
+  auto t = completion(ex);
+  return t && t->status == "OK";
+}
+
+void capability_response(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.verb != "CAPABILITY" || !ok_completion(ex)) continue;
+    int n = 0;
+    for (const auto& r : ex.imap) n += r.kind == imap_kind::untagged && r.keyword == "CAPABILITY";
+    if (n == 1) c.held(&ex);
+    else c.broken(&ex, "a single untagged CAPABILITY response before the tagged OK", completion(ex)->raw,
+                  std::to_string(n) + " untagged CAPABILITY responses");
+  }
+}
+
+void no_starttls_after_tls(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.chan != channel::tls) continue;
+    auto caps = imap_caps_in(ex);
+    if (caps.empty()) continue;
+    if (has_word(caps, "STARTTLS")) c.broken(&ex, "no STARTTLS in the capabilities once TLS is active", "STARTTLS");
+    else c.held(&ex);
+  }
+}
+
+// The capabilities last announced on the same channel before exchange i (empty: none seen).
+std::vector<std::string> caps_before(const record& rec, std::size_t i, channel ch) {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < i; ++k) {
+    if (rec.exchanges[k].chan != ch) continue;
+    auto caps = imap_caps_in(rec.exchanges[k]);
+    if (!caps.empty()) out = std::move(caps);
+  }
+  return out;
+}
+
+void logindisabled_honoured(context& c) {
+  for (std::size_t i = 0; i < c.rec.exchanges.size(); ++i) {
+    const auto& ex = c.rec.exchanges[i];
+    auto t = completion(ex);
+    if (ex.verb != "LOGIN" || !t || !has_word(caps_before(c.rec, i, ex.chan), "LOGINDISABLED")) continue;
+    if (t->status == "OK") c.broken(&ex, "LOGIN refused while LOGINDISABLED is advertised", t->raw);
+    else c.held(&ex);
+  }
+}
+
+void logindisabled_advertised(context& c) {
+  for (std::size_t i = 0; i < c.rec.exchanges.size(); ++i) {
+    const auto& ex = c.rec.exchanges[i];
+    auto t = completion(ex);
+    if (ex.verb != "LOGIN" || ex.chan != channel::plain || !t || t->status == "OK") continue;
+    auto caps = caps_before(c.rec, i, ex.chan);
+    if (caps.empty()) continue;
+    if (has_word(caps, "LOGINDISABLED")) c.held(&ex);
+    else c.broken(&ex, "LOGINDISABLED advertised when LOGIN is not permitted", t->raw);
+  }
+}
+
+void login_before_tls(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    auto t = completion(ex);
+    if ((ex.verb != "LOGIN" && ex.verb != "AUTHENTICATE") || ex.chan != channel::plain || !t) continue;
+    if (t->status == "OK") c.broken(&ex, "LOGIN refused before TLS", t->raw, "credentials accepted on a plaintext channel");
+    else c.held(&ex);
+  }
+}
+
+bool any_rev2(const record& rec) {
+  for (const auto& ex : rec.exchanges)
+    if (has_word(imap_caps_in(ex), "IMAP4rev2")) return true;
+  return false;
+}
+
+void select_responses(context& c, bool recent) {
+  if (recent && any_rev2(c.rec)) return;  // RECENT is IMAP4rev1 only
+  for (const auto& ex : c.rec.exchanges) {
+    if ((ex.verb != "SELECT" && ex.verb != "EXAMINE") || !ok_completion(ex)) continue;
+    bool exists = false, flags = false, uidvalidity = false, rec = false;
+    for (const auto& r : ex.imap) {
+      exists = exists || r.keyword == "EXISTS";
+      flags = flags || r.keyword == "FLAGS";
+      rec = rec || r.keyword == "RECENT";
+      uidvalidity = uidvalidity || r.code_name() == "UIDVALIDITY";
+    }
+    if (recent) {
+      if (rec) c.held(&ex);
+      else c.broken(&ex, "an untagged RECENT response", completion(ex)->raw);
+    } else if (exists && flags && uidvalidity) {
+      c.held(&ex);
+    } else {
+      c.broken(&ex, "untagged FLAGS, EXISTS and OK [UIDVALIDITY]", completion(ex)->raw,
+               std::string("missing:") + (flags ? "" : " FLAGS") + (exists ? "" : " EXISTS") +
+                   (uidvalidity ? "" : " UIDVALIDITY"));
+    }
+  }
+}
+
+bool uid_fetch(const exchange& ex) {
+  auto w = split_ws(ex.command);
+  return ex.verb == "UID" && w.size() > 2 && upper(w[2]) == "FETCH";
+}
+
+void uid_fetch_includes_uid(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (!uid_fetch(ex)) continue;
+    for (const auto& r : ex.imap) {
+      if (r.keyword != "FETCH") continue;
+      if (protocol::imap_fetch_uid(r)) c.held(&ex);
+      else c.broken(&ex, "the UID data item in every FETCH response to UID FETCH", r.raw);
+    }
+  }
+}
+
+void uid_ascending(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.verb != "FETCH" && ex.verb != "UID") continue;
+    std::map<std::uint64_t, std::uint64_t> by_seq;
+    for (const auto& r : ex.imap) {
+      auto uid = protocol::imap_fetch_uid(r);
+      if (uid && r.number) by_seq[*r.number] = *uid;
+    }
+    if (by_seq.size() < 2) continue;
+    std::uint64_t prev = 0, prev_seq = 0;
+    bool ok = true;
+    for (const auto& [seq, uid] : by_seq) {
+      if (prev_seq && uid <= prev) {
+        c.broken(&ex, "higher sequence numbers have higher UIDs",
+                 "message " + std::to_string(prev_seq) + " UID " + std::to_string(prev) + ", message " +
+                     std::to_string(seq) + " UID " + std::to_string(uid));
+        ok = false;
+        break;
+      }
+      prev = uid;
+      prev_seq = seq;
+    }
+    if (ok) c.held(&ex);
+  }
+}
+
+void logout_bye(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    auto t = completion(ex);
+    if (ex.verb != "LOGOUT" || !t || t->status != "OK") continue;
+    bool bye = false;
+    for (const auto& r : ex.imap) {
+      if (&r == t) break;
+      bye = bye || (r.kind == imap_kind::untagged && r.status == "BYE");
+    }
+    if (bye) c.held(&ex);
+    else c.broken(&ex, "an untagged BYE before the tagged OK", t->raw);
+  }
+}
+
+void logout_close(context& c) {
+  const auto& xs = c.rec.exchanges;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (xs[i].verb != "LOGOUT" || !ok_completion(xs[i])) continue;
+    if (xs[i].closed_after) {
+      c.held(&xs[i]);
+      continue;
+    }
+    for (std::size_t k = i + 1; k < xs.size(); ++k) {
+      if (!xs[k].imap.empty()) {
+        c.broken(&xs[i], "the connection closed after LOGOUT", xs[k].imap.front().raw);
+        break;
+      }
+      if (xs[k].closed_after) {
+        c.held(&xs[i]);
+        break;
+      }
+      if (xs[k].command.empty() && xs[k].timed_out) {
+        c.broken(&xs[i], "the connection closed after LOGOUT", "(connection still open)");
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void add_imap_rfc9051_session(std::vector<rule>& v) {
+  v.push_back(row("imap/rfc9051/6.1.1/capability-response", "imap", "RFC 9051 §6.1.1", level::must,
+                  "The server MUST send a single untagged CAPABILITY response with \"IMAP4rev2\" as one of the "
+                  "listed capabilities before the (tagged) OK response.",
+                  capability_response));
+  v.push_back(row("imap/rfc9051/6.2.1/no-starttls-after-tls", "imap", "RFC 9051 §6.2.1, §7.2.2", level::should,
+                  "Once TLS has been started, the client MUST discard cached information about server "
+                  "capabilities and SHOULD re-issue the CAPABILITY command. (STARTTLS is not valid once TLS is "
+                  "active: a server listing it after TLS shows its pre-TLS list.)",
+                  no_starttls_after_tls, severity::low));
+  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap", "RFC 3501 §6.2.3, §7.2.1", level::must,
+                  "A server implementation MUST implement a configuration in which it advertises the "
+                  "LOGINDISABLED capability and does NOT permit the LOGIN command. ... A client implementation "
+                  "MUST NOT send a LOGIN command if the LOGINDISABLED capability is advertised.",
+                  logindisabled_honoured, severity::medium));
+  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-advertised", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3",
+                  level::should,
+                  "A server implementation MUST implement a configuration in which it advertises the "
+                  "LOGINDISABLED capability and does NOT permit the LOGIN command, unless either the STARTTLS "
+                  "command has been negotiated or some other mechanism that protects the session from password "
+                  "snooping has been provided.",
+                  logindisabled_advertised));
+  v.push_back(row("imap/rfc3501/6.2.3/login-before-tls", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3", level::should,
+                  "Server sites SHOULD NOT use any configuration which permits the LOGIN command without such a "
+                  "protection mechanism against password snooping.",
+                  login_before_tls, severity::medium));
+  v.push_back(row("imap/rfc9051/6.3.2/select-responses", "imap", "RFC 9051 §6.3.2; RFC 3501 §6.3.1", level::must,
+                  "The server MUST send ... FLAGS, EXISTS ... and OK [UIDVALIDITY <n>] untagged responses before "
+                  "the tagged OK of a successful SELECT or EXAMINE.",
+                  [](context& c) { select_responses(c, false); }));
+  v.push_back(row("imap/rfc3501/6.3.1/select-recent", "imap", "RFC 3501 §6.3.1", level::must,
+                  "The server MUST send ... <n> RECENT: The number of messages with the \\Recent flag set. "
+                  "(IMAP4rev1 servers only; RFC 9051 removed RECENT.)",
+                  [](context& c) { select_responses(c, true); }));
+  v.push_back(row("imap/rfc9051/6.4.9/uid-fetch-includes-uid", "imap", "RFC 9051 §6.4.9", level::must,
+                  "Server implementations MUST implicitly include the UID message data item as part of any FETCH "
+                  "response caused by a UID command, regardless of whether a UID was specified as a message data "
+                  "item to the FETCH.",
+                  uid_fetch_includes_uid));
+  v.push_back(row("imap/rfc9051/2.3.1.1/uid-strictly-ascending", "imap", "RFC 9051 §2.3.1.1", level::must,
+                  "Unique identifiers are assigned in a strictly ascending fashion in the mailbox; as each message "
+                  "is added to the mailbox, it is assigned a higher UID than the message(s) that were added "
+                  "previously.",
+                  uid_ascending));
+  v.push_back(row("imap/rfc9051/6.1.3/logout-bye", "imap", "RFC 9051 §6.1.3", level::must,
+                  "The server MUST send a BYE untagged response before the (tagged) OK response, and then close "
+                  "the network connection.",
+                  logout_bye));
+  v.push_back(row("imap/rfc9051/6.1.3/logout-close", "imap", "RFC 9051 §6.1.3", level::must,
+                  "The server MUST send a BYE untagged response before the (tagged) OK response, and then close "
+                  "the network connection.",
+                  logout_close));
+}
+
+}  // namespace mailspec::rules::detail

@@ -1,0 +1,64 @@
+// RFC 1870 (SMTP SIZE): the keyword's parameter and the reply to a declared oversize message.
+#include "rules/detail.hpp"
+
+namespace mailspec::rules::detail {
+namespace {
+
+void size_param_syntax(context& c) {
+  for (const auto& l : smtp_ehlo_lines_all(c.rec)) {
+    auto w = split_ws(l.line);
+    if (w.empty() || upper(w.front()) != "SIZE") continue;
+    if (w.size() == 1 || (w.size() == 2 && all_digits(w[1]))) c.held(l.ex, l.line);
+    else c.broken(l.ex, "SIZE with no parameter or one decimal number", l.line);
+  }
+}
+
+// The SIZE=n parameter of a MAIL command, if any.
+std::optional<unsigned long long> declared_size(std::string_view line) {
+  for (const auto& w : split_ws(line)) {
+    if (upper(w).rfind("SIZE=", 0) == 0 && all_digits(std::string_view(w).substr(5)) && w.size() < 25)
+      return std::stoull(w.substr(5));
+  }
+  return std::nullopt;
+}
+
+void size_exceeded(context& c) {
+  for (const auto& cmd : smtp_commands(c.rec)) {
+    if (cmd.verb != "MAIL" || !cmd.reply || cmd.reply->code < 0) continue;
+    auto n = declared_size(cmd.line);
+    auto kw = smtp_ehlo_before(c.rec, cmd.ex_index + 1);
+    if (!n || !kw) continue;
+    unsigned long long max = 0;
+    const auto& ehlo = [&]() -> const exchange* {
+      const exchange* e = nullptr;
+      for (std::size_t i = 0; i <= cmd.ex_index; ++i)
+        if (is_ehlo(c.rec.exchanges[i]) && !c.rec.exchanges[i].smtp.empty()) e = &c.rec.exchanges[i];
+      return e;
+    }();
+    if (!ehlo) continue;
+    for (const auto& line : protocol::smtp_ehlo_lines(ehlo->smtp.front())) {
+      auto w = split_ws(line);
+      if (w.size() == 2 && upper(w[0]) == "SIZE" && all_digits(w[1]) && w[1].size() < 20) max = std::stoull(w[1]);
+    }
+    if (max == 0 || *n <= max) continue;
+    if (cmd.reply->code == 552 || cmd.reply->code / 100 == 5) c.held(cmd.ex, cmd.reply->raw());
+    else c.broken(cmd.ex, "552 to MAIL with SIZE=" + std::to_string(*n) + " over the advertised " + std::to_string(max),
+                  cmd.reply->raw());
+  }
+}
+
+}  // namespace
+
+void add_smtp_rfc1870(std::vector<rule>& v) {
+  v.push_back(row("smtp/rfc1870/4/size-param-syntax", "smtp", "RFC 1870 §4", level::must,
+                  "size-param ::= [1*DIGIT] (the EHLO SIZE keyword takes at most one decimal number: the maximum "
+                  "message size in octets, 0 meaning no fixed maximum)",
+                  size_param_syntax));
+  v.push_back(row("smtp/rfc1870/6/size-exceeded-552", "smtp", "RFC 1870 §6.1", level::must,
+                  "If the estimated message size exceeds the server's fixed maximum message size, the server "
+                  "should respond with \"552 message size exceeds fixed maximium message size\". (A permanent "
+                  "5xx refusal: the message will never fit.)",
+                  size_exceeded));
+}
+
+}  // namespace mailspec::rules::detail

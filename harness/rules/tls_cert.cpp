@@ -1,0 +1,137 @@
+// The server certificate: chain, hostname (RFC 7817 / RFC 6125), validity window, key, signature.
+#include <ctime>
+
+#include "rules/detail.hpp"
+
+namespace mailspec::rules::detail {
+namespace {
+
+// The time the case ran (its start), else now: rules judge against the moment of the observation.
+std::int64_t case_time(const record& rec) {
+  if (auto t = parse_iso8601(rec.result.started)) return *t;
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+template <class F>
+void each_leaf(const record& rec, F f) {
+  for (const auto& t : rec.result.tls)
+    if (t.handshake_ok && t.leaf) f(t, *t.leaf);
+}
+
+void chain(context& c) {
+  each_leaf(c.rec, [&](const tls_facts& t, const certificate_facts& leaf) {
+    if (t.chain_ok) c.held_case(leaf.subject);
+    else c.broken_case("a chain that verifies to a trusted root", leaf.subject + " issued by " + leaf.issuer,
+                       "verify error: " + t.verify_error + (leaf.self_signed ? " (self-signed)" : ""));
+  });
+}
+
+void hostname(context& c) {
+  each_leaf(c.rec, [&](const tls_facts& t, const certificate_facts& leaf) {
+    if (t.verify_name.empty()) return;
+    std::string san;
+    for (const auto& s : leaf.san) san += (san.empty() ? "" : ", ") + s;
+    if (t.hostname_ok) c.held_case(t.verify_name);
+    else c.broken_case("a certificate valid for " + t.verify_name, "subject " + leaf.subject + "; SAN " + san);
+  });
+}
+
+void expired(context& c) {
+  const auto now = case_time(c.rec);
+  each_leaf(c.rec, [&](const tls_facts&, const certificate_facts& leaf) {
+    if (!leaf.not_after_epoch) return;
+    if (leaf.not_after_epoch >= now) c.held_case(leaf.not_after);
+    else c.broken_case("notAfter in the future", "notAfter " + leaf.not_after);
+  });
+}
+
+void not_yet_valid(context& c) {
+  const auto now = case_time(c.rec);
+  each_leaf(c.rec, [&](const tls_facts&, const certificate_facts& leaf) {
+    if (!leaf.not_before_epoch) return;
+    if (leaf.not_before_epoch <= now) c.held_case(leaf.not_before);
+    else c.broken_case("notBefore in the past", "notBefore " + leaf.not_before);
+  });
+}
+
+void expires_soon(context& c) {
+  const auto now = case_time(c.rec);
+  each_leaf(c.rec, [&](const tls_facts&, const certificate_facts& leaf) {
+    if (!leaf.not_after_epoch || leaf.not_after_epoch < now) return;  // expired: the expired rule says so
+    const auto days = (leaf.not_after_epoch - now) / 86400;
+    if (days >= 30) c.held_case(leaf.not_after);
+    else c.broken_case("at least 30 days of validity left", "notAfter " + leaf.not_after + " (" +
+                                                                 std::to_string(days) + " days)");
+  });
+}
+
+void key_size(context& c) {
+  each_leaf(c.rec, [&](const tls_facts&, const certificate_facts& leaf) {
+    const std::string type = upper(leaf.key_type);
+    if (leaf.key_bits <= 0) return;
+    bool weak = (type == "RSA" || type == "DSA" || type == "RSA-PSS") ? leaf.key_bits < 2048
+                : (type == "EC")                                      ? leaf.key_bits < 224
+                                                                      : false;
+    if (weak) c.broken_case(type == "EC" ? "EC keys of at least 224 bits" : "RSA keys of at least 2048 bits",
+                            leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits");
+    else c.held_case(leaf.key_type + " " + std::to_string(leaf.key_bits));
+  });
+}
+
+bool weak_signature(const std::string& alg) {
+  const std::string a = upper(alg);
+  return a.find("MD5") != std::string::npos || a.find("MD2") != std::string::npos ||
+         a.find("SHA1") != std::string::npos || a == "SHAWITHRSAENCRYPTION" || a.find("SHA-1") != std::string::npos;
+}
+
+void signature(context& c) {
+  for (const auto& t : c.rec.result.tls) {
+    if (!t.handshake_ok || !t.leaf) continue;
+    std::vector<const certificate_facts*> certs{&*t.leaf};
+    for (const auto& x : t.chain)
+      if (!x.self_signed && x.sha256_fingerprint != t.leaf->sha256_fingerprint) certs.push_back(&x);
+    bool ok = true;
+    for (const auto* x : certs) {
+      if (weak_signature(x->signature_algorithm) && !(x != &*t.leaf && x->self_signed)) {
+        c.broken_case("SHA-256 or stronger signatures", x->subject + ": " + x->signature_algorithm);
+        ok = false;
+        break;
+      }
+    }
+    if (ok) c.held_case(t.leaf->signature_algorithm);
+  }
+}
+
+}  // namespace
+
+void add_tls_cert(std::vector<rule>& v) {
+  v.push_back(row("tls/cert/chain", "tls", "RFC 7817 §3; RFC 5280 §6", level::must,
+                  "The client MUST verify the server's certificate chain ... (RFC 5280 path validation to a trust "
+                  "anchor): a server must present a chain that validates.",
+                  chain, severity::high));
+  v.push_back(row("tls/cert/hostname", "tls", "RFC 7817 §3; RFC 6125 §6", level::must,
+                  "The server identity check: the client MUST check its understanding of the server hostname "
+                  "against the server's identity as presented in the server Certificate message.",
+                  hostname, severity::high));
+  v.push_back(row("tls/cert/expired", "tls", "RFC 5280 §4.1.2.5", level::must,
+                  "The validity period for a certificate is the period of time from notBefore through notAfter, "
+                  "inclusive.",
+                  expired, severity::high));
+  v.push_back(row("tls/cert/not-yet-valid", "tls", "RFC 5280 §4.1.2.5", level::must,
+                  "The validity period for a certificate is the period of time from notBefore through notAfter, "
+                  "inclusive.",
+                  not_yet_valid, severity::high));
+  v.push_back(row("tls/cert/expires-soon", "tls", "RFC 5280 §4.1.2.5 (operational)", level::should,
+                  "A certificate should be renewed before it expires: fewer than 30 days of validity left is "
+                  "flagged.",
+                  expires_soon, severity::low));
+  v.push_back(row("tls/cert/key-size", "tls", "RFC 9325 §4.4; BSI TR-02102-2", level::must,
+                  "Servers should use RSA keys of at least 2048 bits (EC keys of at least 224 bits); shorter keys "
+                  "no longer offer 112 bits of security.",
+                  key_size, severity::high));
+  v.push_back(row("tls/cert/signature", "tls", "RFC 9155 §2; RFC 6151", level::must,
+                  "MD5 and SHA-1 MUST NOT be used for signatures (certificates signed with them can be forged).",
+                  signature, severity::high));
+}
+
+}  // namespace mailspec::rules::detail
