@@ -1,5 +1,5 @@
 // ${...} expansion. Syntax: "${" REF ("|" FILTER)* "}", REF one of var.NAME, cap.NAME, tag,
-// target.host, run.id; FILTER one of b64, imap_quote. "$$" is a literal "$" (so "$${tag}"
+// target.host, target.helo, run.id; FILTER one of b64, imap_quote. "$$" is a literal "$" (so "$${tag}"
 // gives the text "${tag}"); a "$" not followed by "{" or "$" is literal too.
 #include "scenario/expand.hpp"
 
@@ -104,9 +104,9 @@ std::string check_reference(const reference& r, const std::vector<std::string>* 
       return "unknown variable \"" + v + "\" in \"${" + r.source + "}\" (declare it under \"vars\")";
   } else if (n.rfind("cap.", 0) == 0) {
     if (!valid_name(n.substr(4))) return "invalid capture name in \"${" + r.source + "}\"";
-  } else if (n != "tag" && n != "target.host" && n != "run.id") {
+  } else if (n != "tag" && n != "target.host" && n != "target.helo" && n != "run.id") {
     return "unknown reference \"" + n + "\" in \"${" + r.source +
-           "}\" (expected var.NAME, cap.NAME, tag, target.host or run.id)";
+           "}\" (expected var.NAME, cap.NAME, tag, target.host, target.helo or run.id)";
   }
   for (const auto& f : r.filters) {
     if (std::find(filter_names().begin(), filter_names().end(), f) == filter_names().end())
@@ -127,6 +127,7 @@ std::string base_value(const reference& r, const expand_context& ctx, bool& secr
   secret = false;
   if (n == "tag") return ctx.tag;
   if (n == "target.host") return ctx.target_host;
+  if (n == "target.helo") return ctx.target_helo;
   if (n == "run.id") return ctx.run_id;
   const std::string* v = nullptr;
   if (n.rfind("var.", 0) == 0) {

@@ -1,4 +1,5 @@
-// ${...} expansion: ${var.x}, ${cap.x}, ${tag}, ${target.host}, ${run.id}; filters |b64, |imap_quote.
+// ${...} expansion: ${var.x}, ${cap.x}, ${tag}, ${target.host}, ${target.helo}, ${run.id};
+// filters |b64, |imap_quote. "$$" is a literal "$" ("$${tag}" gives "${tag}").
 #pragma once
 #include <functional>
 #include <map>
@@ -15,6 +16,7 @@ struct expand_context {
   const std::map<std::string, std::string>* captures = nullptr;  // cap.NAME
   std::string tag;
   std::string target_host;
+  std::string target_helo;  // ${target.helo}: the --helo name (additive, used by bundled SMTP scenarios)
   std::string run_id;
 };
 

@@ -18,6 +18,7 @@ struct fixture {
     c.tag = "A0001";
     c.target_host = "mail.example";
     c.run_id = "run-7";
+    c.target_helo = "client.example";
     return c;
   }
 };
@@ -27,6 +28,7 @@ TEST_CASE("expansion of every reference kind") {
   fixture f;
   auto e = expand("${tag} LOGIN ${var.user} uid=${cap.uid} ${target.host} ${run.id}", f.ctx());
   CHECK(e.text == "A0001 LOGIN alice uid=42 mail.example run-7");
+  CHECK(expand("EHLO ${target.helo}", f.ctx()).text == "EHLO client.example");
   CHECK_FALSE(e.has_secret);
   CHECK(e.secret_values.empty());
   CHECK(expand("no references", f.ctx()).text == "no references");
