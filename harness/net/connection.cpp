@@ -83,7 +83,7 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
   if (p.tls) co_return fail(io_status::other, "handshake", "TLS already active");
   if (!is_open()) co_return fail(io_status::other, "handshake", "not connected");
   std::string error;
-  auto ctx = make_client_context(opt, error);
+  auto ctx = shared_client_context(opt, error);
   if (!ctx) {
     facts.handshake_error = error;
     co_return fail(io_status::tls_error, "tls options", error);

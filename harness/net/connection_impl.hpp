@@ -13,7 +13,7 @@ struct connection::impl {
   asio::any_io_executor ex;
   std::vector<char> buf;  // the one read buffer: plaintext and TLS reads never share leftovers
   std::optional<beast::tcp_stream> tcp;                     // before TLS
-  std::unique_ptr<ssl::context> ctx;                        // outlives tls (declared first)
+  std::shared_ptr<ssl::context> ctx;                        // outlives tls (declared first)
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // after TLS: owns the moved tcp_stream
   std::optional<clock::time_point> deadline;
   verify_state verify;

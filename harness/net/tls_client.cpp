@@ -1,5 +1,8 @@
 #include "net/tls_client.hpp"
 
+#include <map>
+#include <mutex>
+
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
@@ -55,6 +58,7 @@ bool set_ciphers(SSL_CTX* ctx, const tls_options& opt, std::string& error) {
 std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::string& error) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no record buffers
   if (!set_versions(native, opt, error) || !set_ciphers(native, opt, error)) return nullptr;
   if (!opt.ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(native, opt.ca_file.c_str(), nullptr) != 1) {
@@ -65,6 +69,20 @@ std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::s
     SSL_CTX_set_default_verify_paths(native);
     ERR_clear_error();
   }
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> shared_client_context(const tls_options& opt, std::string& error) {
+  static std::mutex m;
+  static std::map<std::string, std::shared_ptr<ssl::context>> cache;
+  const std::string key = opt.min_version + '|' + opt.max_version + '|' + opt.cipher_list + '|' +
+                          opt.ciphersuites + '|' + (opt.legacy ? "L" : "-") + '|' + opt.ca_file;
+  std::lock_guard lock(m);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  std::shared_ptr<ssl::context> ctx = make_client_context(opt, error);
+  if (!ctx) return nullptr;
+  if (cache.size() >= 64) cache.clear();  // probes vary options; keep the cache bounded
+  cache.emplace(key, ctx);
   return ctx;
 }
 

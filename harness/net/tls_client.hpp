@@ -22,6 +22,11 @@ int parse_tls_version(const std::string& name);
 // store (the CA file alone when set, else the system default paths). Null + error on bad options.
 std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::string& error);
 
+// The same, shared between connections with the same options: loading the system trust store
+// costs ~1 MB and milliseconds, so connections never build their own. Thread-safe; an SSL_CTX
+// is not modified after it is cached (per-connection settings go on the SSL object).
+std::shared_ptr<ssl::context> shared_client_context(const tls_options& opt, std::string& error);
+
 // After a handshake: chain_ok, hostname_ok, verify_code/error/name/mode in facts.
 void record_verification(SSL* ssl, const verify_state& vs, const tls_options& opt, const std::string& host,
                          tls_facts& facts);

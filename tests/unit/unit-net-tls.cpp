@@ -209,3 +209,20 @@ TEST_CASE("net: a TLS alert instead of a handshake is a tls_error") {
   CHECK(io.status == net::io_status::tls_error);
   CHECK(io.operation == "handshake");
 }
+
+#include "net/tls_client.hpp"
+
+TEST_CASE("net: client TLS contexts are shared between connections with the same options") {
+  std::string error;
+  auto a = net::shared_client_context(trusting(), error);
+  auto b = net::shared_client_context(trusting(), error);
+  auto t = trusting();
+  t.max_version = "TLSv1.2";
+  auto c = net::shared_client_context(t, error);
+  REQUIRE(a);
+  CHECK(a == b);
+  CHECK(a != c);
+  t.min_version = "bogus";
+  CHECK_FALSE(net::shared_client_context(t, error));
+  CHECK(error.find("bogus") != std::string::npos);
+}
