@@ -58,8 +58,8 @@ window.mailspecView = (function () {
     if (f.requirement) li.appendChild(el('blockquote', 'requirement', f.requirement));
     if (f.expected || f.actual) {
       var ea = el('dl', 'ea');
-      ea.appendChild(el('dt', null, 'expected')); ea.appendChild(el('dd', 'expected', f.expected || '—'));
-      ea.appendChild(el('dt', null, 'actual')); ea.appendChild(el('dd', 'actual', f.actual || '—'));
+      ea.appendChild(el('dt', null, 'expected')); ea.appendChild(rawText('expected', f.expected || '—'));
+      ea.appendChild(el('dt', null, 'actual')); ea.appendChild(rawText('actual', f.actual || '—'));
       li.appendChild(ea);
     }
     if (f.transcript_index >= 0) {
@@ -97,14 +97,19 @@ window.mailspecView = (function () {
       tr.appendChild(el('td', 'mono', s.id));
       tr.appendChild(el('td', null, s.action));
       var v = el('td'); v.appendChild(badge(s.verdict)); tr.appendChild(v);
-      ['sent', 'expected', 'actual', 'message'].forEach(function (k) { tr.appendChild(el('td', k === 'message' ? null : 'mono', s[k])); });
+      ['sent', 'expected', 'actual', 'message'].forEach(function (k) {
+        var td = rawText(k === 'message' ? null : 'mono', s[k]), cell = el('td', td.className);
+        while (td.firstChild) cell.appendChild(td.firstChild);
+        tr.appendChild(cell);
+      });
       tr.appendChild(el('td', null, s.duration_ms));
       t.appendChild(tr);
     });
     return t;
   }
 
-  // Renders core's visible() form: \r and \n as dimmed ␍ ␊ (with a line break after ␊), \xNN dimmed.
+  // Renders core's visible() form: \r, \n and \xNN dimmed (a line break after \n). Escapes are
+  // kept as text rather than ␍ ␊ glyphs, which many fonts (and headless CI browsers) lack.
   function visibleText(target, text) {
     var buf = '', i = 0;
     function flush() { if (buf) { target.appendChild(document.createTextNode(buf)); buf = ''; } }
@@ -113,8 +118,8 @@ window.mailspecView = (function () {
       var ch = text.charAt(i);
       if (ch === '\\' && i + 1 < text.length) {
         var n = text.charAt(i + 1);
-        if (n === 'r') { ctl('␍', 'CR'); i += 2; continue; }
-        if (n === 'n') { ctl('␊', 'LF'); buf += '\n'; i += 2; continue; }
+        if (n === 'r') { ctl('\\r', 'CR'); i += 2; continue; }
+        if (n === 'n') { ctl('\\n', 'LF'); buf += '\n'; i += 2; continue; }
         if (n === '\\') { buf += '\\'; i += 2; continue; }
         if (n === 'x' && /^[0-9a-f]{2}$/i.test(text.substr(i + 2, 2))) { ctl('\\x' + text.substr(i + 2, 2), 'byte 0x' + text.substr(i + 2, 2)); i += 4; continue; }
       }
@@ -122,6 +127,20 @@ window.mailspecView = (function () {
       i++;
     }
     flush();
+  }
+
+  // Raw text (findings, steps) with control characters shown as dimmed escapes.
+  function rawText(cls, text) {
+    var node = el('dd', cls), s = String(text === undefined || text === null ? '' : text), buf = '';
+    for (var i = 0; i < s.length; i++) {
+      var code = s.charCodeAt(i);
+      if (code >= 0x20 && code !== 0x7f) { buf += s.charAt(i); continue; }
+      if (buf) { node.appendChild(document.createTextNode(buf)); buf = ''; }
+      var shown = code === 13 ? '\\r' : code === 10 ? '\\n' : code === 9 ? '\\t' : '\\x' + (code < 16 ? '0' : '') + code.toString(16);
+      node.appendChild(el('span', 'ctl', shown));
+    }
+    if (buf) node.appendChild(document.createTextNode(buf));
+    return node;
   }
 
   function transcriptBlock(c) {
@@ -195,7 +214,7 @@ window.mailspecView = (function () {
     var extra = Object.keys(c.extra || {});
     if (extra.length) section(body, 'Facts', kv(extra.map(function (k) { return [k, c.extra[k]]; })));
     body.appendChild(el('h3', null, 'Transcript'));
-    body.appendChild(el('p', 'legend', 'C client · S server · · harness; TLS/plain shows the channel; ␍ ␊ are CR LF; secrets are redacted.'));
+    body.appendChild(el('p', 'legend', 'C client · S server · · harness; TLS/plain shows the channel; \\r \\n are CR LF; secrets are redacted.'));
     body.appendChild(transcriptBlock(c));
     return body;
   }

@@ -89,7 +89,9 @@ try {
   check(findings === hostile.findings.length, 'findings shown', findings);
   const tx = await page.textContent('.case .transcript');
   check(tx.includes('</script><img src=x onerror=alert(1)>'), 'server markup shown as text');
-  check(tx.includes('␍') && tx.includes('␊'), 'CR/LF visible in the transcript');
+  check(tx.includes('ready\\r\\n'), 'CR/LF visible in the transcript');
+  const actual = await page.textContent('.case .finding.v-fail .actual');
+  check(actual.includes('\\x00 and </script>'), 'NUL in a finding shown as an escape', actual);
   check(await page.locator('.case .transcript .ch-tls').count() > 0 && await page.locator('.case .transcript .ch-plain').count() > 0,
         'plain and TLS lines styled apart');
   check(await page.locator('.case-body img').count() === 0, 'no element injected from server text');
