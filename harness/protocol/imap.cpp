@@ -55,7 +55,10 @@ void imap_framer::take_literal_bytes(std::string_view& bytes) {
     current_.literal_bytes_skipped += k;
     current_.raw_elided += k;
   } else {
-    current_.literals.back().append(chunk);
+    std::string& lit = current_.literals.back();
+    // The first MiB is reserved up front; once the server has sent that much, trust its size.
+    if (lit.size() + k > lit.capacity()) lit.reserve(lit.size() + static_cast<std::size_t>(literal_left_));
+    lit.append(chunk);
     detail::append_bounded(current_.raw, current_.raw_elided, lim_.max_raw, chunk);
   }
   literal_left_ -= k;
@@ -113,7 +116,7 @@ bool imap_framer::start_literal(std::uint64_t n, std::size_t line_no) {
   }
   if (r.literals.size() < lim_.max_lines_per_response) r.literals.emplace_back();
   if (!literal_skipping_) {
-    r.literals.back().reserve(static_cast<std::size_t>(n));
+    r.literals.back().reserve(static_cast<std::size_t>(std::min<std::uint64_t>(n, 1024 * 1024)));
     stored_bytes_ += static_cast<std::size_t>(n);
   }
   literal_left_ = n;

@@ -79,6 +79,19 @@ std::size_t line_reader::consume(std::string_view data, raw_line& out, bool& don
   const std::size_t upto = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data.data())
                               : data.size();
   const std::string_view body = data.substr(0, upto);
+  if (lf && buf_.empty() && !cutting_ && upto <= max_line_ + 1 &&
+      (upto <= max_line_ || data[upto - 1] == '\r')) {
+    // Fast path: the whole line is inside this chunk and within the bound: no copy.
+    out.ended = true;
+    out.cut = false;
+    out.dropped = 0;
+    out.tail.clear();
+    out.crlf = upto > 0 && data[upto - 1] == '\r';
+    out.bytes = data.substr(0, upto + 1);
+    out.content_len = upto - (out.crlf ? 1 : 0);
+    done = true;
+    return upto + 1;
+  }
   if (cutting_) {
     drop(body);
   } else {
@@ -123,20 +136,20 @@ void line_reader::finish_line(raw_line& out, bool ended) {
     drop(extra);
   }
   out.cut = cutting_;
+  std::swap(out.store, buf_);  // both keep their capacity: no allocation per line
   if (cutting_) {
     out.crlf = ended && last_cr_;
     out.dropped = dropped_ - (out.crlf ? 1 : 0);
     if (out.crlf) tail_.pop_back();
-    out.tail = std::move(tail_);
-    out.bytes = std::move(buf_);
-    out.content_len = out.bytes.size();
-    if (out.crlf) out.bytes += '\r';
+    out.tail = tail_;
+    out.content_len = out.store.size();
+    if (out.crlf) out.store += '\r';
   } else {
-    out.crlf = ended && !buf_.empty() && buf_.back() == '\r';
-    out.bytes = std::move(buf_);
-    out.content_len = out.bytes.size() - (out.crlf ? 1 : 0);
+    out.crlf = ended && !out.store.empty() && out.store.back() == '\r';
+    out.content_len = out.store.size() - (out.crlf ? 1 : 0);
   }
-  if (ended) out.bytes += '\n';
+  if (ended) out.store += '\n';
+  out.bytes = out.store;
   buf_.clear();
   tail_.clear();
   cutting_ = false;

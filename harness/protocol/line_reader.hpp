@@ -13,15 +13,17 @@
 namespace mailspec::protocol::detail {
 
 struct raw_line {
-  std::string bytes;             // kept bytes, line ending included when one was seen
+  // Kept bytes, line ending included when one was seen. Points into the fed chunk or into
+  // `store`: valid until the next consume()/flush() call, so framers copy what they keep.
+  std::string_view bytes;
+  std::string store;             // owned bytes for lines that span chunks or were cut
   std::size_t content_len = 0;   // bytes of `bytes` before the line ending
   bool ended = false;            // an LF was seen (false: flushed at end of stream)
   bool crlf = false;             // ended with CR LF
   bool cut = false;              // over max_line: the middle was dropped
   std::uint64_t dropped = 0;     // bytes dropped from a cut line
   std::string tail;              // cut lines: the last (up to 32) content bytes, for literal detection
-  std::string_view content() const { return std::string_view(bytes).substr(0, content_len); }
-  // Content for parsing: the kept bytes, or for a cut line the kept bytes then the tail.
+  std::string_view content() const { return bytes.substr(0, content_len); }
 };
 
 class line_reader {

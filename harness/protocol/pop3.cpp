@@ -64,7 +64,7 @@ void pop3_framer::take_status(detail::raw_line& l) {
     const auto close = r.text.find(']');
     if (close != std::string::npos) r.code = r.text.substr(1, close - 1);
   }
-  r.status_line = std::move(l.bytes);
+  r.status_line = std::string(l.bytes);
   bool multiline = false;
   if (!expect_.empty()) {
     multiline = expect_.front();
@@ -99,10 +99,7 @@ void pop3_framer::take_body_line(detail::raw_line& l) {
   const std::size_t len = l.content_len - skip;
   if (r.body.size() < lim_.max_lines_per_response && stored_bytes_ + len <= lim_.max_response_bytes) {
     stored_bytes_ += len;
-    std::string s = std::move(l.bytes);
-    s.resize(l.content_len);
-    if (skip) s.erase(0, skip);
-    r.body.push_back(std::move(s));
+    r.body.emplace_back(c.substr(skip));
   } else {
     ++r.body_lines_elided;
     over_limit_ = true;

@@ -88,7 +88,7 @@ void smtp_framer::take_line(detail::raw_line& l) {
   if (!room) over_limit_ = true;
   if (room || !more) {
     stored_bytes_ += l.bytes.size();
-    sl.raw = std::move(l.bytes);
+    sl.raw = std::string(l.bytes);
     current_.lines.push_back(std::move(sl));
   } else {
     ++current_.lines_elided;
