@@ -34,6 +34,7 @@ for (let run = 0; run < 3; run++) {
   await page.goto(pathToFileURL(path.join(out, 'report.html')).href);
   await page.waitForSelector('html[data-ready=true]');
   const t_load = performance.now() - t0;
+  const t_script = Number(await page.getAttribute('html', 'data-render-ms'));
   const t1 = performance.now();
   await page.selectOption('#f-verdict', 'fail');
   await page.waitForFunction(() => [...document.querySelectorAll('.case')].every((e) => e.dataset.verdict === 'fail'));
@@ -44,7 +45,7 @@ for (let run = 0; run < 3; run++) {
   await page.click('.case .case-head');
   await page.waitForSelector('.case .transcript');
   const t_open = performance.now() - t2;
-  results.push({ t_load, t_filter, t_open });
+  results.push({ t_load, t_script, t_filter, t_open });
   await page.close();
 }
 await ctx.close();
@@ -53,6 +54,7 @@ const best = (k) => Math.min(...results.map((r) => r[k]));
 const med = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[1];
 console.log(`cases ${report.cases.length}, report.html ${size_mb.toFixed(1)} MB`);
 console.log(`load (navigate to rendered first page): median ${med('t_load').toFixed(0)} ms, best ${best('t_load').toFixed(0)} ms`);
+console.log(`  of which the script (JSON.parse + first render): median ${med('t_script').toFixed(0)} ms`);
 console.log(`filter (verdict + text search): median ${med('t_filter').toFixed(0)} ms`);
 console.log(`open one case: median ${med('t_open').toFixed(0)} ms`);
 const total = med('t_load') + med('t_filter');

@@ -5,6 +5,7 @@
 // only when it is opened, and filtering is one linear pass.
 (function () {
   'use strict';
+  var t0 = performance.now();
   var R = JSON.parse(document.getElementById('report-data').textContent);
   var VERDICTS = ['fail', 'error', 'warn', 'pass', 'info', 'skip'];
   var RANK = { fail: 5, error: 4, warn: 3, pass: 2, info: 1, skip: 0 };
@@ -263,5 +264,6 @@
   renderMatrix();
   renderRules();
   applyFilters();
+  document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now() - t0)));
   document.documentElement.setAttribute('data-ready', 'true');
 })();

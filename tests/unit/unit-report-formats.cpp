@@ -160,3 +160,20 @@ TEST_CASE("console: on a TTY, colours and a progress line rewritten in place", "
   CHECK(out.find("\x1b[1;31mFAIL") != std::string::npos);
   CHECK(out.find("\r\x1b[2K") != std::string::npos);
 }
+
+TEST_CASE("an empty run still gives valid documents in every format", "[report]") {
+  run_report r;
+  r.command = "run";
+  r.started = "2026-11-28T03:00:00.000Z";
+  json j = report::to_json(r);
+  CHECK(j["summary"]["total"] == 0);
+  CHECK(j["cases"].empty());
+  CHECK(report::to_junit(r).find("<testsuites name=\"mailspec run\" tests=\"0\"") != std::string::npos);
+  CHECK(json::parse(report::to_sarif(r))["runs"][0]["results"].empty());
+  CHECK(report::to_html(r).find("id=\"report-data\"") != std::string::npos);
+  // A minimal hand-written report (optional members absent) is read with defaults.
+  run_report m = report::from_json(json::parse(R"({"format":"mailspec-report/1","cases":[{"id":"smtp/x","verdict":"warn"}]})"));
+  REQUIRE(m.cases.size() == 1);
+  CHECK(m.cases[0].result == verdict::warn);
+  CHECK(m.cases[0].kind == "scenario");
+}
