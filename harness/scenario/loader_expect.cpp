@@ -144,7 +144,8 @@ std::optional<matcher> parse_matcher(checker& c, const json& j, const std::strin
     return std::nullopt;
   }
   c.check_fields(j, ptr, {"exact", "regex", "any"}, "a matcher");
-  const auto& [key, value] = *j.items().begin();
+  const std::string key = j.begin().key();
+  const json& value = j.begin().value();
   std::string vp = pointer_append(ptr, key);
   if (key == "exact") {
     if (auto s = c.get_string(value, vp)) return matcher::exact(*s);
