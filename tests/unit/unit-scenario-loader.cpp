@@ -235,3 +235,42 @@ TEST_CASE("duplicate step ids and duplicate keys") {
   CHECK(errors_of(doc_with_step(R"({ "send": "a", "send": "b" })")) ==
         std::vector<std::string>{"t.json:7:20 (/steps/0/send): field given twice (JSON would silently keep the last one)"});
 }
+
+TEST_CASE("template syntax errors and filters are load errors at the string") {
+  check_step_error(R"({ "send": "A ${tag" })", "\"A", "/steps/0/send",
+                   "unterminated \"${\" at offset 2 (write \"$${\" for a literal \"${\")");
+  check_step_error(R"({ "send_raw": "${run.id|zip}\r\n" })", "\"${run", "/steps/0/send_raw",
+                   "unknown filter \"zip\" in \"${run.id|zip}\" (expected b64 or imap_quote)");
+  check_step_error(R"({ "message": { "lines": ["ok", "${target.port}"] } })", "\"${target", "/steps/0/message/lines/1",
+                   "unknown reference \"target.port\" in \"${target.port}\" (expected var.NAME, cap.NAME, tag, "
+                   "target.host, target.helo or run.id)");
+  check_step_error(R"({ "message": { "lines": ["a\nb"] } })", "\"a\\n", "/steps/0/message/lines/0",
+                   "a message line cannot contain CR or LF (one line per list item)");
+  check_step_error(R"({ "auth": { "mechanism": "PLAIN", "user": "${var.u}", "pass": "p" } })", "\"${var.u}\"",
+                   "/steps/0/auth/user", "unknown variable \"u\" in \"${var.u}\" (declare it under \"vars\")");
+  auto r = load_text("t.json", doc_with_step(R"({ "send": "NOOP $${tag} $$" })"), no_env());
+  CHECK(r.errors.empty());
+}
+
+TEST_CASE("requires, refs, timeouts, $schema and step defaults") {
+  std::string doc = "{\"$schema\": \"../schema/scenario-v1.json\", \"format\": 1, \"id\": \"r\", \"protocol\": \"imap\","
+                    " \"connection\": {\"port\": 143}, \"requires\": {\"capabilities\": [\"idle\", \"Move\"]},"
+                    " \"mutates\": true, \"timeouts\": {\"step_ms\": 250},"
+                    " \"steps\": [{\"send\": \"${tag} NOOP\", \"timeout_ms\": 100}, {\"expect\": {\"status\": [\"ok\", \"no\"], \"code\": \"trycreate\", \"extra_untagged\": \"fail\"}}]}";
+  auto r = load_text("r.json", doc, no_env());
+  REQUIRE(r.errors.empty());
+  const auto& s = r.scenarios.at(0);
+  CHECK(s.required_capabilities == std::vector<std::string>{"IDLE", "MOVE"});
+  CHECK(s.mutates);
+  CHECK(s.tls == tls_mode::none);
+  CHECK(s.time.step_ms == 250);
+  CHECK(s.time.connect_ms == 5000);
+  CHECK(s.steps[0].id == "step-0");
+  CHECK(s.steps[0].timeout_ms == std::optional<std::int64_t>(100));
+  CHECK_FALSE(s.steps[0].expect);
+  const auto& e = *s.steps[1].expect->imap;
+  CHECK(e.status == std::vector<std::string>{"OK", "NO"});
+  CHECK(e.code == std::optional<std::string>("TRYCREATE"));
+  CHECK(e.extra_untagged_fail);
+  CHECK(s.file == "r.json");
+}
