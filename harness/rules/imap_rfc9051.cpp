@@ -61,11 +61,17 @@ void tagged_completion(context& c) {
 }
 
 void tagged_status(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
-    if (r.kind != imap_kind::tagged) return;
-    if (r.status == "OK" || r.status == "NO" || r.status == "BAD") c.held(&ex);
-    else c.broken(&ex, "tag SP (\"OK\" / \"NO\" / \"BAD\")", first_line(r));
-  });
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.tag.empty()) continue;
+    for (const auto& r : ex.imap) {
+      // The framer may call a tagged line with a bad status malformed: judge by the raw words.
+      auto w = split_ws(first_line(r));
+      if (r.kind != imap_kind::tagged && (r.kind != imap_kind::malformed || w.empty() || w[0] != ex.tag)) continue;
+      const std::string status = w.size() > 1 ? upper(w[1]) : "";
+      if (status == "OK" || status == "NO" || status == "BAD") c.held(&ex);
+      else c.broken(&ex, "tag SP (\"OK\" / \"NO\" / \"BAD\")", first_line(r));
+    }
+  }
 }
 
 void greeting_status(context& c) {

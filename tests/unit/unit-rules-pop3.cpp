@@ -1,0 +1,52 @@
+// Pass and fail fixtures for every POP3 rule (RFC 1939, 2449, 2595).
+#include <catch2/catch.hpp>
+
+#include "rules_fixture.hpp"
+
+namespace rules_fixture {
+namespace {
+
+const turn G{"", "+OK POP3 ready\r\n"};
+
+turn cmd(const std::string& c, const std::string& reply, bool tls = false) { return {c, reply, tls}; }
+turn capa(const std::string& lines, bool tls = false) { return {"CAPA", "+OK\r\n" + lines + ".\r\n", tls}; }
+std::function<record()> p(std::vector<turn> t) {
+  return [t] { return pop3_session(t); };
+}
+
+}  // namespace
+
+const std::vector<rule_case>& pop3_cases() {
+  static const std::vector<rule_case> cases = {
+      {"pop3/rfc1939/3/status-indicator", p({G}), p({{"", "* OK ready\r\n"}})},
+      {"pop3/rfc1939/3/crlf-line-endings", p({G}), p({{"", "+OK ready\n"}})},
+      {"pop3/rfc1939/3/multiline-terminated", p({G, cmd("LIST", "+OK\r\n1 100\r\n.\r\n")}),
+       p({G, {"LIST", "+OK\r\n1 100\r\n", false, true}})},
+      {"pop3/rfc1939/3/dot-stuffing", p({G, cmd("RETR 1", "+OK\r\n..hidden\r\n.\r\n")}),
+       p({G, cmd("RETR 1", "+OK\r\n.hidden\r\n.\r\n")})},
+      {"pop3/rfc1939/4/greeting-ok", p({G}), p({{"", "-ERR busy\r\n"}})},
+      {"pop3/rfc1939/3/response-length", p({G}), p({G, cmd("NOOP", "+OK " + std::string(600, 'a') + "\r\n")})},
+      {"pop3/rfc1939/5/stat-format", p({G, cmd("STAT", "+OK 2 320\r\n")}), p({G, cmd("STAT", "+OK two\r\n")})},
+      {"pop3/rfc1939/5/scan-listing", p({G, cmd("LIST", "+OK\r\n1 100\r\n2 200\r\n.\r\n")}),
+       p({G, cmd("LIST", "+OK\r\n1 abc\r\n.\r\n")})},
+      {"pop3/rfc1939/7/uidl-format", p({G, cmd("UIDL", "+OK\r\n1 abc\r\n.\r\n")}),
+       p({G, cmd("UIDL", "+OK\r\n1 " + std::string(80, 'x') + "\r\n.\r\n")})},
+      {"pop3/rfc2449/5/capa-format", p({G, capa("USER\r\nSTLS\r\n")}), p({G, capa(" SASL\r\n")})},
+      {"pop3/rfc2449/8/resp-code-syntax", p({G, cmd("PASS x", "-ERR [AUTH] bad\r\n")}),
+       p({G, cmd("PASS x", "-ERR [] bad\r\n")})},
+      {"pop3/rfc2449/8/resp-codes-advertised",
+       p({G, capa("USER\r\nRESP-CODES\r\n"), cmd("PASS x", "-ERR [IN-USE] busy\r\n")}),
+       p({G, capa("USER\r\n"), cmd("PASS x", "-ERR [IN-USE] busy\r\n")})},
+      {"pop3/rfc2449/6.5/login-delay-syntax", p({G, capa("LOGIN-DELAY 900\r\n")}),
+       p({G, capa("LOGIN-DELAY soon\r\n")})},
+      {"pop3/rfc2449/6.7/expire-syntax", p({G, capa("EXPIRE NEVER\r\n")}), p({G, capa("EXPIRE sometime\r\n")})},
+      {"pop3/rfc2595/4/stls-response", p({G, cmd("STLS", "+OK begin TLS\r\n")}), p({G, cmd("STLS", "OK go\r\n")})},
+      {"pop3/rfc2595/4/no-stls-after-tls", p({G, cmd("STLS", "+OK go\r\n"), capa("USER\r\n", true)}),
+       p({G, cmd("STLS", "+OK go\r\n"), capa("USER\r\nSTLS\r\n", true)})},
+      {"pop3/rfc2595/2.2/plaintext-login-before-tls", p({G, capa("STLS\r\n")}),
+       p({G, cmd("USER u", "+OK\r\n"), cmd("PASS x", "+OK logged in\r\n")})},
+  };
+  return cases;
+}
+
+}  // namespace rules_fixture
