@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     timespec tick{0, 100 * 1000 * 1000};
     for (;;) {
       if (sigtimedwait(&signals, nullptr, &tick) > 0) break;
-      if (server.wait_done(std::chrono::milliseconds(0))) break;
+      if (opt.connections > 0 && server.wait_done(std::chrono::milliseconds(0))) break;
     }
     server.stop();
     if (dump) std::cerr << server.received();
