@@ -47,6 +47,14 @@ void load_document(const std::string& file, const std::string& text, const load_
     auto [line, col] = detail::offset_to_line_col(text, at);
     out.errors.push_back({file, line, col, "", "invalid JSON: " + parse_message(e.what())});
     return;
+  } catch (const json::exception& e) {
+    // e.g. out_of_range.406 "number overflow parsing '1e400'": locate the quoted token.
+    std::string what = e.what();
+    auto q1 = what.find('\''), q2 = what.rfind('\'');
+    std::size_t at = q1 < q2 ? text.find(what.substr(q1 + 1, q2 - q1 - 1)) : std::string::npos;
+    auto [line, col] = detail::offset_to_line_col(text, at == std::string::npos ? 0 : at);
+    out.errors.push_back({file, line, col, "", "invalid JSON: " + what.substr(what.find(']') + 2)});
+    return;
   }
   detail::position_map pos = detail::scan_positions(text);
   std::vector<std::string> dups = pos.duplicate_keys;

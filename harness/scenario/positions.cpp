@@ -11,7 +11,9 @@ namespace {
 
 class scanner {
  public:
-  scanner(std::string_view t, position_map& out) : t_(t), out_(out) {}
+  scanner(std::string_view t, position_map& out) : t_(t), out_(out) {
+    if (t_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;  // a UTF-8 BOM, which the parser skips too
+  }
 
   void value(const std::string& ptr, int key_line, int key_col) {
     ws();

@@ -159,3 +159,15 @@ TEST_CASE("did-you-mean suggests the closest field, or lists them") {
   CHECK(r.errors[1].message == "unknown field \"stpes\" (did you mean \"steps\"?)");
   CHECK(r.errors[2].message.rfind("unknown field \"zzzzzz\" (expected one of: \"$schema\", \"format\"", 0) == 0);
 }
+
+TEST_CASE("regression: a number too large for a double is a load error, not an exception") {
+  auto r = load_text("n.json", "{\n  \"format\": 1e400}", no_env());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].format() == "n.json:2:13: invalid JSON: number overflow parsing '1e400'");
+}
+
+TEST_CASE("a UTF-8 byte order mark does not shift positions") {
+  auto r = load_text("b.json", "\xEF\xBB\xBF{\n  \"format\": 2}", no_env());
+  REQUIRE_FALSE(r.errors.empty());
+  CHECK(r.errors.back().format() == "b.json:2:13 (/format): expected 1 (the only scenario format this version reads), got 2");
+}
