@@ -1,4 +1,6 @@
 // RFC 9051 / RFC 3501 (IMAP): response grammar, line endings, literals, tags, greeting, codes.
+#include <set>
+
 #include "rules/detail.hpp"
 
 namespace mailspec::rules::detail {
@@ -42,14 +44,19 @@ void literal_syntax(context& c) {
 }
 
 void tagged_completion(context& c) {
+  std::set<std::string> sent_tags;  // every tag the client used so far (pipelined lines too)
   for (const auto& ex : c.rec.exchanges) {
+    for (const auto& l : sent_lines(c.rec, ex)) {
+      auto w = split_ws(l);
+      if (!w.empty()) sent_tags.insert(w.front());
+    }
     if (ex.tag.empty() || ex.command.empty() || ex.imap.empty()) continue;
     int mine = 0;
     std::string other;
     for (const auto& r : ex.imap) {
       if (r.kind != imap_kind::tagged) continue;
       if (r.tag == ex.tag) ++mine;
-      else other = first_line(r);
+      else if (!sent_tags.count(r.tag)) other = first_line(r);  // a late answer to a pipelined command is fine
     }
     if (!other.empty()) c.broken(&ex, "the tag \"" + ex.tag + "\" of the command", other, "a tagged response with another tag");
     else if (mine > 1) c.broken(&ex, "exactly one tagged completion for \"" + ex.tag + "\"", ex.imap.back().raw);

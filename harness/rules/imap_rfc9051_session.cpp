@@ -62,11 +62,20 @@ void logindisabled_honoured(context& c) {
   }
 }
 
+// A refusal for lack of privacy (not, say, a wrong password).
+bool privacy_refusal(const protocol::imap_response& t) {
+  if (t.code_name() == "PRIVACYREQUIRED" || t.status == "BAD") return true;
+  const std::string text = upper(t.text);
+  for (const char* w : {"PLAINTEXT", "TLS", "SSL", "SECURE", "ENCRYPT", "CLEARTEXT"})
+    if (text.find(w) != std::string::npos) return true;
+  return false;
+}
+
 void logindisabled_advertised(context& c) {
   for (std::size_t i = 0; i < c.rec.exchanges.size(); ++i) {
     const auto& ex = c.rec.exchanges[i];
     auto t = completion(ex);
-    if (ex.verb != "LOGIN" || ex.chan != channel::plain || !t || t->status == "OK") continue;
+    if (ex.verb != "LOGIN" || ex.chan != channel::plain || !t || t->status == "OK" || !privacy_refusal(*t)) continue;
     auto caps = caps_before(c.rec, i, ex.chan);
     if (caps.empty()) continue;
     if (has_word(caps, "LOGINDISABLED")) c.held(&ex);

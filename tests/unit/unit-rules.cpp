@@ -150,3 +150,17 @@ TEST_CASE("rules: an empty record yields no findings") {
   mailspec::session::record rec;
   CHECK(mailspec::rules::judge(rec).empty());
 }
+
+TEST_CASE("rules: regression: a late tagged answer to a pipelined IMAP command is not a wrong tag") {
+  auto rec = imap_session({{"", "* OK [CAPABILITY IMAP4rev1] hi\r\n"},
+                           {"a1 NOOP\r\na2 NOOP", "a1 OK done\r\n"},
+                           {"", "a2 OK done\r\n"},
+                           {"a3 NOOP", "a3 OK done\r\n"}});
+  for (const auto& f : findings_of(rec, "imap/rfc9051/2.2.2/tagged-completion")) CHECK(f.result == verdict::pass);
+}
+
+TEST_CASE("rules: regression: a wrong password is not a reason to advertise LOGINDISABLED") {
+  auto rec = imap_session({{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"},
+                           {"a1 LOGIN u p", "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}});
+  CHECK(findings_of(rec, "imap/rfc3501/6.2.3/logindisabled-advertised").empty());
+}
