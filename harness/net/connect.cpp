@@ -59,6 +59,7 @@ asio::awaitable<io_result> connection::connect(const connect_options& opt, targe
   p.tls.reset();
   p.ctx.reset();
   p.tcp.reset();
+  p.tls_up = false;
   const std::string host = strip_brackets(opt.host);
   target.host = opt.host;
   target.port = opt.port;

@@ -28,7 +28,7 @@ void connection::clear_deadline() {
   if (p_->has_stream()) p_->arm();
 }
 
-bool connection::is_tls() const { return p_->tls.has_value(); }
+bool connection::is_tls() const { return p_->tls_up; }
 
 bool connection::is_open() const { return p_->has_stream() && p_->lowest().socket().is_open(); }
 
@@ -113,9 +113,11 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
     auto r = make_result(ec, "handshake");
     if (r.status == io_status::eof) r.message = "handshake: connection closed by the server";
     facts.handshake_error = r.message;
+    close();  // a failed handshake leaves the stream unusable; nothing more is sent in plaintext
     co_return r;
   }
   facts.handshake_ok = true;
+  p.tls_up = true;
   inspect_session(ssl, facts);
   record_verification(ssl, p.verify, opt, host, facts);
   p.arm();

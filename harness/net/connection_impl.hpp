@@ -17,6 +17,7 @@ struct connection::impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // after TLS: owns the moved tcp_stream
   std::optional<clock::time_point> deadline;
   verify_state verify;
+  bool tls_up = false;  // handshake completed
 
   impl(asio::any_io_executor e, std::size_t n) : ex(std::move(e)), buf(n ? n : 1) {}
 

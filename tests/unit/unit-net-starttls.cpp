@@ -92,5 +92,7 @@ TEST_CASE("net: the server closing instead of handshaking is an eof that names t
     CHECK(h.operation == "handshake");
     CHECK_FALSE(facts.handshake_ok);
     CHECK_FALSE(facts.handshake_error.empty());
+    CHECK_FALSE(c.is_tls());
+    CHECK_FALSE(c.is_open());  // nothing more can be sent after a failed upgrade
   });
 }
