@@ -164,7 +164,10 @@ load_result load_paths(const std::vector<std::string>& paths, const load_options
   std::vector<std::string> files;
   for (const auto& p : paths) expand_path(p, files, out);
   std::map<std::string, std::string> ids;  // scenario id -> first file
+  std::set<fs::path> seen;                 // a file named twice (dir and dir/x.json) loads once
   for (const auto& f : files) {
+    std::error_code ec;
+    if (!seen.insert(fs::weakly_canonical(f, ec)).second) continue;
     out.files.push_back(f);
     std::size_t before = out.scenarios.size();
     load_file(f, opt, out);

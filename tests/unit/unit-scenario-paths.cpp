@@ -171,3 +171,12 @@ TEST_CASE("a UTF-8 byte order mark does not shift positions") {
   REQUIRE_FALSE(r.errors.empty());
   CHECK(r.errors.back().format() == "b.json:2:13 (/format): expected 1 (the only scenario format this version reads), got 2");
 }
+
+TEST_CASE("a file reached twice is loaded once") {
+  temp_dir d;
+  d.write("one.json", minimal("one"));
+  auto r = load_paths({d.path.string(), (d.path / "one.json").string(), (d.path / "." / "one.json").string()}, no_env());
+  CHECK(r.errors.empty());
+  CHECK(r.scenarios.size() == 1);
+  CHECK(r.files.size() == 1);
+}
