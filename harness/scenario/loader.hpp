@@ -15,7 +15,8 @@ struct load_error {
   int column = 0;
   std::string pointer;  // JSON pointer ("" for the whole document)
   std::string message;  // says what was expected and what was found
-  // "file:line:col (pointer): message"
+  // "file:line:col (pointer): message"; without a position (line 0, e.g. a missing path)
+  // "file: message"; without a pointer (JSON syntax errors) "file:line:col: message".
   std::string format() const;
 };
 
@@ -32,12 +33,16 @@ struct load_result {
 };
 
 // Loads every *.json file under the given files/directories (recursively, sorted, skipping
-// directories named "schema"). A path that does not exist or cannot be read is an error.
+// directories named "schema"). A path that does not exist or cannot be read is an error, so is
+// a directory without *.json files, a file over 10 MiB or JSON nested deeper than 64 levels.
+// Every error of every file is collected; a file with errors contributes no scenario. A file
+// reached twice is loaded once; a scenario id used again is an error at the later file.
 load_result load_paths(const std::vector<std::string>& paths, const load_options& opt = {});
 // Loads one document from text (file is used for messages only).
 load_result load_text(const std::string& file, const std::string& text, const load_options& opt = {});
 
-// Variables resolved for one run: values, and which of them are secret.
+// Variables resolved for one run: values, and which of them are secret. A variable's "env"
+// wins when set; otherwise its inline "value" (never for secrets); unset ones are absent.
 struct resolved_vars {
   std::map<std::string, std::string> values;
   std::map<std::string, bool> secret;

@@ -93,7 +93,7 @@ struct source_pos {
 
 struct step {
   int index = 0;
-  std::string id;                   // given id, or "step-N"
+  std::string id;                   // given id, or "step-N" (N = index, 0-based like /steps/N)
   action act;
   std::optional<expectation> expect;
   std::optional<std::int64_t> timeout_ms;
