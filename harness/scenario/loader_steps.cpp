@@ -40,7 +40,7 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
     if (v) a.verify = *v == "none" ? verify_mode::none : *v == "chain" ? verify_mode::chain : verify_mode::hostname;
   }
   if (j.contains("min_version")) {
-    auto v = c.get_enum(j["min_version"], ptr + "/min_version", {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"});
+    auto v = c.get_enum(j["min_version"], ptr + "/min_version", {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}, true);
     if (v) a.min_version = *v;
   }
   if (j.contains("sni")) a.sni = c.get_templ(j["sni"], ptr + "/sni");
