@@ -48,6 +48,14 @@ void context::broken(const session::exchange* ex, std::string expected, std::str
   out_.push_back(std::move(f));
 }
 
+void context::emit(const session::exchange* ex, verdict v, std::string expected, std::string_view actual,
+                   std::string message) {
+  finding f = make(ex, v, actual);
+  f.expected = std::move(expected);
+  f.message = std::move(message);
+  out_.push_back(std::move(f));
+}
+
 const rule* find_rule(std::string_view id) {
   for (const auto& r : catalogue())
     if (r.id == id) return &r;

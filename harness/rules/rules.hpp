@@ -29,6 +29,10 @@ class context {
   void held(const session::exchange* ex, std::string_view actual = {});
   // The rule applied and was broken: fail for MUST, warn for SHOULD, info for INFO rules.
   void broken(const session::exchange* ex, std::string expected, std::string_view actual, std::string message = {});
+  // A finding with an explicit verdict (e.g. `error` when the harness could not judge, `skip`).
+  // judge() still applies --strict to a `warn`.
+  void emit(const session::exchange* ex, verdict v, std::string expected, std::string_view actual,
+            std::string message = {});
   // Same without an exchange (TLS facts, whole-case facts).
   void held_case(std::string_view actual = {}) { held(nullptr, actual); }
   void broken_case(std::string expected, std::string_view actual, std::string message = {}) {

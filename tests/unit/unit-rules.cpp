@@ -164,3 +164,25 @@ TEST_CASE("rules: regression: a wrong password is not a reason to advertise LOGI
                            {"a1 LOGIN u p", "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}});
   CHECK(findings_of(rec, "imap/rfc3501/6.2.3/logindisabled-advertised").empty());
 }
+
+TEST_CASE("rules: context::emit keeps an explicit verdict; judge condenses passes") {
+  std::vector<mailspec::finding> out;
+  mailspec::rules::rule r;
+  r.id = "x/y";
+  r.lvl = mailspec::level::must;
+  r.sev = mailspec::severity::high;
+  mailspec::session::record rec;
+  mailspec::rules::context c(rec, r, out);
+  c.emit(nullptr, verdict::error, "a TLS handshake", "timeout", "could not judge");
+  c.held_case();
+  c.broken_case("x", "y");
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].result == verdict::error);
+  CHECK(out[0].sev == mailspec::severity::high);
+  CHECK(out[1].result == verdict::pass);
+  CHECK(out[1].sev == mailspec::severity::none);
+  CHECK(out[2].result == verdict::fail);
+  // Several held instances of one rule on one record condense into one pass.
+  auto rec2 = smtp_session({{"", "220 mx.example\r\n"}, {"NOOP", "250 ok\r\n"}, {"NOOP", "250 ok\r\n"}});
+  CHECK(findings_of(rec2, "smtp/rfc5321/2.3.8/crlf-line-endings").size() == 1);
+}
