@@ -81,7 +81,8 @@ asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const
   }
   ex.command = st.secrets.redact(first);
   r.sent = ex.command;
-  auto io = co_await st.w.send(first + "\r\n");
+  const std::string first_line = first + "\r\n";
+  auto io = co_await st.w.send(first_line);
   if (io.ok()) io = co_await read_auth_reply(st, ex, s);
   for (int round = 0; io.ok() && round < max_sasl_rounds; ++round) {
     auto ch = challenge(st.sc.protocol, ex);
@@ -94,7 +95,8 @@ asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const
       answer = protocol::base64_encode(kind == protocol::login_prompt::password ? pass : user);
       if (kind == protocol::login_prompt::unknown) answer = protocol::base64_encode(round == 0 ? user : pass);
     }
-    io = co_await st.w.send(answer + "\r\n");
+    answer += "\r\n";
+    io = co_await st.w.send(answer);
     if (io.ok()) io = co_await read_auth_reply(st, ex, s);
   }
   judge_step(st, s, ex, io, true, r);

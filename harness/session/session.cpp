@@ -82,6 +82,7 @@ scenario::expand_context run_state::context(const std::string& tag) const {
   c.captures = &captures;
   c.tag = tag;
   c.target_host = opt.host;
+  c.target_helo = opt.helo;
   c.run_id = opt.run_id;
   return c;
 }

@@ -285,7 +285,10 @@ asio::awaitable<read_outcome> read_response(run_state& st, exchange& ex, const s
       break;
     }
     case scenario::protocol_kind::imap: {
-      io = co_await st.w.read_imap(ex, ex.greeting ? std::string() : ex.tag, true);
+      // A named local, not a temporary: g++ 12 mis-destroys temporaries of a conditional
+      // expression inside a co_await argument (double free).
+      const std::string wait_tag = ex.greeting ? std::string() : ex.tag;
+      io = co_await st.w.read_imap(ex, wait_tag, true);
       bool completed = !ex.imap.empty() && ex.imap.back().kind == protocol::imap_kind::tagged &&
                        ex.imap.back().tag == ex.tag;
       if (completed && ex.tag == st.outstanding_tag) st.outstanding_tag.clear();
