@@ -1,0 +1,94 @@
+#include "app/cmd_audit.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "app/cli.hpp"
+#include "audit/audit.hpp"
+#include "report/report.hpp"
+
+#ifndef MAILSPEC_VERSION
+#define MAILSPEC_VERSION "0.0.0"
+#endif
+
+namespace mailspec::app {
+
+namespace {
+
+std::atomic<bool> g_audit_stop{false};
+
+extern "C" void on_audit_signal(int) { g_audit_stop.store(true); }
+
+void install_audit_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_audit_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Applies --port NAME=PORT (service name or default port number) to the audited ports.
+void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std::string>& specs) {
+  auto map = parse_port_map(specs);
+  for (auto& p : ports) {
+    auto by_name = map.find(p.service);
+    auto by_number = map.find(std::to_string(p.port));
+    if (by_name != map.end()) p.port = by_name->second;
+    else if (by_number != map.end()) p.port = by_number->second;
+  }
+}
+
+audit::options to_audit_options(const std::string& host, const std::string& ports, const common_options& o) {
+  if (host.empty()) throw std::invalid_argument("audit: a HOST is required");
+  audit::options a;
+  a.host = host;
+  a.ports = audit::parse_ports(ports);
+  apply_port_map(a.ports, o.ports);
+  a.bind = o.bind;
+  a.ca_file = o.ca_file;
+  a.sni = o.sni;
+  if (!o.helo.empty()) a.helo = o.helo;
+  a.timeout_ms = o.timeout_ms;
+  a.per_host = o.per_host;
+  a.strict = o.strict;
+  a.only = o.only;
+  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
+    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  if (o.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
+  return a;
+}
+
+}  // namespace
+
+int run_audit_command(int argc, char** argv, const std::string& host, const std::string& ports, common_options& o) {
+  audit::options a;
+  try {
+    a = to_audit_options(host, ports, o);
+    checked_formats(o);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "mailspec: %s\n", e.what());
+    return exit_usage;
+  }
+  install_audit_signals();
+  a.stop = &g_audit_stop;
+  bool tty = isatty(fileno(stdout));
+  report::console con(stdout, tty);
+  auto r = audit::run(a, [&](const case_result& c, int done, int total) { con.case_done(c, done, total); });
+  r.tool_version = MAILSPEC_VERSION;
+  for (int i = 0; i < argc; ++i) r.arguments.emplace_back(argv[i]);  // the audit takes no secrets
+  if (g_audit_stop.load() && !r.incomplete) {
+    r.incomplete = true;
+    r.incomplete_reason = "interrupted";
+  }
+  int code = finish_report(r, o, tty);
+  if (r.incomplete && code == exit_ok) code = exit_error;
+  return code;
+}
+
+}  // namespace mailspec::app

@@ -1,0 +1,71 @@
+// The built-in audit (DESIGN.md §1 `mailspec audit HOST`): per port, probes that find whether it
+// answers and speaks its protocol, what TLS it accepts (versions, weak ciphers, certificate),
+// whether STARTTLS is offered, works and is required before authentication, whether a plaintext
+// login is evaluated (random canary only), and whether STARTTLS command injection works.
+// Every probe is one case (kind "audit") judged by the passive rules and by audit::catalogue().
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/run_report.hpp"
+#include "rules/rules.hpp"
+#include "session/record.hpp"
+
+namespace mailspec::audit {
+
+struct port_spec {
+  std::string service;   // smtp | submission | submissions | imap | imaps | pop3 | pop3s
+  std::string protocol;  // smtp | imap | pop3
+  std::string tls;       // starttls | implicit
+  int port = 0;
+  // The public MX role (service smtp): RFC 3207 §4 forbids requiring STARTTLS there, so
+  // plaintext-login and required-TLS findings are reported (info), never failed.
+  bool mx() const { return service == "smtp"; }
+  std::string label() const;  // "imap:10143"
+};
+
+// The default --ports list of DESIGN.md §1.
+inline constexpr std::string_view default_ports =
+    "smtp=25,submission=587,submissions=465,imap=143,imaps=993,pop3=110,pop3s=995";
+
+// Parses "NAME=PORT,..." where NAME is one of the 7 services or a default port number of one
+// ("143=10143" means imap on 10143). The list replaces the defaults; a service may appear more
+// than once (two submission ports). Throws std::invalid_argument with a user-facing message.
+std::vector<port_spec> parse_ports(std::string_view spec);
+
+struct options {
+  std::string host;
+  std::vector<port_spec> ports;
+  std::string bind;        // --bind source address
+  std::string ca_file;     // --ca-file ("" = system store)
+  std::string sni;         // --sni ("" = host when it is a name)
+  std::string helo = "mailspec.invalid";
+  std::int64_t timeout_ms = 0;  // overrides every connect / TLS / reply deadline when > 0
+  int per_host = 2;        // concurrent connections to the host
+  bool strict = false;     // SHOULD-level findings fail
+  std::vector<std::string> only;  // rule id prefixes for findings
+  bool loopback_only = false;     // tests: refuse anything but loopback
+  const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM: no new probes start
+};
+
+using progress_fn = std::function<void(const case_result&, int done, int total)>;
+
+// Runs the whole audit on a private io_context. Never throws for server behaviour.
+run_report run(const options& opt, const progress_fn& progress = {});
+
+// The audit's own rules (ids audit/..., tls/starttls/required-before-auth, ...), same row type
+// as rules::catalogue(). Their checks read the probe facts the audit stores in case_result.extra.
+const std::vector<rules::rule>& catalogue();
+const rules::rule* find_rule(std::string_view id);
+
+// Runs audit::catalogue() on a probe record (selected by opt.only; SHOULD -> fail with strict).
+std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt = {});
+
+// A software guess from a greeting line ("Dovecot", "Postfix", ...), "" when unknown.
+std::string guess_software(std::string_view banner);
+
+}  // namespace mailspec::audit

@@ -1,0 +1,294 @@
+// One probe connection: connect, greeting, commands, STARTTLS and handshakes, all recorded.
+#include "audit/probe.hpp"
+
+#include <algorithm>
+
+#include "core/transcript.hpp"
+#include "protocol/imap.hpp"
+#include "protocol/pop3.hpp"
+#include "protocol/smtp.hpp"
+
+namespace mailspec::audit::detail {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string first_word(std::string_view line) {
+  auto end = line.find_first_of(" \r\n");
+  return upper(line.substr(0, end));
+}
+
+}  // namespace
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string first_line(std::string_view raw) {
+  auto eol = raw.find_first_of("\r\n");
+  return std::string(raw.substr(0, eol));
+}
+
+std::string reply_text(const session::exchange& e) {
+  if (!e.smtp.empty()) return first_line(e.smtp.front().raw());
+  if (!e.pop3.empty()) return first_line(e.pop3.front().raw);
+  if (!e.imap.empty()) {
+    for (const auto& r : e.imap)
+      if (r.kind == protocol::imap_kind::tagged) return first_line(r.raw);
+    return first_line(e.imap.front().raw);
+  }
+  return "";
+}
+
+probe::probe(asio::any_io_executor ex, const options& o, const port_spec& p, std::string name)
+    : opt(o), port(p), conn_(ex), w_(conn_, rec, secrets_, protocol::limits{}, 16ull * 1024 * 1024) {
+  t0_ = std::chrono::steady_clock::now();
+  auto& c = rec.result;
+  c.kind = "audit";
+  c.scenario_id = "audit/" + p.label() + "/" + name;
+  c.title = "Audit of " + p.service + " on port " + std::to_string(p.port) + ": " + name;
+  c.protocol = p.protocol;
+  c.started = iso8601_now();
+  c.target.host = o.host;
+  c.target.port = p.port;
+  c.target.tls_mode = p.tls;
+  c.target.bind = o.bind;
+  c.result = verdict::pass;
+  c.extra[key::probe] = name;
+  c.extra[key::service] = p.service;
+}
+
+milliseconds probe::connect_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 3000); }
+milliseconds probe::tls_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 5000); }
+// Long enough for a server's delay after a failed login (Dovecot: 2 s).
+milliseconds probe::reply_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 6000); }
+
+std::string probe::next_tag() {
+  tag_ = "M" + std::to_string(++tag_counter_);
+  return tag_;
+}
+
+net::tls_options probe::tls_defaults(std::string mode) const {
+  net::tls_options o;
+  o.verify = "hostname";
+  o.sni = opt.sni;
+  o.ca_file = opt.ca_file;
+  o.mode = std::move(mode);
+  o.timeout = tls_timeout();
+  return o;
+}
+
+asio::awaitable<bool> probe::open(bool implicit_handshake) {
+  net::connect_options co;
+  co.host = opt.host;
+  co.port = port.port;
+  co.bind = opt.bind;
+  co.timeout = connect_timeout();
+  co.loopback_only = opt.loopback_only;
+  meta("connect " + opt.host + ":" + std::to_string(port.port) + (opt.bind.empty() ? "" : " from " + opt.bind));
+  auto r = co_await conn_.connect(co, rec.result.target);
+  if (!r.ok()) {
+    meta("connect failed: " + r.message);
+    note(key::unreachable, r.message);
+    co_return false;
+  }
+  if (port.tls != "implicit" || !implicit_handshake) co_return true;
+  bool ok = co_await handshake(tls_defaults("implicit"));
+  note(key::implicit_tls, ok ? "ok" : "handshake failed: " + rec.result.tls.back().handshake_error);
+  co_return ok;
+}
+
+asio::awaitable<bool> probe::handshake(net::tls_options o) {
+  tls_facts facts;
+  if (o.mode == "starttls") {
+    std::string pending = w_.take_pending();
+    if (!pending.empty()) {
+      facts.plaintext_bytes_before_handshake = pending.size();
+      facts.plaintext_before_handshake = pending.substr(0, 4096);
+      meta("evidence: " + std::to_string(pending.size()) +
+           " plaintext bytes arrived before the TLS handshake (discarded): " + visible(facts.plaintext_before_handshake));
+    }
+  }
+  conn_.set_deadline(std::chrono::steady_clock::now() + o.timeout);
+  auto r = co_await conn_.start_tls(o, opt.host, facts);
+  std::string limits = o.min_version.empty() && o.max_version.empty()
+                           ? ""
+                           : " [" + (o.min_version.empty() ? "any" : o.min_version) + ".." +
+                                 (o.max_version.empty() ? "any" : o.max_version) + "]";
+  if (r.ok())
+    meta("TLS " + facts.version + " " + facts.cipher + limits + ", chain " + (facts.chain_ok ? "ok" : "not verified") +
+         ", hostname " + (facts.hostname_ok ? "ok" : "mismatch") + " (" + facts.verify_error + ")");
+  else meta("TLS handshake failed" + limits + ": " + r.message);
+  rec.result.tls.push_back(std::move(facts));
+  rec.tls_active_at_end = r.ok();
+  co_return r.ok();
+}
+
+std::size_t probe::begin_exchange(const std::string& command, const std::string& sent, bool pipelined) {
+  ++step_;
+  w_.set_step(step_);
+  session::exchange e;
+  e.step = step_;
+  e.step_id = "probe-" + std::to_string(step_);
+  e.command = command;
+  e.verb = first_word(port.protocol == "imap" && !command.empty() ? command.substr(command.find(' ') + 1) : command);
+  if (port.protocol == "imap" && !command.empty()) e.tag = command.substr(0, command.find(' '));
+  e.chan = w_.chan();
+  e.greeting = command.empty();
+  e.pipelined = pipelined;
+  rec.exchanges.push_back(std::move(e));
+  step_result s;
+  s.index = step_;
+  s.id = rec.exchanges.back().step_id;
+  s.action = command.empty() ? "expect" : pipelined ? "send_raw" : "send";
+  s.sent = sent;
+  s.expected = command.empty() ? "greeting" : "a response";
+  rec.result.steps.push_back(std::move(s));
+  return rec.exchanges.size() - 1;
+}
+
+void probe::end_step(std::size_t i, const session::read_outcome& io) {
+  auto& s = rec.result.steps.back();
+  s.actual = reply_text(rec.exchanges[i]);
+  // Probe steps record what happened; verdicts come from the rules. An I/O failure is shown
+  // as info here: the probe decides whether it matters (error findings).
+  s.result = verdict::info;
+  if (!io.ok()) s.message = std::string(session::to_string(io.status)) + ": " + io.message;
+}
+
+asio::awaitable<session::read_outcome> probe::read_response(session::exchange& e, bool multiline) {
+  if (port.protocol == "smtp") co_return co_await w_.read_smtp(e);
+  if (port.protocol == "pop3") co_return co_await w_.read_pop3(e, multiline);
+  co_return co_await w_.read_imap(e, e.tag, false);
+}
+
+asio::awaitable<bool> probe::greet() {
+  auto i = begin_exchange("", "", false);
+  w_.set_deadline_ms(reply_timeout().count());
+  auto io = co_await read_response(rec.exchanges[i], false);
+  end_step(i, io);
+  const auto& e = rec.exchanges[i];
+  std::string text = reply_text(e);
+  if (!text.empty()) {
+    note(key::banner, text);
+    if (auto sw = guess_software(text); !sw.empty()) note(key::software, sw);
+  }
+  if (!io.ok() && text.empty()) {
+    if (io.status == session::read_status::eof || io.status == session::read_status::io_error)
+      note(key::throttled, "connection closed before the greeting (" + io.message + ")");
+    else note(key::unreachable, "no greeting: " + io.message);
+    co_return false;
+  }
+  if (check_throttle(e)) co_return false;
+  bool proto_ok = (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 220) ||
+                  (port.protocol == "pop3" && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) ||
+                  (port.protocol == "imap" && !e.imap.empty() &&
+                   (e.imap.front().status == "OK" || e.imap.front().status == "PREAUTH"));
+  if (!proto_ok) {
+    note(key::wrong_protocol, text);
+    co_return false;
+  }
+  co_return true;
+}
+
+bool probe::check_throttle(const session::exchange& e) {
+  std::string why;
+  for (const auto& r : e.smtp)
+    if (r.code == 421) why = first_line(r.raw());
+  for (const auto& r : e.imap)
+    if (r.status == "BYE" && e.greeting) why = first_line(r.raw);
+  for (const auto& r : e.pop3) {
+    auto code = upper(r.code);
+    if (r.status == protocol::pop3_status::err && (e.greeting || code == "IN-USE" || code == "SYS/TEMP"))
+      why = first_line(r.raw);
+  }
+  if (why.empty()) return false;
+  note(key::throttled, why);
+  meta("throttled: " + why);
+  return true;
+}
+
+asio::awaitable<cmd_result> probe::command(std::string line, bool multiline) {
+  if (port.protocol == "imap") line = next_tag() + " " + line;
+  auto i = begin_exchange(line, "", false);
+  w_.set_deadline_ms(reply_timeout().count());
+  auto io = co_await w_.send(line + "\r\n");
+  if (io.ok()) io = co_await read_response(rec.exchanges[i], multiline);
+  end_step(i, io);
+  co_return cmd_result{i, io};
+}
+
+asio::awaitable<cmd_result> probe::pipelined(std::vector<std::string> lines) {
+  std::string bytes;
+  for (const auto& l : lines) bytes += l + "\r\n";
+  auto i = begin_exchange(lines.front(), bytes, true);
+  w_.set_deadline_ms(reply_timeout().count());
+  auto io = co_await w_.send(bytes);
+  if (io.ok()) io = co_await read_response(rec.exchanges[i], false);
+  end_step(i, io);
+  co_return cmd_result{i, io};
+}
+
+asio::awaitable<session::read_outcome> probe::read_more(std::size_t i, milliseconds ms, const std::string& imap_tag) {
+  w_.set_deadline_ms(ms.count());
+  auto& e = rec.exchanges[i];
+  if (port.protocol == "smtp") co_return co_await w_.read_smtp(e);
+  if (port.protocol == "pop3") co_return co_await w_.read_pop3(e, false);
+  co_return co_await w_.read_imap(e, imap_tag, false);
+}
+
+asio::awaitable<std::vector<std::string>> probe::capabilities() {
+  std::vector<std::string> caps;
+  cmd_result r;
+  if (port.protocol == "smtp") r = co_await command("EHLO " + opt.helo);
+  else if (port.protocol == "imap") r = co_await command("CAPABILITY");
+  else r = co_await command("CAPA", true);
+  const auto& e = ex(r.ex);
+  if (!e.smtp.empty() && e.smtp.front().code == 250) caps = protocol::smtp_ehlo_lines(e.smtp.front());
+  for (const auto& resp : e.imap)
+    for (auto& c : protocol::imap_capabilities(resp))
+      if (std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
+  if (!e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok)
+    for (const auto& l : e.pop3.front().body) caps.push_back(upper(l));
+  for (auto& c : caps) c = upper(c);
+  check_throttle(e);
+  co_return caps;
+}
+
+asio::awaitable<bool> probe::starttls() {
+  cmd_result r = co_await command(port.protocol == "pop3" ? "STLS" : "STARTTLS");
+  const auto& e = ex(r.ex);
+  if (!e.smtp.empty()) co_return e.smtp.front().code == 220;
+  if (!e.pop3.empty()) co_return e.pop3.front().status == protocol::pop3_status::ok;
+  for (const auto& resp : e.imap)
+    if (resp.kind == protocol::imap_kind::tagged && resp.tag == e.tag) co_return resp.status == "OK";
+  co_return false;
+}
+
+asio::awaitable<void> probe::close() {
+  if (conn_.is_open()) {
+    std::string bye = port.protocol == "imap" ? next_tag() + " LOGOUT" : "QUIT";
+    w_.set_step(++step_);
+    conn_.set_deadline(std::chrono::steady_clock::now() + milliseconds(200));
+    co_await w_.send(bye + "\r\n");
+  }
+  conn_.close();
+  meta("closed by the client");
+}
+
+session::record probe::take() {
+  rec.result.duration_ms =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0_).count();
+  return std::move(rec);
+}
+
+}  // namespace mailspec::audit::detail

@@ -1,0 +1,213 @@
+// The plaintext probe families: plaintext-login exposure (random canary) and STARTTLS injection.
+#include <openssl/rand.h>
+
+#include "audit/probes.hpp"
+#include "protocol/imap.hpp"
+
+namespace mailspec::audit::detail {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string random_chars(std::size_t n, std::string_view alphabet) {
+  std::string out;
+  unsigned char buf[64];
+  while (out.size() < n) {
+    if (RAND_bytes(buf, sizeof buf) != 1) {
+      for (auto& b : buf) b = static_cast<unsigned char>(std::rand());
+    }
+    for (unsigned char b : buf)
+      if (out.size() < n && b < 256 - 256 % alphabet.size()) out += alphabet[b % alphabet.size()];
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// What the plaintext channel advertises for logging in ("" = nothing).
+std::string advertised_login(const port_spec& port, const std::vector<std::string>& caps) {
+  std::vector<std::string> seen;
+  bool logindisabled = false;
+  for (const auto& c : caps) {
+    if (port.protocol == "smtp" && (starts_with(c, "AUTH ") || starts_with(c, "AUTH="))) seen.push_back(c);
+    if (port.protocol == "imap" && starts_with(c, "AUTH=")) seen.push_back(c);
+    if (port.protocol == "imap" && c == "LOGINDISABLED") logindisabled = true;
+    if (port.protocol == "pop3" && (c == "USER" || starts_with(c, "SASL"))) seen.push_back(c);
+  }
+  if (port.protocol == "imap" && !logindisabled) seen.insert(seen.begin(), "LOGIN (no LOGINDISABLED)");
+  return join(seen, ", ");
+}
+
+struct login_result {
+  std::string outcome;  // evaluated | refused | accepted | inconclusive
+  std::string reply;
+};
+
+asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::vector<std::string>& caps) {
+  bool login_only = false;
+  for (const auto& c : caps)
+    if (starts_with(c, "AUTH") && c.find("PLAIN") == std::string::npos && c.find("LOGIN") != std::string::npos)
+      login_only = true;
+  cmd_result r;
+  if (login_only) {
+    r = co_await p.command("AUTH LOGIN");
+    if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) {
+      r = co_await p.command(base64_encode(k.user));
+      if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) r = co_await p.command(base64_encode(k.password));
+    }
+  } else {
+    r = co_await p.command("AUTH PLAIN " + base64_encode(std::string(1, '\0') + k.user + '\0' + k.password));
+  }
+  const auto& e = p.ex(r.ex);
+  if (e.smtp.empty()) co_return login_result{"inconclusive", r.io.message};
+  int code = e.smtp.front().code;
+  std::string text = reply_text(e);
+  if (code == 535) co_return login_result{"evaluated", text};
+  if (code == 235) co_return login_result{"accepted", text};
+  if (code == 530 || code == 538 || code == 503 || code == 502) co_return login_result{"refused", text};
+  co_return login_result{"inconclusive", text};
+}
+
+asio::awaitable<login_result> imap_login(probe& p, const canary& k) {
+  auto r = co_await p.command("LOGIN " + protocol::imap_quote(k.user) + " " + protocol::imap_quote(k.password));
+  const auto& e = p.ex(r.ex);
+  for (const auto& resp : e.imap) {
+    if (resp.kind != protocol::imap_kind::tagged || resp.tag != e.tag) continue;
+    std::string text = first_line(resp.raw);
+    if (resp.status == "OK") co_return login_result{"accepted", text};
+    if (resp.status == "BAD" || resp.code_name() == "PRIVACYREQUIRED") co_return login_result{"refused", text};
+    if (resp.status == "NO") co_return login_result{"evaluated", text};
+    co_return login_result{"inconclusive", text};
+  }
+  co_return login_result{"inconclusive", e.imap.empty() ? r.io.message : first_line(e.imap.back().raw)};
+}
+
+asio::awaitable<login_result> pop3_login(probe& p, const canary& k) {
+  auto r = co_await p.command("USER " + k.user);
+  const auto* e = &p.ex(r.ex);
+  if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
+  if (e->pop3.front().status != protocol::pop3_status::ok) co_return login_result{"refused", reply_text(*e)};
+  r = co_await p.command("PASS " + k.password);
+  e = &p.ex(r.ex);
+  if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
+  if (p.check_throttle(*e)) co_return login_result{"inconclusive", reply_text(*e)};
+  if (e->pop3.front().status == protocol::pop3_status::ok) co_return login_result{"accepted", reply_text(*e)};
+  co_return login_result{"evaluated", reply_text(*e)};
+}
+
+}  // namespace
+
+canary make_canary() {
+  return canary{"mailspec-canary-" + random_chars(10, "0123456789abcdef"),
+                random_chars(16, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")};
+}
+
+asio::awaitable<session::record> probe_plaintext_login(const options& opt, const port_spec& port) {
+  auto ex = co_await asio::this_coro::executor;
+  probe p(ex, opt, port, "plaintext-login");
+  if (co_await p.open() && co_await p.greet()) {
+    auto caps = co_await p.capabilities();
+    p.rec.result.capabilities_before_tls = caps;
+    p.note(key::login_advertised, advertised_login(port, caps));
+    if (!p.has(key::throttled)) {
+      canary k = make_canary();
+      p.note(key::canary_user, k.user);
+      p.note("canary.password", k.password);
+      p.meta("canary: random credentials that belong to no account, sent deliberately over plaintext to see "
+             "whether the server evaluates them (not a secret): user \"" + k.user + "\" password \"" +
+             k.password + "\"");
+      login_result lr;
+      if (port.protocol == "smtp") lr = co_await smtp_login(p, k, caps);
+      else if (port.protocol == "imap") lr = co_await imap_login(p, k);
+      else lr = co_await pop3_login(p, k);
+      if (!p.has(key::throttled) && !p.rec.exchanges.empty()) p.check_throttle(p.rec.exchanges.back());
+      p.note(key::login_outcome, lr.outcome);
+      p.note(key::login_reply, lr.reply);
+      p.meta("plaintext login with the canary: " + lr.outcome + " (" + lr.reply + ")");
+    }
+  }
+  co_await p.close();
+  co_return p.take();
+}
+
+namespace {
+
+// Whether the exchange holds a reply to the injected command, per protocol.
+struct injected {
+  std::vector<std::string> lines;  // STARTTLS + the injected command
+  std::string injected_tag;        // IMAP
+};
+
+injected injection_lines(probe& p) {
+  if (p.port.protocol == "smtp") return {{"STARTTLS", "XMAILSPEC-INJECTED"}, ""};
+  if (p.port.protocol == "pop3") return {{"STLS", "XMAILSPEC-INJECTED"}, ""};
+  std::string t1 = p.next_tag();
+  std::string t2 = p.next_tag();
+  return {{t1 + " STARTTLS", t2 + " NOOP"}, t2};
+}
+
+bool go_ahead(const probe& p, const session::exchange& e) {
+  if (!e.smtp.empty()) return e.smtp.front().code == 220;
+  if (!e.pop3.empty()) return e.pop3.front().status == protocol::pop3_status::ok;
+  for (const auto& r : e.imap)
+    if (r.kind == protocol::imap_kind::tagged && r.tag == e.tag) return r.status == "OK";
+  return false;
+}
+
+// After the handshake: our own command, then whether the server answered the injected one too.
+asio::awaitable<std::string> judge_after_tls(probe& p, const injected& inj) {
+  if (p.port.protocol == "imap") {
+    auto r = co_await p.command("NOOP");
+    for (const auto& resp : p.ex(r.ex).imap)
+      if (resp.kind == protocol::imap_kind::tagged && resp.tag == inj.injected_tag) {
+        p.note(key::injection_evidence, first_line(resp.raw));
+        co_return "vulnerable";
+      }
+    co_return r.ok() ? "not-vulnerable" : "inconclusive";
+  }
+  bool smtp = p.port.protocol == "smtp";
+  auto r = co_await p.command(smtp ? "NOOP" : "CAPA", !smtp);
+  const auto& e = p.ex(r.ex);
+  if (!r.ok() && e.smtp.empty() && e.pop3.empty()) co_return "inconclusive";
+  // A first answer that fits our own command settles it without waiting.
+  if (smtp && !e.smtp.empty() && e.smtp.front().code == 250) co_return "not-vulnerable";
+  if (!smtp && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) co_return "not-vulnerable";
+  std::string first = reply_text(e);
+  auto more = co_await p.read_more(r.ex, std::chrono::milliseconds(std::min<std::int64_t>(1000, p.reply_timeout().count())));
+  if (more.ok()) {
+    p.note(key::injection_evidence, first);
+    co_return "vulnerable";
+  }
+  co_return "not-vulnerable";
+}
+
+}  // namespace
+
+asio::awaitable<session::record> probe_injection(const options& opt, const port_spec& port) {
+  auto ex = co_await asio::this_coro::executor;
+  probe p(ex, opt, port, "injection");
+  std::string outcome = "inconclusive";
+  if (co_await p.open() && co_await p.greet()) {
+    if (port.protocol == "smtp") co_await p.capabilities();
+    if (!p.has(key::throttled)) {
+      auto inj = injection_lines(p);
+      p.meta("probe: STARTTLS and \"" + inj.lines[1] + "\" in one write; a server that answers the second "
+             "command after the TLS handshake executes plaintext injected ahead of TLS (CVE-2011-0411)");
+      auto r = co_await p.pipelined(inj.lines);
+      if (!go_ahead(p, p.ex(r.ex))) {
+        outcome = "refused";
+        p.note(key::injection_evidence, reply_text(p.ex(r.ex)));
+      } else if (co_await p.handshake(p.tls_defaults("starttls"))) {
+        outcome = co_await judge_after_tls(p, inj);
+      } else {
+        p.note(key::injection_evidence, "TLS handshake failed: " + p.rec.result.tls.back().handshake_error);
+      }
+    }
+  }
+  p.note(key::injection, outcome);
+  co_await p.close();
+  co_return p.take();
+}
+
+}  // namespace mailspec::audit::detail

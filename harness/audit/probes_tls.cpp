@@ -1,0 +1,121 @@
+// The TLS probe families: the main probe (STARTTLS or implicit TLS), version probes, weak ciphers.
+#include <algorithm>
+
+#include "audit/probes.hpp"
+
+namespace mailspec::audit::detail {
+
+namespace {
+
+bool has_cap(const std::vector<std::string>& caps, std::string_view word) {
+  for (const auto& c : caps) {
+    auto w = c.substr(0, c.find(' '));
+    if (w == word) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& x : a)
+    if (std::find(b.begin(), b.end(), x) == b.end()) out.push_back(x);
+  return out;
+}
+
+// Up to the point where a handshake may start: greeting, EHLO (SMTP), STARTTLS go-ahead.
+// Implicit ports: only the TCP connection. false: the port cannot be probed this way.
+asio::awaitable<bool> reach_handshake(probe& p) {
+  if (!co_await p.open(false)) co_return false;
+  if (p.port.tls == "implicit") co_return true;
+  if (!co_await p.greet()) co_return false;
+  if (p.port.protocol == "smtp") {
+    auto caps = co_await p.capabilities();
+    if (p.has(key::throttled)) co_return false;
+  }
+  if (!co_await p.starttls()) {
+    p.note(key::starttls_result, "refused: " + reply_text(p.ex(p.rec.exchanges.size() - 1)));
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace
+
+asio::awaitable<session::record> probe_main(const options& opt, const port_spec& port) {
+  auto ex = co_await asio::this_coro::executor;
+  probe p(ex, opt, port, main_probe_name(port));
+  auto& c = p.rec.result;
+  if (!co_await p.open() || !co_await p.greet()) {
+    co_await p.close();
+    co_return p.take();
+  }
+  auto before = co_await p.capabilities();
+  if (port.tls == "implicit") {
+    c.capabilities_after_tls = before;
+    co_await p.close();
+    co_return p.take();
+  }
+  c.capabilities_before_tls = before;
+  bool offered = has_cap(before, port.protocol == "pop3" ? "STLS" : "STARTTLS");
+  p.note(key::starttls_offered, offered ? "yes" : "no");
+  if (p.has(key::throttled)) {
+    co_await p.close();
+    co_return p.take();
+  }
+  // Tried even when not advertised: a server that upgrades anyway is worth knowing about.
+  if (!co_await p.starttls()) {
+    p.note(key::starttls_result, "refused: " + reply_text(p.ex(p.rec.exchanges.size() - 1)));
+    co_await p.close();
+    co_return p.take();
+  }
+  if (!co_await p.handshake(p.tls_defaults("starttls"))) {
+    p.note(key::starttls_result, "handshake failed: " + c.tls.back().handshake_error);
+    co_await p.close();
+    co_return p.take();
+  }
+  p.note(key::starttls_result, "ok");
+  auto after = co_await p.capabilities();
+  c.capabilities_after_tls = after;
+  p.note(key::caps_added, join(minus(after, before), ", "));
+  p.note(key::caps_removed, join(minus(before, after), ", "));
+  co_await p.close();
+  co_return p.take();
+}
+
+asio::awaitable<session::record> probe_version(const options& opt, const port_spec& port, std::string version) {
+  auto ex = co_await asio::this_coro::executor;
+  probe p(ex, opt, port, "tls-versions");
+  p.meta("probe: a handshake that offers only " + version);
+  if (co_await reach_handshake(p)) {
+    auto o = p.tls_defaults(port.tls);
+    o.verify = "none";  // the main probe judges the certificate; this one only the version
+    o.min_version = version;
+    o.max_version = version;
+    o.legacy = version == "TLSv1" || version == "TLSv1.1";
+    bool ok = co_await p.handshake(o);
+    const auto& f = p.rec.result.tls.back();
+    p.note("tls.version." + version, ok ? "accepted (" + f.cipher + ")" : "refused: " + f.handshake_error);
+  }
+  co_await p.close();
+  co_return p.take();
+}
+
+asio::awaitable<session::record> probe_weak_ciphers(const options& opt, const port_spec& port) {
+  auto ex = co_await asio::this_coro::executor;
+  probe p(ex, opt, port, "tls-ciphers");
+  p.meta("probe: a TLS <= 1.2 handshake that offers only NULL, EXPORT, RC4, 3DES, DES and anonymous suites");
+  if (co_await reach_handshake(p)) {
+    auto o = p.tls_defaults(port.tls);
+    o.verify = "none";
+    o.max_version = "TLSv1.2";
+    o.legacy = true;
+    o.cipher_list = "NULL:eNULL:aNULL:EXPORT:RC4:3DES:DES:@SECLEVEL=0";
+    bool ok = co_await p.handshake(o);
+    const auto& f = p.rec.result.tls.back();
+    p.note(key::weak_ciphers, ok ? "accepted: " + f.version + " " + f.cipher : "refused: " + f.handshake_error);
+  }
+  co_await p.close();
+  co_return p.take();
+}
+
+}  // namespace mailspec::audit::detail
