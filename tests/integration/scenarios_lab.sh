@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Issue 3 acceptance: the whole bundled library against the real lab. good: every scenario passes
+# (mutating ones included) and no rule fails; weak: passes with the expected SHOULD warnings;
+# badcert: every TLS scenario fails on certificate verification, plaintext-only ones pass.
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+source "$here/lib.sh"
+: "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
+
+run_profile() {  # run_profile PROFILE
+  "$src/ci/lab" up "$1" >"$work/lab-$1.out" 2>&1 || { bad "lab $1 up"; cat "$work/lab-$1.out"; return 1; }
+  # shellcheck disable=SC1091
+  source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
+  # shellcheck disable=SC2086
+  run_ms "$1" run "$src/scenarios" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --ca-file "$MAILSPEC_CA_FILE" \
+    --bind 127.0.0.2 --allow-mutation --report-dir "$work/$1" --format json,html,junit,sarif,console
+}
+trap '"$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+count() { jq_py "$1/report.json" "$2"; }
+
+run_profile good
+expect_exit 0 good
+check "good: at least 30 scenarios ran" test "$(count "$work/good" "r['summary']['total']")" -ge 30
+check "good: every case passes" test "$(count "$work/good" "r['summary']['cases']['pass']")" = "$(count "$work/good" "r['summary']['total']")"
+check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
+check "good: password never in any report" not_leaked "$MAILSPEC_PASSWORD" "$work/good" "$work/good.out"
+check "good: html, junit and sarif written" test -s "$work/good/report.html" -a -s "$work/good/junit.xml" -a -s "$work/good/report.sarif"
+
+run_profile weak
+expect_exit 0 weak
+check "weak: no case fails" test "$(count "$work/weak" "r['summary']['cases']['fail']")" = 0
+check "weak: SMTP AUTH offered before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule']=='smtp/rfc4954/4/auth-plain-before-tls' and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
+check "weak: POP3 USER before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule'].startswith('pop3/rfc2595') and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
+run_ms weak-strict run "$src/scenarios/smtp/ehlo.json" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --bind 127.0.0.2 --strict --report-dir "$work/weak-strict"
+expect_exit 1 weak-strict
+
+run_profile badcert
+expect_exit 1 badcert
+tls_cases=$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none'])")
+check "badcert: every TLS scenario fails" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and c['verdict']=='fail'])")" = "$tls_cases"
+check "badcert: each TLS case has a tls/cert fail" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and any(f['rule'].startswith('tls/cert/') and f['verdict']=='fail' for f in c['findings'])])")" = "$tls_cases"
+check "badcert: plaintext-only scenarios pass" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict']!='pass'])")" = 0
+check "badcert: password never sent in a report" not_leaked "$MAILSPEC_PASSWORD" "$work/badcert" "$work/badcert.out"
+
+finish

@@ -1,0 +1,267 @@
+// Session end to end against the scriptable fake server (tests/fake): every step kind, the
+// deadline, STARTTLS evidence, secrets never sent in plaintext nor shown.
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include "fake_server.hpp"
+#include "scenario/loader.hpp"
+#include "session/session.hpp"
+#include "test_ca.hpp"
+
+using namespace mailspec;
+namespace f = mailspec::fake;
+
+namespace {
+
+const char* canary = "Canary-Pw-7f3a9c";
+
+scenario::scenario load(const std::string& json) {
+  scenario::load_options lo;
+  lo.getenv = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "T_USER") return std::string("alice@lab.test");
+    if (name == "T_PASS") return std::string(canary);
+    return std::nullopt;
+  };
+  auto r = scenario::load_text("test.json", json, lo);
+  for (const auto& e : r.errors) FAIL(e.format());
+  REQUIRE(r.scenarios.size() == 1);
+  return r.scenarios.front();
+}
+
+scenario::resolved_vars vars_of(const scenario::scenario& sc) {
+  scenario::load_options lo;
+  lo.getenv = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "T_USER") return std::string("alice@lab.test");
+    if (name == "T_PASS") return std::string(canary);
+    return std::nullopt;
+  };
+  return scenario::resolve_vars(sc, lo);
+}
+
+session::record run(const scenario::scenario& sc, int port, session::options opt = {}) {
+  opt.host = "127.0.0.1";
+  opt.port = port;
+  if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
+  auto vars = vars_of(sc);
+  boost::asio::io_context io;
+  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
+  io.run();
+  return fut.get();
+}
+
+std::string all_text(const session::record& rec) {
+  std::string s;
+  for (const auto& e : rec.result.log.entries()) s += e.text + "\n";
+  for (const auto& st : rec.result.steps) s += st.expected + st.actual + st.message + st.sent + "\n";
+  return s;
+}
+
+const char* smtp_submission = R"({
+  "format": 1, "id": "t/smtp", "title": "t", "protocol": "smtp",
+  "connection": {"port": 587, "tls": "starttls"},
+  "vars": {"user": {"env": "T_USER"}, "pass": {"env": "T_PASS", "secret": true}},
+  "steps": [
+    {"id": "greeting", "expect": {"code": 220}},
+    {"id": "ehlo", "send": "EHLO client.test", "expect": {"code": 250, "save_capabilities": true}},
+    {"id": "stls", "send": "STARTTLS", "expect": {"code": 220}},
+    {"id": "tls", "starttls": {"verify": "hostname"}},
+    {"id": "ehlo2", "send": "EHLO client.test", "expect": {"code": 250, "save_capabilities": true}},
+    {"id": "auth", "auth": {"mechanism": "PLAIN", "user": "${var.user}", "pass": "${var.pass}"}},
+    {"id": "quit", "send": "QUIT", "expect": {"code": 221}},
+    {"id": "end", "expect_close": {"timeout_ms": 2000}}
+  ]})";
+
+f::script smtp_server_script() {
+  return {f::send("220 fake ESMTP\r\n"), f::expect_line("EHLO *"),
+          f::send("250-fake\r\n250-PIPELINING\r\n250 STARTTLS\r\n"), f::expect_line("STARTTLS"),
+          f::send("220 2.0.0 go ahead\r\n"), f::starttls(), f::expect_line("EHLO *"),
+          f::send("250-fake\r\n250 AUTH PLAIN LOGIN\r\n"), f::expect_line("AUTH PLAIN *"),
+          f::send("235 2.7.0 ok\r\n"), f::expect_line("QUIT"), f::send("221 2.0.0 bye\r\n"), f::close()};
+}
+
+}  // namespace
+
+TEST_CASE("SMTP submission with STARTTLS and AUTH PLAIN passes; the password never shows") {
+  f::fake_server srv(smtp_server_script());
+  auto rec = run(load(smtp_submission), srv.port());
+  INFO(all_text(rec));
+  CHECK(rec.result.result == verdict::pass);
+  REQUIRE(rec.result.steps.size() == 8);
+  for (const auto& s : rec.result.steps) CHECK(s.result == verdict::pass);
+  REQUIRE(rec.result.tls.size() == 1);
+  CHECK(rec.result.tls[0].handshake_ok);
+  CHECK(rec.result.tls[0].chain_ok);
+  CHECK(rec.result.tls[0].hostname_ok);
+  CHECK(rec.result.capabilities_before_tls == std::vector<std::string>{"PIPELINING", "STARTTLS"});
+  CHECK(std::find(rec.result.capabilities_after_tls.begin(), rec.result.capabilities_after_tls.end(),
+                  "AUTH=PLAIN") != rec.result.capabilities_after_tls.end());
+  CHECK(srv.wait_done(std::chrono::seconds(5)));
+  CHECK(srv.mismatches().empty());
+  // The secret went only over TLS, and is redacted (base64 form included) everywhere we keep text.
+  CHECK(srv.received_plain().find("AUTH") == std::string::npos);
+  std::string text = all_text(rec);
+  CHECK(text.find(canary) == std::string::npos);
+  CHECK(text.find("secret:") != std::string::npos);
+  CHECK(text.find(base64_encode(std::string("\0alice@lab.test\0", 16) + canary)) == std::string::npos);
+  // Exchanges carry parsed replies for the rules.
+  REQUIRE(rec.exchanges.size() >= 6);
+  CHECK(rec.exchanges[0].greeting);
+  CHECK(rec.exchanges[1].verb == "EHLO");
+  CHECK(rec.exchanges[1].smtp.at(0).code == 250);
+}
+
+TEST_CASE("an unmet expectation fails the step with expected and actual, and stops the case") {
+  f::fake_server srv({f::send("220 fake\r\n"), f::expect_line("EHLO *"), f::send("550 go away\r\n"), f::drain(2000)});
+  auto sc = load(R"({"format": 1, "id": "t/x", "title": "t", "protocol": "smtp", "connection": {"port": 25},
+    "steps": [{"expect": {"code": 220}}, {"id": "ehlo", "send": "EHLO a.test", "expect": {"code": 250}},
+              {"id": "quit", "send": "QUIT", "expect": {"code": 221}}]})");
+  auto rec = run(sc, srv.port());
+  CHECK(rec.result.result == verdict::fail);
+  REQUIRE(rec.result.steps.size() == 2);
+  CHECK(rec.result.steps[1].result == verdict::fail);
+  CHECK(rec.result.steps[1].expected.find("250") != std::string::npos);
+  CHECK(rec.result.steps[1].actual.find("550 go away") != std::string::npos);
+}
+
+TEST_CASE("a secret on a plaintext connection is refused before connecting") {
+  f::fake_server srv({f::send("220 fake\r\n"), f::drain(500)});
+  auto sc = load(R"({"format": 1, "id": "t/p", "title": "t", "protocol": "smtp", "connection": {"port": 25},
+    "vars": {"user": {"env": "T_USER"}, "pass": {"env": "T_PASS", "secret": true}},
+    "steps": [{"expect": {"code": 220}}, {"send": "EHLO a.test"},
+              {"auth": {"mechanism": "LOGIN", "user": "${var.user}", "pass": "${var.pass}"}}]})");
+  auto rec = run(sc, srv.port());
+  CHECK(rec.result.result == verdict::error);
+  CHECK(rec.result.message.find("plaintext") != std::string::npos);
+  CHECK(srv.accepted() == 0);
+  CHECK(all_text(rec).find(canary) == std::string::npos);
+}
+
+TEST_CASE("allow_plaintext_secrets alone is not enough; with --insecure the secret may go in plaintext") {
+  const char* json = R"({"format": 1, "id": "t/p2", "title": "t", "protocol": "pop3", "connection": {"port": 110},
+    "allow_plaintext_secrets": true,
+    "vars": {"pass": {"env": "T_PASS", "secret": true}},
+    "steps": [{"expect": {"status": "+OK"}}, {"send": "USER bob", "expect": {"status": "+OK"}},
+              {"send": "PASS ${var.pass}", "expect": {"status": "+OK"}}]})";
+  {
+    f::fake_server srv({f::send("+OK hi\r\n"), f::drain(500)});
+    auto rec = run(load(json), srv.port());
+    CHECK(rec.result.result == verdict::error);
+    CHECK(srv.accepted() == 0);
+  }
+  {
+    f::fake_server srv({f::send("+OK hi\r\n"), f::expect_line("USER bob"), f::send("+OK\r\n"),
+                        f::expect_line("PASS *"), f::send("+OK logged in\r\n"), f::drain(500)});
+    session::options opt;
+    opt.insecure = true;
+    auto rec = run(load(json), srv.port(), opt);
+    CHECK(rec.result.result == verdict::pass);
+    CHECK(srv.received().find(canary) != std::string::npos);  // it really went, as asked
+    CHECK(all_text(rec).find(canary) == std::string::npos);   // and is still never shown
+  }
+}
+
+TEST_CASE("a silent server hits the step deadline: error, not fail, within the deadline") {
+  f::fake_server srv({f::sleep_ms(3000)});
+  auto sc = load(R"({"format": 1, "id": "t/s", "title": "t", "protocol": "imap", "connection": {"port": 143},
+    "steps": [{"expect": {"untagged": ["* OK*"]}, "timeout_ms": 300}]})");
+  auto t0 = std::chrono::steady_clock::now();
+  auto rec = run(sc, srv.port());
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(rec.result.result == verdict::error);
+  CHECK(ms < 2000);
+}
+
+TEST_CASE("a closed port is an error that names the connect") {
+  int port = 0;
+  {
+    f::fake_server srv({f::close()});
+    port = srv.port();
+  }
+  auto sc = load(R"({"format": 1, "id": "t/c", "title": "t", "protocol": "pop3", "connection": {"port": 110},
+    "steps": [{"expect": {"status": "+OK"}}]})");
+  auto rec = run(sc, port);
+  CHECK(rec.result.result == verdict::error);
+  CHECK(rec.result.message.find("connect") != std::string::npos);
+}
+
+TEST_CASE("IMAP: tags, untagged matching, literals, continuation steps and captures") {
+  std::string body = "Subject: hi\r\n\r\nbody\r\n";
+  f::fake_server srv({f::send("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n"),
+                      f::expect_line("A001 SELECT INBOX"),
+                      f::send("* 1 EXISTS\r\n* FLAGS (\\Seen)\r\n* OK [UIDVALIDITY 42] ok\r\nA001 OK [READ-WRITE] done\r\n"),
+                      f::expect_line("A002 FETCH 1 BODY[]"),
+                      f::send("* 1 FETCH (BODY[] {" + std::to_string(body.size()) + "}\r\n" + body + ")\r\nA002 OK done\r\n"),
+                      f::expect_line("A003 IDLE"), f::send("+ idling\r\n"), f::expect_line("DONE"),
+                      f::send("A003 OK idle done\r\n"), f::expect_line("A004 LOGOUT"),
+                      f::send("* BYE bye\r\nA004 OK bye\r\n"), f::close()});
+  auto sc = load(R"({"format": 1, "id": "t/i", "title": "t", "protocol": "imap", "connection": {"port": 143},
+    "requires": {"capabilities": ["IDLE"]},
+    "steps": [{"expect": {"untagged": ["* OK*"], "save_capabilities": true}},
+              {"send": "${tag} SELECT INBOX", "expect": {"status": "OK", "untagged": [{"regex": "\\* OK \\[UIDVALIDITY (?<uv>[0-9]+)\\].*"}, "* * EXISTS"]}},
+              {"send": "${tag} FETCH 1 BODY[]", "expect": {"status": "OK", "untagged": ["* 1 FETCH*"]}},
+              {"send": "${tag} IDLE", "expect": {"untagged": ["+*"]}},
+              {"send": "DONE", "expect": {"status": "OK"}},
+              {"send": "${tag} LOGOUT", "expect": {"status": "OK", "untagged": ["* BYE*"]}},
+              {"expect_close": {"timeout_ms": 2000}}]})");
+  auto rec = run(sc, srv.port());
+  INFO(all_text(rec));
+  CHECK(rec.result.result == verdict::pass);
+  CHECK(srv.mismatches().empty());
+  REQUIRE(rec.exchanges.size() >= 3);
+  CHECK(rec.exchanges[2].imap.front().literals.at(0) == body);
+}
+
+TEST_CASE("a missing required capability ends the case as skip") {
+  f::fake_server srv({f::send("* OK [CAPABILITY IMAP4rev1] ready\r\n"), f::drain(1000)});
+  auto sc = load(R"({"format": 1, "id": "t/k", "title": "t", "protocol": "imap", "connection": {"port": 143},
+    "requires": {"capabilities": ["IDLE"]},
+    "steps": [{"expect": {"untagged": ["* OK*"], "save_capabilities": true}}, {"send": "${tag} IDLE"}]})");
+  auto rec = run(sc, srv.port());
+  CHECK(rec.result.result == verdict::skip);
+  CHECK(rec.result.message.find("IDLE") != std::string::npos);
+  CHECK(srv.received().empty());
+}
+
+TEST_CASE("POP3: multi-line bodies are read for LIST and by expectation, dot-unstuffed") {
+  f::fake_server srv({f::send("+OK ready\r\n"), f::expect_line("LIST"),
+                      f::send("+OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n"), f::expect_line("RETR 1"),
+                      f::send("+OK\r\nline\r\n..dot\r\n.\r\n"), f::expect_line("QUIT"), f::send("+OK bye\r\n"),
+                      f::close()});
+  auto sc = load(R"({"format": 1, "id": "t/pop", "title": "t", "protocol": "pop3", "connection": {"port": 110},
+    "steps": [{"expect": {"status": "+OK"}},
+              {"send": "LIST", "expect": {"status": "+OK", "multiline": true, "lines": ["1 *", "2 *"]}},
+              {"send": "RETR 1", "expect": {"status": "+OK", "lines": ["line", {"exact": ".dot"}]}},
+              {"send": "QUIT", "expect": {"status": "+OK"}}]})");
+  auto rec = run(sc, srv.port());
+  INFO(all_text(rec));
+  CHECK(rec.result.result == verdict::pass);
+}
+
+TEST_CASE("plaintext bytes buffered ahead of the STARTTLS handshake are recorded as evidence") {
+  f::fake_server srv({f::send("220 fake\r\n"), f::expect_line("EHLO *"), f::send("250 STARTTLS\r\n"),
+                      f::expect_line("STARTTLS"), f::send("220 go\r\n250 injected\r\n"), f::starttls(),
+                      f::expect_line("EHLO *"), f::send("250 ok\r\n"), f::drain(1000)});
+  auto sc = load(R"({"format": 1, "id": "t/e", "title": "t", "protocol": "smtp", "connection": {"port": 25, "tls": "starttls"},
+    "steps": [{"expect": {"code": 220}}, {"send": "EHLO a.test"}, {"send": "STARTTLS", "expect": {"code": 220}},
+              {"starttls": {"verify": "hostname"}}, {"send": "EHLO a.test", "expect": {"code": 250}}]})");
+  auto rec = run(sc, srv.port());
+  INFO(all_text(rec));
+  REQUIRE(rec.result.tls.size() == 1);
+  CHECK(rec.result.tls[0].plaintext_bytes_before_handshake == std::string("250 injected\r\n").size());
+  CHECK(rec.result.tls[0].plaintext_before_handshake.find("injected") != std::string::npos);
+}
+
+TEST_CASE("a certificate that fails verification stops the case before any secret is sent") {
+  tls_facts dummy;
+  f::tls_server_options bad;
+  bad.leaf = "wrong_host";
+  f::fake_server srv({f::send("220 fake\r\n"), f::expect_line("EHLO *"), f::send("250 STARTTLS\r\n"),
+                      f::expect_line("STARTTLS"), f::send("220 go\r\n"), f::starttls(bad), f::drain(1000)});
+  auto rec = run(load(smtp_submission), srv.port());
+  CHECK(rec.result.result == verdict::fail);
+  REQUIRE(rec.result.tls.size() == 1);
+  CHECK(rec.result.tls[0].handshake_ok);
+  CHECK_FALSE(rec.result.tls[0].hostname_ok);
+  CHECK(srv.received().find("AUTH") == std::string::npos);
+}
