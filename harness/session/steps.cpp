@@ -40,7 +40,8 @@ void fail_io(step_result& r, const read_outcome& io) {
 
 asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const std::string& templ, bool raw,
                                   step_result& r) {
-  std::string tag = st.sc.protocol == scenario::protocol_kind::imap ? st.next_tag() : "";
+  const bool uses_tag = templ.find("${tag}") != std::string::npos;
+  std::string tag = uses_tag ? st.next_tag() : "";
   scenario::expanded e;
   try {
     e = st.expand(templ, tag);
@@ -64,7 +65,6 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
   ex.chan = st.w.chan();
   ex.command = st.secrets.redact(first_line(bytes));
   r.sent = st.secrets.redact(bytes);
-  bool uses_tag = templ.find("${tag}") != std::string::npos;
   if (st.sc.protocol == scenario::protocol_kind::imap) {
     if (uses_tag) st.outstanding_tag = tag;
     ex.tag = st.outstanding_tag;

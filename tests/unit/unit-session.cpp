@@ -6,6 +6,7 @@
 
 #include "fake_server.hpp"
 #include "scenario/loader.hpp"
+#include "core/secret.hpp"
 #include "session/session.hpp"
 #include "test_ca.hpp"
 
