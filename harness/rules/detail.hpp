@@ -59,7 +59,7 @@ std::optional<std::int64_t> parse_iso8601(std::string_view s);
 bool is_ehlo(const exchange& ex);
 const protocol::smtp_reply* last_reply(const exchange& ex);
 // The EHLO keywords advertised by the most recent 250 EHLO reply before exchange index `upto`
-// on the channel `chan` (nullopt when none).
+// (nullopt when none, or when a STARTTLS upgrade since then reset the session).
 std::optional<std::vector<std::string>> smtp_ehlo_before(const record& rec, std::size_t upto);
 // EHLO extension lines (after the first) of every 250 EHLO reply, with the exchange.
 struct ehlo_line {

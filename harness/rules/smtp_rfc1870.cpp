@@ -22,26 +22,28 @@ std::optional<unsigned long long> declared_size(std::string_view line) {
   return std::nullopt;
 }
 
+// The SIZE maximum of the last EHLO reply before exchange `upto` (0: none or no fixed maximum).
+unsigned long long advertised_max(const record& rec, std::size_t upto) {
+  unsigned long long max = 0;
+  for (std::size_t i = 0; i <= upto && i < rec.exchanges.size(); ++i) {
+    const auto& ex = rec.exchanges[i];
+    if (!is_ehlo(ex) || ex.smtp.empty() || ex.smtp.front().code != 250) continue;
+    max = 0;
+    for (const auto& line : protocol::smtp_ehlo_lines(ex.smtp.front())) {
+      auto w = split_ws(line);
+      if (w.size() == 2 && upper(w[0]) == "SIZE" && all_digits(w[1]) && w[1].size() < 20) max = std::stoull(w[1]);
+    }
+  }
+  return max;
+}
+
 void size_exceeded(context& c) {
   for (const auto& cmd : smtp_commands(c.rec)) {
     if (cmd.verb != "MAIL" || !cmd.reply || cmd.reply->code < 0) continue;
     auto n = declared_size(cmd.line);
-    auto kw = smtp_ehlo_before(c.rec, cmd.ex_index + 1);
-    if (!n || !kw) continue;
-    unsigned long long max = 0;
-    const auto& ehlo = [&]() -> const exchange* {
-      const exchange* e = nullptr;
-      for (std::size_t i = 0; i <= cmd.ex_index; ++i)
-        if (is_ehlo(c.rec.exchanges[i]) && !c.rec.exchanges[i].smtp.empty()) e = &c.rec.exchanges[i];
-      return e;
-    }();
-    if (!ehlo) continue;
-    for (const auto& line : protocol::smtp_ehlo_lines(ehlo->smtp.front())) {
-      auto w = split_ws(line);
-      if (w.size() == 2 && upper(w[0]) == "SIZE" && all_digits(w[1]) && w[1].size() < 20) max = std::stoull(w[1]);
-    }
-    if (max == 0 || *n <= max) continue;
-    if (cmd.reply->code == 552 || cmd.reply->code / 100 == 5) c.held(cmd.ex, cmd.reply->raw());
+    const auto max = advertised_max(c.rec, cmd.ex_index);
+    if (!n || max == 0 || *n <= max) continue;
+    if (cmd.reply->code / 100 == 5) c.held(cmd.ex, cmd.reply->raw());
     else c.broken(cmd.ex, "552 to MAIL with SIZE=" + std::to_string(*n) + " over the advertised " + std::to_string(max),
                   cmd.reply->raw());
   }
