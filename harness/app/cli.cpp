@@ -7,7 +7,9 @@
 #include <csignal>
 #include <cstdio>
 
+#include "app/cmd_audit.hpp"
 #include "app/options.hpp"
+#include "audit/audit.hpp"
 #include "core/secret.hpp"
 #include "report/report.hpp"
 #include "rules/rules.hpp"
@@ -97,11 +99,20 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return exit_ok;
 }
 
+// The protocol/TLS rule tables and the audit's own rules, in one listing.
 int cmd_rules(const std::string& format) {
-  if (format == "json")
-    std::printf("%s\n", rules::catalogue_json().dump(2).c_str());
-  else
+  if (format == "json") {
+    auto all = rules::catalogue_json();
+    for (const auto& r : audit::catalogue())
+      all.push_back({{"id", r.id}, {"protocol", r.protocol}, {"spec", r.spec}, {"level", to_string(r.lvl)},
+                     {"severity", to_string(r.sev)}, {"requirement", r.requirement}});
+    std::printf("%s\n", all.dump(2).c_str());
+  } else {
     std::printf("%s", rules::catalogue_text().c_str());
+    for (const auto& r : audit::catalogue())
+      std::printf("%-52s %-6s %-22s %s\n", r.id.c_str(), std::string(to_string(r.lvl)).c_str(), r.spec.c_str(),
+                  r.requirement.c_str());
+  }
   return exit_ok;
 }
 
@@ -138,6 +149,18 @@ int main(int argc, char** argv) {
   add_tls_options(*run, o);
   add_report_options(*run, o);
 
+  std::string audit_host;
+  std::string audit_ports = "smtp=25,submission=587,submissions=465,imap=143,imaps=993,pop3=110,pop3s=995";
+  auto* audit_cmd = app.add_subcommand("audit", "Audit every standard mail port of a host: TLS, plaintext logins, STARTTLS injection");
+  audit_cmd->add_option("host", audit_host, "Host to audit")->required();
+  audit_cmd->add_option("--ports", audit_ports, "NAME=PORT list (smtp, submission, submissions, imap, imaps, pop3, pop3s)")
+      ->capture_default_str();
+  audit_cmd->add_option("--per-host", o.per_host, "Concurrent connections to the host")->check(CLI::Range(1, 1000))->capture_default_str();
+  audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  audit_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
+  add_tls_options(*audit_cmd, o);
+  add_report_options(*audit_cmd, o);
+
   auto* validate = app.add_subcommand("validate", "Load and check scenarios only (no network)");
   validate->add_option("scenarios", paths, "Scenario files or directories")->required();
 
@@ -155,6 +178,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? exit_ok : exit_usage;
   }
   if (*run) return cmd_run(argc, argv, paths, targets, o);
+  if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, o);
   if (*validate) return cmd_validate(paths);
   if (*rules_cmd) return cmd_rules(rules_format);
   if (*merge) return cmd_merge(merge_inputs, o);

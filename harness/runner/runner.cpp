@@ -1,7 +1,10 @@
 #include "runner/runner.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
+
+#include <unistd.h>
 
 #include "net/asio.hpp"
 #include "rules/rules.hpp"
@@ -117,6 +120,7 @@ struct exec_state {
   std::map<std::string, host_gate> gates;
   rules::judge_options judge;
   std::map<const scenario::scenario*, scenario::resolved_vars> vars;
+  std::string run_token;  // unique per run: ${run.id} = token-caseindex
 };
 
 asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
@@ -172,7 +176,7 @@ asio::awaitable<void> worker(exec_state& st) {
       if (!st.opt.helo.empty()) so.helo = st.opt.helo;
       so.timeout_ms = st.opt.timeout_ms;
       so.run = pc.run;
-      so.run_id = std::to_string(i);
+      so.run_id = st.run_token + "-" + std::to_string(i);
       so.stop = &st.stop;
       try {
         auto rec = co_await session::run_scenario(sc, st.vars[pc.sc], so);
@@ -203,7 +207,15 @@ asio::awaitable<void> worker(exec_state& st) {
 
 run_report execute(const std::vector<scenario::scenario>& scenarios, const run_options& opt,
                    const std::atomic<bool>& stop, const progress_fn& progress) {
-  exec_state st{opt, stop, progress, plan(scenarios, opt), 0, 0, {}, {}, {}, {}};
+  exec_state st{opt, stop, progress, plan(scenarios, opt), 0, 0, {}, {}, {}, {}, {}};
+  {
+    char token[32];
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    std::snprintf(token, sizeof token, "%llx%04x",
+                  static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::seconds>(now).count()),
+                  static_cast<unsigned>(::getpid() & 0xffff));
+    st.run_token = token;
+  }
   st.results.resize(st.cases.size());
   st.judge.strict = opt.strict;
   st.judge.only = rule_prefixes(opt.only);
