@@ -100,6 +100,32 @@ void scan_listing(context& c, std::string_view verb, bool uid) {
   }
 }
 
+void quit_close(context& c) {
+  const auto& xs = c.rec.exchanges;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (upper(xs[i].command) != "QUIT" || xs[i].pop3.empty() || xs[i].pop3.front().status != pop3_status::ok)
+      continue;
+    if (xs[i].closed_after) {
+      c.held(&xs[i]);
+      continue;
+    }
+    for (std::size_t k = i + 1; k < xs.size(); ++k) {
+      if (!xs[k].pop3.empty()) {
+        c.broken(&xs[i], "the connection closed after +OK to QUIT", xs[k].pop3.front().raw);
+        break;
+      }
+      if (xs[k].closed_after) {
+        c.held(&xs[i]);
+        break;
+      }
+      if (xs[k].command.empty() && xs[k].timed_out) {
+        c.broken(&xs[i], "the connection closed after +OK to QUIT", "(connection still open)");
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void add_pop3_rfc1939(std::vector<rule>& v) {
@@ -138,6 +164,11 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "The unique-id of a message is an arbitrary server-determined string, consisting of one to 70 "
                   "characters in the range 0x21 to 0x7E, which uniquely identifies a message within a maildrop.",
                   [](context& c) { scan_listing(c, "UIDL", true); }));
+  v.push_back(row("pop3/rfc1939/6/quit-close", "pop3", "RFC 1939 §4, §6", level::must,
+                  "When the client issues the QUIT command from the TRANSACTION state, the POP3 session enters the "
+                  "UPDATE state. ... the POP3 server removes all messages marked as deleted from the maildrop and "
+                  "replies as to the status of this operation. ... The TCP connection is then closed.",
+                  quit_close));
 }
 
 }  // namespace mailspec::rules::detail

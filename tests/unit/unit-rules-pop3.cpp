@@ -45,6 +45,8 @@ const std::vector<rule_case>& pop3_cases() {
        p({G, cmd("STLS", "+OK go\r\n"), capa("USER\r\nSTLS\r\n", true)})},
       {"pop3/rfc2595/2.2/plaintext-login-before-tls", p({G, capa("STLS\r\n")}),
        p({G, cmd("USER u", "+OK\r\n"), cmd("PASS x", "+OK logged in\r\n")})},
+      {"pop3/rfc1939/6/quit-close", p({G, {"QUIT", "+OK bye\r\n", false, true}}),
+       p({G, cmd("QUIT", "+OK bye\r\n"), cmd("NOOP", "+OK still here\r\n")})},
   };
   return cases;
 }
