@@ -26,7 +26,7 @@ const std::string EHLO_TAIL = "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DS
 
 }  // namespace
 
-TEST_CASE("rules: a Postfix-like submission dialogue is clean") {
+TEST_CASE("a Postfix-like submission dialogue is clean") {
   auto rec = smtp_session({
       {"", "220 mx.example ESMTP Postfix (Debian/GNU)\r\n"},
       {"EHLO client.example",
@@ -50,7 +50,7 @@ TEST_CASE("rules: a Postfix-like submission dialogue is clean") {
   require_clean(with_tls(rec, good_tls()));
 }
 
-TEST_CASE("rules: a Dovecot-like IMAP dialogue is clean") {
+TEST_CASE("a Dovecot-like IMAP dialogue is clean") {
   const std::string pre = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+";
   auto rec = imap_session({
       {"", "* OK [CAPABILITY " + pre + " STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\n"},
@@ -75,7 +75,7 @@ TEST_CASE("rules: a Dovecot-like IMAP dialogue is clean") {
   require_clean(with_tls(rec, good_tls()));
 }
 
-TEST_CASE("rules: a Dovecot-like POP3 dialogue is clean") {
+TEST_CASE("a Dovecot-like POP3 dialogue is clean") {
   const std::string caps = "CAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\n";
   auto rec = pop3_session({
       {"", "+OK Dovecot (Debian) ready.\r\n"},
@@ -94,7 +94,7 @@ TEST_CASE("rules: a Dovecot-like POP3 dialogue is clean") {
   require_clean(with_tls(rec, good_tls()));
 }
 
-TEST_CASE("rules: hostile server bytes never make a rule throw") {
+TEST_CASE("hostile server bytes never make a rule throw") {
   std::mt19937 rng(20261128);
   const char* alphabet[] = {"250", "-", " ", "\r\n", "\n", "\r", "*", "a1", "OK", "NO", "{", "}", "3", "+OK",
                             "-ERR", ".", "[", "]", "SIZE", "AUTH", "5.9.99999999999", "99999999999999999999",

@@ -50,12 +50,12 @@ std::set<std::string> ids(const std::vector<rule_case>& cases) {
 
 }  // namespace
 
-TEST_CASE("rules: SMTP rules pass and fail on their fixtures") { run_cases(smtp_cases()); }
-TEST_CASE("rules: POP3 rules pass and fail on their fixtures") { run_cases(pop3_cases()); }
-TEST_CASE("rules: IMAP rules pass and fail on their fixtures") { run_cases(imap_cases()); }
-TEST_CASE("rules: TLS rules pass and fail on their fixtures") { run_cases(tls_cases()); }
+TEST_CASE("SMTP rules pass and fail on their fixtures") { run_cases(smtp_cases()); }
+TEST_CASE("POP3 rules pass and fail on their fixtures") { run_cases(pop3_cases()); }
+TEST_CASE("IMAP rules pass and fail on their fixtures") { run_cases(imap_cases()); }
+TEST_CASE("TLS rules pass and fail on their fixtures") { run_cases(tls_cases()); }
 
-TEST_CASE("rules: every catalogue rule has a passing and a failing fixture") {
+TEST_CASE("every catalogue rule has a passing and a failing fixture") {
   std::set<std::string> covered;
   for (const auto* t : {&smtp_cases(), &pop3_cases(), &imap_cases(), &tls_cases()}) {
     auto s = ids(*t);
@@ -71,7 +71,7 @@ TEST_CASE("rules: every catalogue rule has a passing and a failing fixture") {
   }
 }
 
-TEST_CASE("rules: catalogue rows are complete, unique and path-shaped") {
+TEST_CASE("catalogue rows are complete, unique and path-shaped") {
   const auto& all = mailspec::rules::catalogue();
   REQUIRE(all.size() >= 60);
   std::set<std::string> seen;
@@ -95,7 +95,7 @@ TEST_CASE("rules: catalogue rows are complete, unique and path-shaped") {
   CHECK(text.find(std::to_string(all.size()) + " rules") != std::string::npos);
 }
 
-TEST_CASE("rules: strict turns SHOULD violations into failures") {
+TEST_CASE("strict turns SHOULD violations into failures") {
   auto rec = smtp_session({{"", "220 mx.example\r\n"}, {"NOOP", "354 what\r\n"}});
   const std::string id = "smtp/rfc5321/4.3.2/reply-codes-per-command";
   auto normal = findings_of(rec, id, false);
@@ -110,7 +110,7 @@ TEST_CASE("rules: strict turns SHOULD violations into failures") {
   CHECK(held.front().result == verdict::pass);
 }
 
-TEST_CASE("rules: only selects rules by id prefix") {
+TEST_CASE("only selects rules by id prefix") {
   auto rec = smtp_session({{"", "220 mx.example\n"}, {"EHLO c", "250-mx.example\r\n250 AUTH PLAIN\r\n"}});
   mailspec::rules::judge_options o;
   o.only = {"smtp/rfc4954"};
@@ -126,7 +126,7 @@ TEST_CASE("rules: only selects rules by id prefix") {
   CHECK(mailspec::rules::selected("anything", {}));
 }
 
-TEST_CASE("rules: findings carry evidence, step and transcript index") {
+TEST_CASE("findings carry evidence, step and transcript index") {
   auto rec = smtp_session({{"", "220 mx.example\r\n"}, {"NOOP", "250 ok\n"}});
   auto fs = findings_of(rec, "smtp/rfc5321/2.3.8/crlf-line-endings");
   REQUIRE(fs.size() == 1);
@@ -137,7 +137,7 @@ TEST_CASE("rules: findings carry evidence, step and transcript index") {
   CHECK(!fs.front().expected.empty());
 }
 
-TEST_CASE("rules: evidence is bounded and violations are capped per rule") {
+TEST_CASE("evidence is bounded and violations are capped per rule") {
   CHECK(mailspec::rules::evidence(std::string(1000, 'x')).size() < 340);
   std::vector<turn> t{{"", "220 mx.example\r\n"}};
   for (int i = 0; i < 30; ++i) t.push_back({"NOOP", "250 ok\n"});
@@ -146,12 +146,12 @@ TEST_CASE("rules: evidence is bounded and violations are capped per rule") {
   CHECK(fs.back().message.find("20 more") != std::string::npos);
 }
 
-TEST_CASE("rules: an empty record yields no findings") {
+TEST_CASE("an empty record yields no findings") {
   mailspec::session::record rec;
   CHECK(mailspec::rules::judge(rec).empty());
 }
 
-TEST_CASE("rules: regression: a late tagged answer to a pipelined IMAP command is not a wrong tag") {
+TEST_CASE("regression: a late tagged answer to a pipelined IMAP command is not a wrong tag") {
   auto rec = imap_session({{"", "* OK [CAPABILITY IMAP4rev1] hi\r\n"},
                            {"a1 NOOP\r\na2 NOOP", "a1 OK done\r\n"},
                            {"", "a2 OK done\r\n"},
@@ -159,13 +159,13 @@ TEST_CASE("rules: regression: a late tagged answer to a pipelined IMAP command i
   for (const auto& f : findings_of(rec, "imap/rfc9051/2.2.2/tagged-completion")) CHECK(f.result == verdict::pass);
 }
 
-TEST_CASE("rules: regression: a wrong password is not a reason to advertise LOGINDISABLED") {
+TEST_CASE("regression: a wrong password is not a reason to advertise LOGINDISABLED") {
   auto rec = imap_session({{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"},
                            {"a1 LOGIN u p", "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}});
   CHECK(findings_of(rec, "imap/rfc3501/6.2.3/logindisabled-advertised").empty());
 }
 
-TEST_CASE("rules: context::emit keeps an explicit verdict; judge condenses passes") {
+TEST_CASE("context::emit keeps an explicit verdict; judge condenses passes") {
   std::vector<mailspec::finding> out;
   mailspec::rules::rule r;
   r.id = "x/y";
