@@ -34,7 +34,7 @@ bool is_mx(const context& c) { return fact_or(c, key::service) == "smtp"; }
 
 void reachable(context& c) {
   if (auto f = fact(c, key::unreachable)) c.broken_case("the port accepts a connection and greets", *f, std::string(as_error) + "the port could not be audited");
-  else if (is_main(c)) c.held_case(c.rec.result.target.ip + ":" + std::to_string(c.rec.result.target.port));
+  else if (is_main(c) && !fact(c, key::throttled)) c.held_case(c.rec.result.target.ip + ":" + std::to_string(c.rec.result.target.port));
 }
 
 void throttled(context& c) {
@@ -47,7 +47,7 @@ void throttled(context& c) {
 void greeting(context& c) {
   if (auto f = fact(c, key::wrong_protocol))
     c.broken_case("the protocol's greeting (SMTP 220, IMAP * OK, POP3 +OK)", *f, "the port does not speak " + c.rec.result.protocol);
-  else if (is_main(c) && fact(c, key::banner)) c.held_case(fact_or(c, key::banner));
+  else if (is_main(c) && fact(c, key::banner) && !fact(c, key::throttled)) c.held_case(fact_or(c, key::banner));
 }
 
 void banner(context& c) {
@@ -104,7 +104,7 @@ void injection(context& c, std::string_view proto) {
   if (!probe_is(c, "injection") || !out || c.rec.result.protocol != proto) return;
   std::string ev = fact_or(c, key::injection_evidence);
   if (*out == "not-vulnerable") return c.held_case("no answer to the injected command after TLS");
-  if (*out == "refused") return c.held_case("STARTTLS pipelined with a command was refused: " + ev);
+  if (*out == "refused") return c.held_case("the pipelined command was not executed: " + ev);
   if (*out == "inconclusive") {
     if (fact(c, key::unreachable) || fact(c, key::throttled)) return;  // reachable / throttled say why
     return c.broken_case("STARTTLS, a TLS handshake, then one answer per command", ev,

@@ -19,6 +19,10 @@ asio::awaitable<session::record> probe_plaintext_login(const options& opt, const
 // STARTTLS command injection (CVE-2011-0411 family, STARTTLS ports only): "injection".
 asio::awaitable<session::record> probe_injection(const options& opt, const port_spec& port);
 
+// One probe family's merged record -> its case: passive rules (restricted per family) and
+// audit::catalogue() findings, verdict combined.
+case_result judge_case(session::record&& rec, const std::string& family, const options& opt);
+
 // Main probe name of a port.
 inline std::string main_probe_name(const port_spec& p) { return p.tls == "implicit" ? "tls" : "starttls"; }
 

@@ -33,7 +33,7 @@ std::string advertised_login(const port_spec& port, const std::vector<std::strin
     if (port.protocol == "smtp" && (starts_with(c, "AUTH ") || starts_with(c, "AUTH="))) seen.push_back(c);
     if (port.protocol == "imap" && starts_with(c, "AUTH=")) seen.push_back(c);
     if (port.protocol == "imap" && c == "LOGINDISABLED") logindisabled = true;
-    if (port.protocol == "pop3" && (c == "USER" || starts_with(c, "SASL"))) seen.push_back(c);
+    if (port.protocol == "pop3" && (c == "USER" || starts_with(c, "SASL "))) seen.push_back(c);  // "SASL" alone: none
   }
   if (port.protocol == "imap" && !logindisabled) seen.insert(seen.begin(), "LOGIN (no LOGINDISABLED)");
   return join(seen, ", ");
@@ -201,7 +201,12 @@ asio::awaitable<session::record> probe_injection(const options& opt, const port_
       } else if (co_await p.handshake(p.tls_defaults("starttls"))) {
         outcome = co_await judge_after_tls(p, inj);
       } else {
-        p.note(key::injection_evidence, "TLS handshake failed: " + p.rec.result.tls.back().handshake_error);
+        // The upgrade works on its own (the main probe saw it), so the server took the injected
+        // bytes as TLS data and gave up: the command was not executed (Dovecot does this).
+        outcome = "refused";
+        p.note(key::injection_evidence, "the TLS handshake failed after the pipelined command (" +
+                                            p.rec.result.tls.back().handshake_error +
+                                            "): the server read the injected bytes as TLS data, not as a command");
       }
     }
   }

@@ -106,7 +106,9 @@ std::vector<std::string> family_rules(const std::string& family) {
   return {};
 }
 
-case_result judge_case(session::record&& rec, const std::string& family, const options& opt) {
+}  // namespace
+
+case_result detail::judge_case(session::record&& rec, const std::string& family, const options& opt) {
   rules::judge_options jo;
   jo.strict = opt.strict;
   jo.only = family_rules(family);
@@ -119,14 +121,22 @@ case_result judge_case(session::record&& rec, const std::string& family, const o
   for (auto& f : audit::judge(rec, ao)) found.push_back(std::move(f));
   case_result c = std::move(rec.result);
   if (c.result != verdict::error) c.result = verdict::pass;
-  for (auto& f : found) c.findings.push_back(std::move(f));
+  // A throttled or unreachable probe judged nothing: its other findings would only echo the
+  // refusal (e.g. a 421 greeting failing a greeting rule), so the case is an error, never a fail.
+  bool untested = c.extra.count(key::throttled) || c.extra.count(key::unreachable);
+  for (auto& f : found)
+    if (!untested || f.result == verdict::error || f.rule == "audit/throttled" || f.rule == "audit/reachable")
+      c.findings.push_back(std::move(f));
+  if (untested) c.result = verdict::error;
   if (c.message.empty()) {
     for (const char* k : {key::unreachable, key::throttled})
       if (auto it = c.extra.find(k); it != c.extra.end()) c.message = std::string(k) + ": " + it->second;
   }
-  c.result = combine_case_verdict(c);
+  c.result = untested ? verdict::error : combine_case_verdict(c);
   return c;
 }
+
+namespace {
 
 const std::string* fact(const session::record& r, const char* k) {
   auto it = r.result.extra.find(k);
