@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "app/baseline.hpp"
 #include "app/cmd_audit.hpp"
 #include "app/options.hpp"
 #include "audit/audit.hpp"
@@ -69,7 +70,8 @@ int cmd_run(int argc, char** argv, const std::vector<std::string>& paths, const 
   try {
     ro = to_run_options(o, targets);
     checked_formats(o);
-  } catch (const std::invalid_argument& e) {
+    if (!o.baseline.empty()) load_baseline(o.baseline);  // a bad baseline fails before any I/O
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;
   }

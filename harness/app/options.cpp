@@ -8,7 +8,12 @@
 #include <set>
 #include <stdexcept>
 
+#include "app/baseline.hpp"
 #include "report/report.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 namespace mailspec::app {
 
@@ -136,19 +141,57 @@ std::set<std::string> parse_formats(const std::string& s) {
 
 std::set<std::string> checked_formats(const common_options& o) { return parse_formats(o.format); }
 
+namespace {
+
+// Exit code when a baseline is in force: only findings it does not cover count.
+int baseline_exit_code(const run_report& r, const common_options& o) {
+  bool fail = false, warn = false, error = r.incomplete;
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings) {
+      if (f.message.rfind("baseline: known", 0) == 0) continue;
+      fail = fail || f.result == verdict::fail;
+      warn = warn || f.result == verdict::warn;
+      error = error || f.result == verdict::error;
+    }
+  if (fail || (o.fail_on == "warn" && warn)) return exit_fail;
+  return error ? exit_error : exit_ok;
+}
+
+void write_baseline_summary(const baseline_outcome& b, const std::string& dir) {
+  nlohmann::json j = {{"known", b.known}, {"new", b.fresh}, {"fixed", b.fixed}};
+  std::ofstream(dir + "/baseline.json") << j.dump(2) << "\n";
+  std::printf("baseline: %zu known, %zu new, %zu fixed\n", b.known.size(), b.fresh.size(), b.fixed.size());
+  for (const auto& f : b.fresh) std::printf("  new:   %s\n", f.c_str());
+  for (const auto& f : b.fixed) std::printf("  fixed: %s\n", f.c_str());
+}
+
+}  // namespace
+
 int finish_report(run_report& r, const common_options& o, bool tty) {
   auto formats = parse_formats(o.format);
+  std::optional<baseline_outcome> base;
+  if (!o.baseline.empty()) {
+    try {
+      base = apply_baseline(r, load_baseline(o.baseline));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mailspec: %s\n", e.what());
+      return exit_usage;
+    }
+  }
   report::write_options wo;
   wo.formats = formats;
-  std::vector<std::string> written;
   try {
-    written = report::write_reports(r, o.report_dir, wo);
+    report::write_reports(r, o.report_dir, wo);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mailspec: cannot write reports to %s: %s\n", o.report_dir.c_str(), e.what());
     return exit_error;
   }
   report::console con(stdout, tty && formats.count("console"));
   con.summary(r, o.report_dir);
+  if (base) {
+    write_baseline_summary(*base, o.report_dir);
+    return baseline_exit_code(r, o);
+  }
   auto s = summarize(r);
   if (s.cases["fail"] > 0) return exit_fail;
   if (o.fail_on == "warn" && s.cases["warn"] > 0) return exit_fail;

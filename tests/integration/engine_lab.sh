@@ -34,6 +34,13 @@ check "wrong password: expected shows OK" test -n "$(jq_py "$work/wrong/report.j
 check "wrong password: actual shows NO" test -n "$(jq_py "$work/wrong/report.json" "[s['actual'] for s in r['cases'][0]['steps'] if s['id']=='login'][0]" | grep -i 'NO')"
 check "wrong password: console shows the failing step" grep -q 'FAIL' "$work/wrong.out"
 check "canary not leaked (files, console, base64)" not_leaked "$canary" "$work/wrong" "$work/wrong.out"
+run_ms wrong-baselined run "$data/engine-imap.json" "${common[@]}" --report-dir "$work/wrong2" --baseline "$work/wrong/report.json"
+expect_exit 0 wrong-baselined
+check "baseline: the known failure is listed as known" grep -q '"known"' "$work/wrong2/baseline.json"
+echo '{"waivers": [{"rule": "tls/cert/expired", "reason": "unrelated"}]}' >"$work/waivers.json"
+run_ms wrong-new run "$data/engine-imap.json" "${common[@]}" --report-dir "$work/wrong3" --baseline "$work/waivers.json"
+expect_exit 1 wrong-new
+check "baseline: the unrelated waiver is reported fixed" grep -q 'tls/cert/expired' "$work/wrong3/baseline.json"
 MAILSPEC_PASSWORD=$real_pw
 
 run_ms closed run "$data/engine-imap.json" --target 127.0.0.1 --port imap=1 --ca-file "$MAILSPEC_CA_FILE" --report-dir "$work/closed"
