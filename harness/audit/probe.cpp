@@ -72,6 +72,8 @@ milliseconds probe::tls_timeout() const { return milliseconds(opt.timeout_ms > 0
 // Long enough for a server's delay after a failed login (Dovecot: 2 s).
 milliseconds probe::reply_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 6000); }
 
+milliseconds probe::login_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 20000); }
+
 std::string probe::next_tag() {
   tag_ = "M" + std::to_string(++tag_counter_);
   return tag_;
@@ -217,10 +219,10 @@ bool probe::check_throttle(const session::exchange& e) {
   return true;
 }
 
-asio::awaitable<cmd_result> probe::command(std::string line, bool multiline) {
+asio::awaitable<cmd_result> probe::command(std::string line, bool multiline, milliseconds timeout) {
   if (port.protocol == "imap") line = next_tag() + " " + line;
   auto i = begin_exchange(line, "", false);
-  w_.set_deadline_ms(reply_timeout().count());
+  w_.set_deadline_ms((timeout.count() > 0 ? timeout : reply_timeout()).count());
   auto io = co_await w_.send(line + "\r\n");
   if (io.ok()) io = co_await read_response(rec.exchanges[i], multiline);
   end_step(i, io);

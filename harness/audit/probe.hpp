@@ -60,6 +60,9 @@ class probe {
   std::chrono::milliseconds connect_timeout() const;
   std::chrono::milliseconds tls_timeout() const;
   std::chrono::milliseconds reply_timeout() const;
+  // For replies to credentials: servers delay failed logins and add per-address penalties
+  // (Dovecot: 2 s, doubling up to 15 s), so this is longer unless --timeout-ms says otherwise.
+  std::chrono::milliseconds login_timeout() const;
 
   // Connects; on an implicit-TLS port also handshakes (verify hostname, facts recorded) unless
   // implicit_handshake is false. false: recorded as unreachable / handshake failure.
@@ -67,7 +70,9 @@ class probe {
   // Reads the greeting: banner + software, throttling (421, * BYE, -ERR) and protocol checks.
   asio::awaitable<bool> greet();
   // Sends one command (IMAP: tagged) and reads its response. multiline: POP3 body expected.
-  asio::awaitable<cmd_result> command(std::string line, bool multiline = false);
+  // timeout: 0 = reply_timeout().
+  asio::awaitable<cmd_result> command(std::string line, bool multiline = false,
+                                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // Sends several lines in one write (pipelined); reads the first line's response only.
   asio::awaitable<cmd_result> pipelined(std::vector<std::string> lines);
   // Reads one more response into an existing exchange under a deadline of `ms`.

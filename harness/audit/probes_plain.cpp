@@ -54,10 +54,12 @@ asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::v
     r = co_await p.command("AUTH LOGIN");
     if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) {
       r = co_await p.command(base64_encode(k.user));
-      if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) r = co_await p.command(base64_encode(k.password));
+      if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334)
+        r = co_await p.command(base64_encode(k.password), false, p.login_timeout());
     }
   } else {
-    r = co_await p.command("AUTH PLAIN " + base64_encode(std::string(1, '\0') + k.user + '\0' + k.password));
+    r = co_await p.command("AUTH PLAIN " + base64_encode(std::string(1, '\0') + k.user + '\0' + k.password), false,
+                           p.login_timeout());
   }
   const auto& e = p.ex(r.ex);
   if (e.smtp.empty()) co_return login_result{"inconclusive", r.io.message};
@@ -70,7 +72,8 @@ asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::v
 }
 
 asio::awaitable<login_result> imap_login(probe& p, const canary& k) {
-  auto r = co_await p.command("LOGIN " + protocol::imap_quote(k.user) + " " + protocol::imap_quote(k.password));
+  auto r = co_await p.command("LOGIN " + protocol::imap_quote(k.user) + " " + protocol::imap_quote(k.password), false,
+                              p.login_timeout());
   const auto& e = p.ex(r.ex);
   for (const auto& resp : e.imap) {
     if (resp.kind != protocol::imap_kind::tagged || resp.tag != e.tag) continue;
@@ -88,7 +91,7 @@ asio::awaitable<login_result> pop3_login(probe& p, const canary& k) {
   const auto* e = &p.ex(r.ex);
   if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
   if (e->pop3.front().status != protocol::pop3_status::ok) co_return login_result{"refused", reply_text(*e)};
-  r = co_await p.command("PASS " + k.password);
+  r = co_await p.command("PASS " + k.password, false, p.login_timeout());
   e = &p.ex(r.ex);
   if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
   if (p.check_throttle(*e)) co_return login_result{"inconclusive", reply_text(*e)};
