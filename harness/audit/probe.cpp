@@ -100,7 +100,8 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
   auto r = co_await conn_.connect(co, rec.result.target);
   if (!r.ok()) {
     meta("connect failed: " + r.message);
-    note(key::unreachable, r.message);
+    // A reset is the server (or a filter in front of it) turning the audit away: throttling.
+    note(r.status == net::io_status::reset ? key::throttled : key::unreachable, r.message);
     co_return false;
   }
   if (port.tls != "implicit" || !implicit_handshake) co_return true;

@@ -42,6 +42,19 @@ if missing:
 PY
 }
 
+# only_fails REPORT PREFIX...: every fail finding's rule starts with one of the prefixes.
+only_fails() {
+  local report=$1; shift
+  /usr/bin/python3 - "$report" "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); prefixes = tuple(sys.argv[2:])
+other = sorted({c["id"] + " " + f["rule"] for c in r["cases"] for f in c.get("findings", [])
+                if f["verdict"] == "fail" and not f["rule"].startswith(prefixes)})
+for o in other: print("# unexpected fail:", o)
+sys.exit(1 if other else 0)
+PY
+}
+
 fail_rules() {  # fail_rules REPORT: "case rule" for every fail finding
   jq_py "$1" '"\n".join(c["id"] + " " + f["rule"] for c in r["cases"] for f in c.get("findings", []) if f["verdict"] == "fail")'
 }
@@ -69,6 +82,9 @@ if lab_up weak; then
   check "weak: plaintext-login fails on imap, pop3, submission" \
     fails_on "$work/weak/report.json" audit/plaintext-login imap pop3 submission
   check "weak: TLS version floor fails" fails_on "$work/weak/report.json" tls/version/rfc8996-floor imap pop3 submission
+  check "weak: no other fail" only_fails "$work/weak/report.json" audit/plaintext-login/ tls/version/rfc8996-floor
+  check "weak: plaintext-login not failed on the MX port" test -z "$(jq_py "$work/weak/report.json" \
+    '" ".join(c["id"] for c in r["cases"] for f in c.get("findings", []) if c["id"].startswith("audit/smtp:") and f["rule"].startswith("audit/plaintext-login") and f["verdict"] == "fail")')"
 fi
 
 if lab_up badcert; then
@@ -76,6 +92,7 @@ if lab_up badcert; then
   expect_exit 1 badcert
   check "badcert: certificate verification fails on every TLS port" \
     fails_on "$work/badcert/report.json" tls/cert/ smtp submission submissions imap imaps pop3 pop3s
+  check "badcert: no other fail" only_fails "$work/badcert/report.json" tls/cert/
 fi
 
 "$lab" down >/dev/null 2>&1

@@ -134,3 +134,29 @@ TEST_CASE("audit: the canary never travels over TLS, even TLS that failed verifi
   CHECK(has_canary_case);
   CHECK(r.cases.size() >= 4);
 }
+
+TEST_CASE("audit: * BYE, -ERR [IN-USE] and a reset before the greeting are throttling errors") {
+  fake::server_options so;
+  so.connections = 0;
+  SECTION("IMAP * BYE greeting") {
+    fake::fake_server server({fake::send("* BYE Too many connections from your IP\r\n"), fake::close()}, so);
+    auto r = audit::run(local_options("imap", server.port()));
+    REQUIRE(r.cases.size() == 1);
+    CHECK(r.cases.front().result == verdict::error);
+    CHECK(r.cases.front().extra.at("throttled").find("BYE") != std::string::npos);
+  }
+  SECTION("POP3 -ERR [IN-USE] greeting") {
+    fake::fake_server server({fake::send("-ERR [IN-USE] try again later\r\n"), fake::close()}, so);
+    auto r = audit::run(local_options("pop3", server.port()));
+    REQUIRE(r.cases.size() == 1);
+    CHECK(r.cases.front().result == verdict::error);
+  }
+  SECTION("reset") {
+    fake::fake_server server({fake::reset()}, so);
+    auto r = audit::run(local_options("submission", server.port()));
+    REQUIRE(r.cases.size() == 1);
+    CHECK(r.cases.front().result == verdict::error);
+    INFO(r.cases.front().message);
+    CHECK(r.cases.front().extra.count("throttled") == 1);
+  }
+}
