@@ -64,6 +64,14 @@ void console::case_done(const case_result& c, int done, int total) {
   std::fflush(out_);
 }
 
+namespace {
+// One console line's worth of a finding field.
+std::string clip(std::string s) {
+  if (s.size() > 160) s = s.substr(0, 157) + "...";
+  return s;
+}
+}  // namespace
+
 void console::summary(const run_report& r, const std::string& report_dir) {
   clear_progress();
   summary_counts s = summarize(r);
@@ -81,7 +89,12 @@ void console::summary(const run_report& r, const std::string& report_dir) {
     if (c.result != verdict::fail && c.result != verdict::error) continue;
     std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
     for (const auto& f : c.findings)
-      if (f.result == c.result) l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
+      if (f.result == c.result) {
+        l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
+        if (!f.message.empty()) l += ": " + clip(safe(f.message));
+        if (!f.expected.empty()) l += "\n        expected: " + clip(safe(f.expected));
+        if (!f.actual.empty()) l += "\n        actual:   " + clip(safe(f.actual));
+      }
     if (!c.message.empty()) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
