@@ -101,19 +101,31 @@ void expand_path(const std::string& path, std::vector<std::string>& files, load_
 
 void load_file(const std::string& file, const load_options& opt, load_result& out) {
   std::error_code ec;
+  auto st = fs::status(file, ec);
+  if (!ec && !fs::is_regular_file(st)) {
+    // FIFOs, devices (/dev/zero) and sockets could block or never end: only regular files.
+    out.errors.push_back(whole_file(file, "not a regular file, not read"));
+    return;
+  }
   auto size = fs::file_size(file, ec);
   if (!ec && size > max_file_bytes) {
     out.errors.push_back(whole_file(file, "file is larger than 10 MiB, not parsed"));
     return;
   }
   std::ifstream in(file, std::ios::binary);
-  std::ostringstream buf;
-  if (in) buf << in.rdbuf();
-  if (!in || in.bad()) {
+  if (!in) {
     out.errors.push_back(whole_file(file, "cannot read file"));
     return;
   }
-  load_document(file, buf.str(), opt, out);
+  // Bounded read even if the file grows while it is read.
+  std::string text(std::min<std::uintmax_t>(ec ? max_file_bytes : size, max_file_bytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    out.errors.push_back(whole_file(file, "cannot read file"));
+    return;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  load_document(file, text, opt, out);
 }
 
 }  // namespace
