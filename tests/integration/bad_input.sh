@@ -18,7 +18,7 @@ good=$src/tests/data/hostile/scenarios/smtp-greeting.json
 bad_case() {
   local name=$1 want=$2 regex=$3 start end ms; shift 3
   start=$(date +%s%N)
-  (ulimit -v 1048576; timeout -k 2 20 "$MAILSPEC" "$@") >"$work/$name.out" 2>&1
+  ([ -n "${MAILSPEC_SANITIZED:-}" ] || ulimit -v 1048576; timeout -k 2 20 "$MAILSPEC" "$@") >"$work/$name.out" 2>&1
   rc=$?
   end=$(date +%s%N)
   ms=$(((end - start) / 1000000))
