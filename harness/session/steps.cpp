@@ -321,8 +321,10 @@ void judge_step(run_state& st, const scenario::step& s, const exchange& ex, cons
   }
   if (!io.ok()) {
     // The harness could not get a complete answer: error, unless what did arrive already
-    // contradicts the expectation (then it is the server's fail).
-    if (r.result != verdict::fail || (ex.smtp.empty() && ex.imap.empty() && ex.pop3.empty())) {
+    // contradicts the expectation (then it is the server's fail). Untagged IMAP responses without
+    // the tagged completion are no answer: a missing completion is not a contradiction.
+    const bool imap_answered = !ex.imap.empty() && (ex.greeting || ex.imap.back().kind == protocol::imap_kind::tagged);
+    if (r.result != verdict::fail || (ex.smtp.empty() && !imap_answered && ex.pop3.empty())) {
       r.result = io.status == read_status::eof && !o.ok ? verdict::fail : verdict::error;
       r.message = std::string(to_string(io.status)) + ": " + io.message;
       if (io.status == read_status::eof) r.message = "server closed the connection before answering";
