@@ -1,6 +1,7 @@
 // What a session hands to the rules: the case result plus every exchange, parsed.
 // Rules are passive: they read this and never do I/O.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,9 @@ struct exchange {
   std::vector<protocol::smtp_reply> smtp;
   std::vector<protocol::imap_response> imap;  // untagged + continuation + tagged, in order
   std::vector<protocol::pop3_response> pop3;
+  std::uint64_t elided_responses = 0;  // untagged responses read but not kept (over wire's bound)
   bool closed_after = false;   // the server closed the connection after these responses
-  bool timed_out = false;      // no (complete) response before the deadline
+  bool timed_out = false;      // no complete response: deadline, a framing/session bound, or an I/O error
 };
 
 struct record {

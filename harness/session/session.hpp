@@ -14,6 +14,15 @@ namespace mailspec::session {
 
 namespace asio = boost::asio;
 
+// Framing bounds for a session: large enough for real mail (16 MiB literal or body), small
+// enough that a hostile server cannot take more than a few tens of MB of memory.
+inline protocol::limits default_limits() {
+  protocol::limits l;
+  l.max_literal = 16u * 1024 * 1024;
+  l.max_response_bytes = 16u * 1024 * 1024;
+  return l;
+}
+
 struct options {
   std::string host;            // target host as given
   int port = 0;                // resolved port (after --port mapping)
@@ -25,7 +34,7 @@ struct options {
   std::int64_t timeout_ms = 0; // --timeout-ms: overrides every step/connect timeout when > 0
   std::string run_id;
   int run = 0;                 // repetition index
-  protocol::limits lim;
+  protocol::limits lim = default_limits();
   std::uint64_t max_session_bytes = 64ull * 1024 * 1024;  // bytes read from the server per case
   const std::atomic<bool>* stop = nullptr;  // set on SIGINT/SIGTERM: end at the next step
 };

@@ -81,10 +81,33 @@ void wire::record_partial(Framer& f, const read_outcome& why) {
   meta(std::string(to_string(why.status)) + ": " + why.message);
 }
 
+namespace {
+
+// The reply as the transcript keeps it: at most max_entry_bytes, without building the whole
+// (possibly tens of MB) reply in memory first.
+std::string bounded_raw(const protocol::smtp_reply& r, std::uint64_t& elided) {
+  std::string out;
+  elided = 0;
+  for (const auto& l : r.lines) {
+    std::size_t room = transcript::max_entry_bytes - out.size();
+    if (l.raw.size() <= room) {
+      out += l.raw;
+    } else {
+      out.append(l.raw, 0, room);
+      elided += l.raw.size() - room;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 asio::awaitable<read_outcome> wire::read_smtp(exchange& ex) {
   for (;;) {
     if (auto reply = smtp_.next()) {
-      int idx = record_server(reply->raw());
+      std::uint64_t elided = 0;
+      std::string raw = bounded_raw(*reply, elided);
+      int idx = record_server(raw, elided);
       if (ex.transcript_index < 0) ex.transcript_index = idx;
       ex.smtp.push_back(std::move(*reply));
       co_return read_outcome{};
@@ -93,7 +116,9 @@ asio::awaitable<read_outcome> wire::read_smtp(exchange& ex) {
     if (!r.ok()) {
       if (r.status == read_status::eof) {
         if (auto part = smtp_.finish()) {
-          int idx = record_server(part->raw());
+          std::uint64_t elided = 0;
+          std::string raw = bounded_raw(*part, elided);
+          int idx = record_server(raw, elided);
           if (ex.transcript_index < 0) ex.transcript_index = idx;
           ex.smtp.push_back(std::move(*part));
         }
@@ -101,7 +126,7 @@ asio::awaitable<read_outcome> wire::read_smtp(exchange& ex) {
         meta("server closed the connection");
       } else {
         record_partial(smtp_, r);
-        if (r.status == read_status::timeout) ex.timed_out = true;
+        ex.timed_out = true;  // deadline, bound or I/O error: the response is incomplete
       }
       co_return r;
     }
@@ -129,7 +154,7 @@ asio::awaitable<read_outcome> wire::read_pop3(exchange& ex, bool multiline) {
         meta("server closed the connection");
       } else {
         record_partial(pop3_, r);
-        if (r.status == read_status::timeout) ex.timed_out = true;
+        ex.timed_out = true;  // deadline, bound or I/O error: the response is incomplete
       }
       co_return r;
     }
@@ -143,12 +168,12 @@ asio::awaitable<read_outcome> wire::read_imap(exchange& ex, const std::string& t
       if (ex.transcript_index < 0) ex.transcript_index = idx;
       bool done = tag.empty() || (resp->kind == protocol::imap_kind::tagged && resp->tag == tag) ||
                   (stop_at_continuation && resp->kind == protocol::imap_kind::continuation);
-      // A BYE followed by close ends the wait too; the close is seen on the next read.
-      ex.imap.push_back(std::move(*resp));
-      if (ex.imap.size() > lim_.max_lines_per_response)
-        co_return read_outcome{read_status::over_limit, "more than " +
-                                                            std::to_string(lim_.max_lines_per_response) +
-                                                            " responses to one command"};
+      // Large results (FETCH 1:* on a big mailbox) are legitimate: past max_stored_responses the
+      // untagged ones are counted, not kept; the session byte bound still ends an endless stream.
+      if (done || ex.imap.size() < max_stored_responses)
+        ex.imap.push_back(std::move(*resp));
+      else
+        ++ex.elided_responses;
       if (done) co_return read_outcome{};
     }
     auto r = co_await fill(imap_);
@@ -163,7 +188,7 @@ asio::awaitable<read_outcome> wire::read_imap(exchange& ex, const std::string& t
         meta("server closed the connection");
       } else {
         record_partial(imap_, r);
-        if (r.status == read_status::timeout) ex.timed_out = true;
+        ex.timed_out = true;  // deadline, bound or I/O error: the response is incomplete
       }
       co_return r;
     }

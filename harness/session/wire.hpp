@@ -29,6 +29,9 @@ struct read_outcome {
 
 class wire {
  public:
+  // IMAP responses to one command kept for the rules; later ones are counted (exchange::elided_responses).
+  static constexpr std::size_t max_stored_responses = 20000;
+
   wire(net::connection& conn, record& rec, const secret_registry& secrets, protocol::limits lim,
        std::uint64_t max_session_bytes);
 
