@@ -67,6 +67,8 @@ void console::case_done(const case_result& c, int done, int total) {
 namespace {
 // One console line's worth of a finding field.
 std::string clip(std::string s) {
+  for (auto& ch : s)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';  // no terminal control bytes
   if (s.size() > 160) s = s.substr(0, 157) + "...";
   return s;
 }
@@ -92,8 +94,9 @@ void console::summary(const run_report& r, const std::string& report_dir) {
       if (f.result == c.result) {
         l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
         if (!f.message.empty()) l += ": " + clip(safe(f.message));
-        if (!f.expected.empty()) l += "\n        expected: " + clip(safe(f.expected));
-        if (!f.actual.empty()) l += "\n        actual:   " + clip(safe(f.actual));
+        // expected/actual are already in visible form (CR/LF shown as \r\n) where they hold server bytes.
+        if (!f.expected.empty()) l += "\n        expected: " + clip(utf8_sanitize(f.expected));
+        if (!f.actual.empty()) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
       }
     if (!c.message.empty()) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
