@@ -22,14 +22,14 @@ std::vector<scenario::scenario> three() {
 
 }  // namespace
 
-TEST_CASE("--port maps service names and numbers; other ports stay") {
+TEST_CASE("port mapping by service name and number leaves other ports unchanged") {
   std::map<std::string, int> m{{"imap", 10143}, {"993", 10993}};
   CHECK(runner::map_port(143, m) == 10143);
   CHECK(runner::map_port(993, m) == 10993);
   CHECK(runner::map_port(25, m) == 25);
 }
 
-TEST_CASE("--only selects scenarios by id prefix; a rule prefix selects every scenario") {
+TEST_CASE("only-prefixes select scenarios by id and a rule prefix selects every scenario") {
   auto scs = three();
   runner::run_options o;
   o.targets = {"h"};
@@ -41,7 +41,7 @@ TEST_CASE("--only selects scenarios by id prefix; a rule prefix selects every sc
   CHECK(runner::plan(scs, o).size() == 3);
 }
 
-TEST_CASE("--shard K/N splits scenarios x targets x repeats into disjoint, complete parts") {
+TEST_CASE("shards split scenarios x targets x repeats into disjoint complete parts") {
   auto scs = three();
   runner::run_options o;
   o.targets = {"h1", "h2"};
