@@ -1,6 +1,7 @@
 // Opens a real report.html in headless Debian Chromium and checks it behaves.
 // Usage: node report.test.mjs DIR   (DIR holds report.html and report.json, e.g. from make_sample_report)
-// Exit 0 when every check passes, 1 otherwise, 77 (skipped) when playwright-core or chromium is missing.
+// Exit 0 when every check passes, 1 otherwise, 77 (skipped) when playwright-core or chromium is
+// missing (outside CI only).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,17 +11,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(process.argv[2] || path.join(here, 'out', 'sample'));
 const chromium_path = process.env.MAILSPEC_CHROMIUM || '/usr/bin/chromium';
 
+// Under CI (CI set) a missing tool is a failure, not a skip: ci/setup installs both.
+function missing(msg) {
+  console.log(`${process.env.CI ? 'FAIL' : 'SKIP'}: ${msg}`);
+  process.exit(process.env.CI ? 1 : 77);
+}
 let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
 } catch (e) {
-  console.log('SKIP: playwright-core is not installed (run npm install in tests/browser)');
-  process.exit(77);
+  missing('playwright-core is not installed (run npm ci in tests/browser)');
 }
-if (!fs.existsSync(chromium_path)) {
-  console.log(`SKIP: ${chromium_path} not found (apt-get install -y chromium)`);
-  process.exit(77);
-}
+if (!fs.existsSync(chromium_path)) missing(`${chromium_path} not found (apt-get install -y chromium)`);
 
 const html_file = path.join(dir, 'report.html');
 const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
