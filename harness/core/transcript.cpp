@@ -37,20 +37,24 @@ std::string visible(std::string_view raw) {
 }
 
 int transcript::add(std::int64_t t_ms, direction d, channel c, int step, std::string text) {
-  if (entries_.size() >= max_entries) {
-    ++dropped_;
-    return -1;
-  }
   transcript_entry e;
   e.t_ms = t_ms;
   e.dir = d;
   e.chan = c;
   e.step = step;
-  if (text.size() > max_entry_bytes) {
-    e.elided = text.size() - max_entry_bytes;
-    text.resize(max_entry_bytes);
-  }
   e.text = std::move(text);
+  return restore(std::move(e));
+}
+
+int transcript::restore(transcript_entry e) {
+  if (entries_.size() >= max_entries) {
+    ++dropped_;
+    return -1;
+  }
+  if (e.text.size() > max_entry_bytes) {
+    e.elided += e.text.size() - max_entry_bytes;
+    e.text.resize(max_entry_bytes);
+  }
   entries_.push_back(std::move(e));
   return static_cast<int>(entries_.size() - 1);
 }

@@ -35,6 +35,11 @@ class transcript {
 
   // Returns the index of the entry added (or -1 when over max_entries).
   int add(std::int64_t t_ms, direction d, channel c, int step, std::string redacted_text);
+  // Re-adds an entry read back from a report (merge, --baseline), keeping its elided count;
+  // the same bounds apply. Returns its index or -1.
+  int restore(transcript_entry e);
+  // Counts entries that a report read back says were dropped.
+  void add_dropped(std::uint64_t n) { dropped_ += n; }
   const std::vector<transcript_entry>& entries() const { return entries_; }
   std::uint64_t dropped_entries() const { return dropped_; }
 

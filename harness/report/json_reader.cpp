@@ -126,14 +126,18 @@ channel channel_of(const std::string& s, const std::string& where) {
   bad(where + "/channel", "unknown channel \"" + s + "\" (expected plain or tls)");
 }
 
-// The entry's elided count cannot be restored through transcript::add (see the report notes).
 void transcript_from(const json& arr, transcript& log, const std::string& where) {
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const json& e = arr[i];
     std::string w = where + "/" + std::to_string(i);
-    log.add(opt<std::int64_t>(e, "t_ms"), direction_of(opt<std::string>(e, "dir", "meta"), w),
-            channel_of(opt<std::string>(e, "channel", "plain"), w), opt<int>(e, "step", -1),
-            from_visible(opt<std::string>(e, "text")));
+    transcript_entry t;
+    t.t_ms = opt<std::int64_t>(e, "t_ms");
+    t.dir = direction_of(opt<std::string>(e, "dir", "meta"), w);
+    t.chan = channel_of(opt<std::string>(e, "channel", "plain"), w);
+    t.step = opt<int>(e, "step", -1);
+    t.text = from_visible(opt<std::string>(e, "text"));
+    t.elided = opt<std::uint64_t>(e, "elided");
+    log.restore(std::move(t));
   }
 }
 
@@ -172,6 +176,7 @@ case_result case_from(const json& j, const std::string& w) {
   each(j, "steps", w, [&](const json& s, const std::string& sw) { c.steps.push_back(step_from(s, sw)); });
   each(j, "findings", w, [&](const json& f, const std::string& fw) { c.findings.push_back(finding_from(f, fw)); });
   if (auto it = j.find("transcript"); it != j.end() && !it->is_null()) transcript_from(*it, c.log, w + "/transcript");
+  c.log.add_dropped(opt<std::uint64_t>(j, "transcript_dropped"));
   each(j, "tls", w, [&](const json& t, const std::string&) { c.tls.push_back(tls_from(t)); });
   if (auto it = j.find("capabilities"); it != j.end() && !it->is_null()) {
     c.capabilities_before_tls = opt<std::vector<std::string>>(*it, "before_tls");

@@ -61,6 +61,30 @@ TEST_CASE("from_json inverts to_json", "[report]") {
   CHECK(back.incomplete_reason == "interrupted");
 }
 
+TEST_CASE("from_json keeps a transcript's elided bytes and dropped entries (merge of shards)", "[report]") {
+  auto r = sample::sample_report();
+  transcript& log = r.cases[0].log;
+  log.add(20, direction::server, channel::tls, 0, std::string(transcript::max_entry_bytes + 1234, 'x'));
+  while (log.dropped_entries() < 3) log.add(21, direction::client, channel::plain, 0, "a\r\n");
+  REQUIRE(log.entries()[5].elided == 1234);
+  json j = report::to_json(r);
+  CHECK(j["cases"][0]["transcript"][5]["elided"] == 1234);
+  CHECK(j["cases"][0]["transcript_dropped"] == 3);
+
+  run_report back = report::from_json(j);
+  const auto& entries = back.cases[0].log.entries();
+  REQUIRE(entries.size() == transcript::max_entries);
+  CHECK(entries[5].elided == 1234);
+  CHECK(entries[5].text.size() == transcript::max_entry_bytes);
+  CHECK(entries[4].elided == 0);
+  CHECK(back.cases[0].log.dropped_entries() == 3);
+  CHECK(report::to_json(back) == j);
+  // merge goes through from_json of each shard: the counts survive it.
+  run_report merged = report::merge({back, report::from_json(report::to_json(sample::sample_report()))});
+  CHECK(merged.cases[0].log.entries()[5].elided == 1234);
+  CHECK(report::to_json(merged)["cases"][0]["transcript_dropped"] == 3);
+}
+
 TEST_CASE("from_json rejects bad input with a clear message naming the place", "[report]") {
   json j = report::to_json(sample::sample_report());
   SECTION("wrong format") {
