@@ -1,5 +1,7 @@
 // report.html: one self-contained page. The template, script and style come from reports/html
 // (embedded at build time); the report data is embedded as JSON and rendered by the script.
+#include <map>
+
 #include "report/html_assets.hpp"
 #include "report/report.hpp"
 
@@ -22,10 +24,41 @@ std::string html_escape(std::string_view raw) {
   return out;
 }
 
+// report.json, made smaller for the page, since parsing the embedded text is most of the load
+// time of a large report: each certificate is stored once in "certificates" (tls[].leaf and
+// tls[].chain[] hold its index), and a finding's spec, requirement and level are left out when
+// equal to its rule's entry in "rules". The page's script puts both back when a case is opened.
+nlohmann::json page_data(const run_report& r) {
+  nlohmann::json j = to_json(r);
+  std::map<std::string, nlohmann::json> rules;
+  for (const auto& rule : j["rules"]) rules[rule["id"].get<std::string>()] = rule;
+  nlohmann::json certificates = nlohmann::json::array();
+  std::map<std::string, std::size_t> cert_index;
+  auto cert_ref = [&](const nlohmann::json& cert) {
+    auto [it, fresh] = cert_index.emplace(cert.dump(), certificates.size());
+    if (fresh) certificates.push_back(cert);
+    return it->second;
+  };
+  for (auto& c : j["cases"]) {
+    for (auto& t : c["tls"]) {
+      if (!t["leaf"].is_null()) t["leaf"] = cert_ref(t["leaf"]);
+      for (auto& cert : t["chain"]) cert = cert_ref(cert);
+    }
+    for (auto& f : c["findings"]) {
+      auto rule = rules.find(f["rule"].get<std::string>());
+      if (rule == rules.end()) continue;
+      for (const char* key : {"spec", "requirement", "level"})
+        if (f[key] == rule->second[key]) f.erase(key);
+    }
+  }
+  j["certificates"] = std::move(certificates);
+  return j;
+}
+
 // JSON safe inside <script type="application/json">: '<' only occurs inside JSON strings, where
 // "\u003c" means the same; so neither "</script>" nor "<!--" can appear in the element.
 std::string script_safe_json(const run_report& r) {
-  std::string json = dump_json(to_json(r), -1), out;
+  std::string json = dump_json(page_data(r), -1), out;
   out.reserve(json.size() + 64);
   for (char c : json) {
     if (c == '<') out += "\\u003c";

@@ -13,9 +13,32 @@
   var SEV_RANK = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
   var PAGE = 200;
   var cases = R.cases || [];
-  var state = { matches: [], shown: 0 };
+  var state = { matches: [], shown: 0, filter_ms: 0 };
 
   var V = window.mailspecView, el = V.el, badge = V.badge, ruleAnchor = V.ruleAnchor, specLink = V.specLink;
+  var RULES = {}, CERTS = R.certificates || [];
+  (R.rules || []).forEach(function (r) { RULES[r.id] = r; });
+
+  // The page's data is report.json with certificates stored once and a finding's spec,
+  // requirement and level left out when equal to its rule's (see harness/report/html.cpp):
+  // put them back, once per case, when the case is first opened.
+  var restored = [];
+  function fullCase(i) {
+    var c = cases[i];
+    if (restored[i]) return c;
+    (c.findings || []).forEach(function (f) {
+      var r = RULES[f.rule];
+      if (!r) return;
+      ['spec', 'requirement', 'level'].forEach(function (k) { if (!(k in f)) f[k] = r[k]; });
+    });
+    (c.tls || []).forEach(function (t) {
+      if (typeof t.leaf === 'number') t.leaf = CERTS[t.leaf];
+      t.chain = (t.chain || []).map(function (x) { return typeof x === 'number' ? CERTS[x] : x; });
+    });
+    restored[i] = true;
+    return c;
+  }
+  function specOf(f) { return 'spec' in f ? f.spec : (RULES[f.rule] || {}).spec; }
   function $(id) { return document.getElementById(id); }
   function targetKey(c) { var t = c.target || {}; return (t.host || '?') + ':' + (t.port || 0); }
 
@@ -30,7 +53,7 @@
   function searchText(i) {
     if (facts[i].text === null) {
       var c = cases[i], parts = [c.id, c.title, c.message, c.file, facts[i].target, c.protocol];
-      (c.findings || []).forEach(function (f) { parts.push(f.rule, f.spec, f.message); });
+      (c.findings || []).forEach(function (f) { parts.push(f.rule, specOf(f), f.message); });
       facts[i].text = parts.join('\n').toLowerCase();
     }
     return facts[i].text;
@@ -101,10 +124,12 @@
     ['f-verdict', 'f-protocol', 'f-severity', 'f-target'].forEach(function (id) {
       $(id).addEventListener('change', applyFilters);
     });
+    // Search as you type: at once (coalesced) while a filter pass is cheap, debounced when the
+    // last pass took longer than a frame.
     var timer = null;
     $('f-text').addEventListener('input', function () {
       clearTimeout(timer);
-      timer = setTimeout(applyFilters, 120);
+      timer = setTimeout(applyFilters, state.filter_ms > 16 ? 120 : 0);
     });
     $('f-reset').addEventListener('click', function () {
       ['f-verdict', 'f-protocol', 'f-severity', 'f-target', 'f-text'].forEach(function (id) { $(id).value = ''; });
@@ -113,6 +138,7 @@
   }
 
   function applyFilters() {
+    var started = performance.now();
     var v = $('f-verdict').value, p = $('f-protocol').value, t = $('f-target').value;
     var sev = SEV_RANK[$('f-severity').value] || 0, q = $('f-text').value.trim().toLowerCase();
     var m = [];
@@ -133,6 +159,7 @@
       b.setAttribute('aria-pressed', String(b.getAttribute('data-verdict') === v));
     });
     showMore(PAGE);
+    state.filter_ms = performance.now() - started;
   }
 
   function caseRow(i) {
@@ -183,7 +210,7 @@
     var head = row.querySelector('.case-head'), body = row.querySelector('.case-body');
     var open = head.getAttribute('aria-expanded') !== 'true';
     if (open && !body) {
-      body = V.caseBody(cases[+row.getAttribute('data-index')]);
+      body = V.caseBody(fullCase(+row.getAttribute('data-index')));
       row.appendChild(body);
     }
     head.setAttribute('aria-expanded', String(open));

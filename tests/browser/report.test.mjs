@@ -103,6 +103,24 @@ try {
   check(await page.locator('.case .finding .expected').count() > 0 && await page.locator('.case .finding .requirement').count() > 0,
         'finding shows requirement and expected/actual');
   check(await page.locator('.case .tls').count() > 0, 'TLS facts shown');
+  // The page stores certificates once and a finding's rule text once: both come back on open.
+  const tls_text = await page.textContent('.case .tls');
+  check(tls_text.includes(hostile.tls[0].leaf.subject) && tls_text.includes(hostile.tls[0].leaf.sha256_fingerprint) &&
+        tls_text.includes(hostile.tls[0].chain[1].subject), 'leaf and chain certificates shown', tls_text.slice(0, 200));
+  const requirement = await page.textContent('.case .finding.v-fail .requirement');
+  check(requirement === hostile.findings.find((f) => f.verdict === 'fail').requirement, 'finding requirement as in report.json', requirement);
+
+  // Severity ("at least") and target filters.
+  await page.click('#f-reset');
+  await page.selectOption('#f-severity', 'critical');
+  const crit = await page.$$eval('.case', (els) => els.map((e) => e.id));
+  const want_crit = report.cases.filter((c) => c.findings.some((f) => f.verdict !== 'pass' && f.severity === 'critical')).length;
+  check(crit.length === want_crit && want_crit > 0, 'severity filter (critical)', { rows: crit.length, want_crit });
+  await page.click('#f-reset');
+  await page.selectOption('#f-target', 'localhost:993');
+  const t993 = await page.$$eval('.case', (els) => els.map((e) => e.dataset.target));
+  const want_993 = report.cases.filter((c) => c.target.port === 993).length;
+  check(t993.length === want_993 && t993.every((t) => t === 'localhost:993'), 'target filter', { rows: t993.length, want_993 });
 
   // Audit matrix present with the audit cases' ports.
   const matrix_rows = await page.locator('#matrix tr').count();
@@ -113,6 +131,7 @@ try {
   await page.click('#f-reset');
   await page.selectOption('select#f-verdict', 'fail');
   await page.click('.case .case-head');
+  await page.locator('.case .transcript').scrollIntoViewIfNeeded();
   fs.mkdirSync(path.join(here, 'out'), { recursive: true });
   await page.screenshot({ path: path.join(here, 'out', 'report.png'), fullPage: false });
 

@@ -99,6 +99,19 @@ TEST_CASE("report.html is self-contained and cannot be broken out of by server t
   json data = json::parse(h.substr(a, h.find("</script>", a) - a));
   CHECK(data["summary"]["total"] == r.cases.size());
   CHECK(h.find('\0') == std::string::npos);
+  // Certificates are stored once (the sample has two distinct ones) and referenced by index;
+  // a finding's rule text is left out where the rules catalogue has it.
+  REQUIRE(data["certificates"].size() == 2);
+  CHECK(count(h, "\"sha256_fingerprint\"") == 2);
+  const json& tls = data["cases"][0]["tls"][0];
+  CHECK(data["certificates"][tls["leaf"].get<std::size_t>()]["subject"] == "CN=localhost");
+  CHECK(data["certificates"][tls["chain"][1].get<std::size_t>()]["subject"] == "CN=mailspec test CA");
+  const json& f = data["cases"][1]["findings"][0];
+  CHECK(!f.contains("requirement"));
+  CHECK(f["actual"] == "554 no");
+  // Text unlike the catalogue's stays in the finding.
+  r.cases[1].findings[0].requirement = "a requirement of this finding only";
+  CHECK(report::to_html(r).find("a requirement of this finding only") != std::string::npos);
 }
 
 TEST_CASE("merge joins shards: cases, rules, targets, time span, incomplete", "[report]") {
