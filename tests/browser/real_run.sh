@@ -5,7 +5,7 @@
 # Jenkins' JUnit XSD + structure); a canary password used in a step appears in no output file and
 # no console output, nor its base64 forms; console: plain lines without a TTY, a progress line and
 # colours on one (`script` gives it a pseudo-terminal); --baseline: known failures pass the run,
-# a new one exits 1; --fail-on warn.
+# a new one exits 1; --fail-on warn; merge of two runs validates too.
 # Env: MAILSPEC, MAILSPEC_FAKE (binaries), MAILSPEC_SOURCE_DIR (source tree).
 here=$(cd "$(dirname "$0")" && pwd)
 src=${MAILSPEC_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
@@ -100,6 +100,16 @@ run_ms failonwarn run "$work/known/pass.json" "$work/known/warn.json" "${common[
 expect_exit 1 failonwarn
 run_ms warnonly run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/wo"
 expect_exit 0 warnonly
+# merge: two shards joined into one valid set of reports.
+run_ms merged merge "$work/all/report.json" "$work/first/report.json" --report-dir "$work/merged"
+expect_exit 1 merged
+check "merge: every case of both shards" test "$(jq_py "$work/merged/report.json" "len(r['cases'])")" = 9
+validate "merge: report.json matches its schema" \
+  /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/merged/report.json"
+validate "merge: report.sarif passes the SARIF SDK validator" \
+  /usr/bin/python3 "$validators/validate_sarif.py" "$work/merged/report.sarif"
+validate "merge: junit.xml matches Jenkins' JUnit XSD and the merged cases" \
+  /usr/bin/python3 "$validators/validate_junit.py" --report "$work/merged/report.json" "$work/merged/junit.xml"
 check "no output of any run holds the canary" not_leaked "$canary" "$work"
 
 finish

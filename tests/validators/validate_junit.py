@@ -58,6 +58,21 @@ def count(el, attr):
         return -1
 
 
+def check_testcase(c, name, k, tc):
+    v = k["verdict"]
+    failure, error, skipped = tc.find("failure"), tc.find("error"), tc.find("skipped")
+    c.expect((failure is not None) == (v == "fail"), f"case {name!r} ({v}): <failure> present={failure is not None}")
+    c.expect((error is not None) == (v == "error"), f"case {name!r} ({v}): <error> present={error is not None}")
+    c.expect((skipped is not None) == (v == "skip"), f"case {name!r} ({v}): <skipped> present={skipped is not None}")
+    if failure is not None and v == "fail":
+        text = failure.text or ""
+        for f in k["findings"]:
+            if f["verdict"] == "fail":
+                c.expect(f["rule"] in text, f"case {name!r}: failure text lacks rule {f['rule']}")
+                c.expect(not f.get("requirement") or f["requirement"] in text,
+                         f"case {name!r}: failure text lacks the requirement of {f['rule']}")
+
+
 def check_structure(report_path, junit_path, mutate):
     with open(report_path, encoding="utf-8") as f:
         report = json.load(f)
@@ -94,27 +109,23 @@ def check_structure(report_path, junit_path, mutate):
         c.expect(count(root, k) == v, f"testsuites {k}={root.get(k)} but the suites add up to {v}")
     c.expect(seen == len(report["cases"]), f"{seen} testcases for {len(report['cases'])} cases")
 
+    # Cases and testcases matched by suite and name; a merged report may hold the same case twice
+    # (two runs of one scenario), so each name's testcases are matched to its cases in order.
+    testcases = {}
+    for s_name, s in by_name.items():
+        for tc in s.findall("testcase"):
+            testcases.setdefault((s_name, tc.get("name")), []).append(tc)
+    want = {}
     for k in report["cases"]:
-        suite = by_name.get(f"{k['target']['host']}:{k['target']['port']} {k['protocol']}")
-        if suite is None:
+        key = (f"{k['target']['host']}:{k['target']['port']} {k['protocol']}", k["id"] + (f" #{k['run']}" if k.get("run") else ""))
+        want.setdefault(key, []).append(k)
+    for key, ks in want.items():
+        tcs = testcases.get(key, [])
+        c.expect(len(tcs) == len(ks), f"case {key[1]!r} in {key[0]!r}: {len(tcs)} testcases for {len(ks)} cases")
+        if len(tcs) != len(ks):
             continue
-        name = k["id"] + (f" #{k['run']}" if k.get("run") else "")
-        matches = [tc for tc in suite.findall("testcase") if tc.get("name") == name]
-        c.expect(len(matches) == 1, f"case {name!r}: {len(matches)} testcases in its suite")
-        if len(matches) != 1:
-            continue
-        tc, v = matches[0], k["verdict"]
-        failure, error, skipped = tc.find("failure"), tc.find("error"), tc.find("skipped")
-        c.expect((failure is not None) == (v == "fail"), f"case {name!r} ({v}): <failure> present={failure is not None}")
-        c.expect((error is not None) == (v == "error"), f"case {name!r} ({v}): <error> present={error is not None}")
-        c.expect((skipped is not None) == (v == "skip"), f"case {name!r} ({v}): <skipped> present={skipped is not None}")
-        if failure is not None and v == "fail":
-            text = failure.text or ""
-            for f in k["findings"]:
-                if f["verdict"] == "fail":
-                    c.expect(f["rule"] in text, f"case {name!r}: failure text lacks rule {f['rule']}")
-                    c.expect(not f.get("requirement") or f["requirement"] in text,
-                             f"case {name!r}: failure text lacks the requirement of {f['rule']}")
+        for k, tc in zip(ks, tcs):
+            check_testcase(c, key[1], k, tc)
     for p in c.problems[:50]:
         print(f"{junit_path}: structure: {p}")
     print(f"{junit_path}: structure vs {os.path.basename(report_path)}: "
