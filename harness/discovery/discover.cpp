@@ -53,14 +53,16 @@ std::string describe_fetch(const fetch_result& r) {
   return r.error;
 }
 
-void use_document(found& f, const std::string& text, const std::string& source) {
+// how: what the fetch said ("" for files and presets).
+void use_document(found& f, const std::string& text, const std::string& source, const std::string& how = "") {
   auto cfg = parse_autoconfig(text, f.who, source);
+  std::string prefix = source + ": " + (how.empty() ? "" : how + "; ");
   if (!cfg.ok) {
     f.autoconfig_errors.push_back(source + ": " + cfg.error);
-    f.sources.push_back(source + ": not usable: " + cfg.error);
+    f.sources.push_back(prefix + "not usable: " + cfg.error);
     return;
   }
-  f.sources.push_back(source + ": autoconfig with " + std::to_string(cfg.servers.size()) + " server(s)" +
+  f.sources.push_back(prefix + "autoconfig with " + std::to_string(cfg.servers.size()) + " server(s)" +
                       (cfg.ignored.empty() ? "" : " (ignored: " + [&] {
                         std::string s;
                         for (const auto& i : cfg.ignored) s += (s.empty() ? "" : ", ") + i;
@@ -79,8 +81,7 @@ void fetch_autoconfig(const settings_options& opt, found& f, resolver& r, const 
     else if (!not_published(res)) f.autoconfig_errors.push_back(url + ": " + res.error);
     return;
   }
-  f.sources.push_back(url + ": " + describe_fetch(res));
-  use_document(f, res.body, url);
+  use_document(f, res.body, url, describe_fetch(res));
 }
 
 void find_autoconfig(const settings_options& opt, found& f, resolver& r) {
