@@ -33,6 +33,7 @@ inline constexpr const char* p_problems = "published.problems";    // "; "-separ
 inline constexpr const char* c_port = "connected.port";
 inline constexpr const char* c_address = "connected.address";
 inline constexpr const char* resolve_error = "resolve.error";
+inline constexpr const char* resolve_status = "resolve.status";   // NXDOMAIN | no record | timeout | SERVFAIL | error
 inline constexpr const char* real_socket = "real.socket_type";     // SSL | STARTTLS | plain | unknown
 inline constexpr const char* real_evidence = "real.evidence";
 inline constexpr const char* real_caps = "real.capabilities";      // on the channel a client logs in on

@@ -178,8 +178,14 @@ void entry_valid(context& c) {
 
 void hostname_resolves(context& c) {
   if (!role_is(c, "server") && !role_is(c, "mx")) return;
-  if (auto e = get(c, fact::resolve_error))
-    return c.broken_case("an address (A or AAAA) for " + get_or(c, role_is(c, "mx") ? fact::mx_host : fact::p_host), *e);
+  std::string host = get_or(c, role_is(c, "mx") ? fact::mx_host : fact::p_host);
+  if (auto e = get(c, fact::resolve_error)) {
+    std::string st = get_or(c, fact::resolve_status);
+    // No answer at all (timeout, SERVFAIL) says nothing about the published name.
+    if (st != "NXDOMAIN" && st != "no record")
+      return c.emit(nullptr, verdict::error, "an address (A or AAAA) for " + host, *e, "the DNS lookup failed");
+    return c.broken_case("an address (A or AAAA) for " + host, *e);
+  }
   if (auto a = get(c, fact::c_address)) c.held_case(*a);
 }
 

@@ -105,7 +105,7 @@ classified classify(const case_result& c, const audit::port_spec& p) {
 }
 
 case_result unresolved_case(const std::string& id, const std::string& title, const std::string& host, int port,
-                            const std::string& protocol, const std::string& error) {
+                            const std::string& protocol, const std::string& error, dns_status status = dns_status::error) {
   case_result c;
   c.kind = "settings";
   c.scenario_id = id;
@@ -115,6 +115,7 @@ case_result unresolved_case(const std::string& id, const std::string& title, con
   c.target.host = host;
   c.target.port = port;
   c.extra[fact::resolve_error] = error;
+  c.extra[fact::resolve_status] = to_string(status);
   c.log.add(0, direction::meta, channel::plain, -1, "resolve " + host + ": " + error);
   return c;
 }
@@ -178,6 +179,7 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
   if (!s.problems.empty() && (s.hostname.empty() || s.port == 0 || s.hostname.find('%') != std::string::npos)) {
     case_result c = unresolved_case(id, title, s.hostname, port, s.type, "not probed: the entry is incomplete");
     c.extra.erase(fact::resolve_error);
+    c.extra.erase(fact::resolve_status);
     add_published(c, s, port);
     c.result = verdict::pass;
     judge_settings_case(c, opt);
@@ -185,7 +187,7 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
   }
   auto addrs = r.addresses(s.hostname);
   if (!addrs.ok()) {
-    case_result c = unresolved_case(id, title, s.hostname, port, s.type, addrs.message);
+    case_result c = unresolved_case(id, title, s.hostname, port, s.type, addrs.message, addrs.status);
     add_published(c, s, port);
     c.result = verdict::pass;
     judge_settings_case(c, opt);
@@ -247,7 +249,7 @@ case_result verify_mx(const settings_options& opt, const mx_record& mx, const fo
   auto addrs = r.addresses(mx.host);
   case_result c;
   if (!addrs.ok()) {
-    c = unresolved_case(id, title, mx.host, port, "smtp", addrs.message);
+    c = unresolved_case(id, title, mx.host, port, "smtp", addrs.message, addrs.status);
     c.result = verdict::pass;
   } else {
     std::string ip = pick_address(addrs.records);

@@ -55,7 +55,7 @@ std::vector<fixture> fixtures() {
        {{f::access_types, "SSL"}, {f::submission_types, "STARTTLS"}}, verdict::warn},
       {"settings/published/entry-valid", "server", srv, with(srv, {{f::p_problems, "no <port>"}}), verdict::fail},
       {"settings/published/hostname-resolves", "server", with(srv, {{f::c_address, "127.0.0.1:993"}}),
-       with(srv, {{f::resolve_error, "A: NXDOMAIN; AAAA: NXDOMAIN"}}), verdict::fail},
+       with(srv, {{f::resolve_error, "A: NXDOMAIN; AAAA: NXDOMAIN"}, {f::resolve_status, "NXDOMAIN"}}), verdict::fail},
       {"settings/socket-type/not-plain", "server", srv, with(srv, {{f::p_socket, "plain"}}), verdict::fail},
       {"settings/auth/cleartext-needs-tls", "server", with(srv, {{f::p_socket, "STARTTLS"}}), with(srv, {{f::p_socket, "plain"}}),
        verdict::fail},
@@ -170,6 +170,17 @@ TEST_CASE("settings rules: the published method is looked up per protocol") {
   CHECK(offered("smtp", "OAuth2", "AUTH=XOAUTH2"));
   CHECK_FALSE(offered("smtp", "password-cleartext", "SIZE 100; PIPELINING"));
   CHECK(offered("smtp", "TLS-client-cert", "AUTH EXTERNAL"));
+}
+
+TEST_CASE("settings rules: a DNS timeout is an error, never a fail of the published name") {
+  mailspec::session::record rec;
+  rec.result.extra = {{f::role, "server"}, {f::p_host, "imap.lab.test"}, {f::resolve_error, "A: no answer (timeout)"},
+                      {f::resolve_status, "timeout"}};
+  mailspec::rules::judge_options o;
+  o.only = {"settings/published/hostname-resolves"};
+  auto out = d::judge(rec, o);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].result == verdict::error);
 }
 
 TEST_CASE("settings rules: a short MTA-STS max_age warns, --strict fails it") {
