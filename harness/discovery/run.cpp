@@ -170,9 +170,11 @@ run_report run(const settings_options& opt, const progress_fn& progress) {
   auto t0 = std::chrono::steady_clock::now();
   auto found = detail::discover(opt, who, res);
   int done = 0;
-  int total = static_cast<int>(found.servers.size()) + 3 + (found.mx.ok() ? static_cast<int>(found.mx.records.size()) : 0);
+  int total = static_cast<int>(found.servers.size()) + 3 +
+              (opt.probe_mx && found.mx.ok() ? std::min(5, static_cast<int>(found.mx.records.size())) : 0);
   auto push = [&](case_result c) {
-    if (progress) progress(c, ++done, std::max(total, done));
+    ++done;  // the total grows when a port needs an exploratory second probe
+    if (progress) progress(c, done, std::max(total, done));
     r.cases.push_back(std::move(c));
   };
   push(detail::discovery_case(opt, found));

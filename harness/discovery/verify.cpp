@@ -276,7 +276,8 @@ std::vector<case_result> verify_servers(const settings_options& opt, const found
   std::vector<case_result> out;
   auto emit = [&](std::vector<case_result> cs) {
     for (auto& c : cs) {
-      if (progress) progress(c, ++done, std::max(total, done));
+      ++done;
+      if (progress) progress(c, done, std::max(total, done));
       out.push_back(std::move(c));
     }
   };
