@@ -243,6 +243,13 @@ found discover(const settings_options& opt, const email_address& who, resolver& 
   find_srv(f, r);
   std::vector<published_server> srv_servers = std::move(f.servers);
   f.servers = merge_servers(f.config ? f.config->servers : std::vector<published_server>{}, std::move(srv_servers));
+  // A hostile 1 MiB autoconfig could list thousands of servers: probe a bounded number.
+  constexpr std::size_t max_servers = 16;
+  if (f.servers.size() > max_servers) {
+    f.sources.push_back(std::to_string(f.servers.size()) + " servers published: only the first " +
+                        std::to_string(max_servers) + " are checked");
+    f.servers.resize(max_servers);
+  }
   find_policies(opt, f, r);
   return f;
 }
