@@ -2,13 +2,17 @@
 # Sourced by ci/lab. Builds the lab's certificates in a cache directory and
 # copies them into the lab. Kinds (each KIND.pem + KIND.key, RSA 2048, sha256):
 #   ca          private CA (CN "mailspec lab CA"), 10 years
-#   valid       leaf for localhost, SAN DNS:localhost, IP:127.0.0.1, IP:::1, signed by ca
+#   valid       leaf for localhost, SAN $lab_cert_sans (localhost, the lab.test names of
+#               `mailspec settings` tests, 127.0.0.1, ::1), signed by ca
 #   expired     same names, signed by ca, validity entirely in the past (openssl ca)
 #   selfsigned  same names, signed by its own key (not by ca)
 #   wronghost   leaf signed by ca, SAN DNS:wrong.example only
 # plus dh.pem: the RFC 7919 ffdhe2048 group as PKCS#3 "DH PARAMETERS".
 
 lab_cert_kinds=(ca valid expired selfsigned wronghost)
+# The names of the valid (and expired) leaf. The cache keeps a copy in "sans" and is rebuilt
+# when this list changes.
+lab_cert_sans="DNS:localhost, DNS:lab.test, DNS:*.lab.test, IP:127.0.0.1, IP:::1"
 
 # Writes the OpenSSL configuration used for every certificate into $1/openssl.cnf.
 certs_write_config() {
@@ -29,7 +33,7 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectAltName = $lab_cert_sans
 [ ext_selfsigned ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -98,6 +102,7 @@ certs_generate() {  # DIR (empty, private)
     -keyout "$d/selfsigned.key" -out "$d/selfsigned.pem" 2>/dev/null
   openssl genpkey -genparam -algorithm DH -pkeyopt dh_param:ffdhe2048 -out "$d/dh.pem" 2>/dev/null
   rm -rf "$d"/*.csr "$d"/index.txt* "$d"/serial* "$d/newcerts" "$d/openssl.cnf"
+  echo "$lab_cert_sans" >"$d/sans"
   chmod 0600 "$d"/*.key
 }
 
@@ -106,6 +111,7 @@ certs_generate() {  # DIR (empty, private)
 certs_cache_fresh() {
   local cache=$1 kind
   [ -s "$cache/dh.pem" ] || return 1
+  [ "$(cat "$cache/sans" 2>/dev/null)" = "$lab_cert_sans" ] || return 1
   for kind in "${lab_cert_kinds[@]}"; do
     [ -s "$cache/$kind.pem" ] && [ -s "$cache/$kind.key" ] || return 1
     [ "$kind" = expired ] && continue

@@ -9,9 +9,11 @@
 
 #include "app/baseline.hpp"
 #include "app/cmd_audit.hpp"
+#include "app/cmd_settings.hpp"
 #include "app/options.hpp"
 #include "audit/audit.hpp"
 #include "core/secret.hpp"
+#include "discovery/settings.hpp"
 #include "report/report.hpp"
 #include "rules/rules.hpp"
 #include "runner/runner.hpp"
@@ -101,19 +103,22 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return exit_ok;
 }
 
-// The protocol/TLS rule tables and the audit's own rules, in one listing.
+// The protocol/TLS rule tables, the audit's and the settings' own rules, in one listing.
 int cmd_rules(const std::string& format) {
+  const std::vector<const std::vector<rules::rule>*> extra = {&audit::catalogue(), &discovery::catalogue()};
   if (format == "json") {
     auto all = rules::catalogue_json();
-    for (const auto& r : audit::catalogue())
-      all.push_back({{"id", r.id}, {"protocol", r.protocol}, {"spec", r.spec}, {"level", to_string(r.lvl)},
-                     {"severity", to_string(r.sev)}, {"requirement", r.requirement}});
+    for (const auto* table : extra)
+      for (const auto& r : *table)
+        all.push_back({{"id", r.id}, {"protocol", r.protocol}, {"spec", r.spec}, {"level", to_string(r.lvl)},
+                       {"severity", to_string(r.sev)}, {"requirement", r.requirement}});
     std::printf("%s\n", all.dump(2).c_str());
   } else {
     std::printf("%s", rules::catalogue_text().c_str());
-    for (const auto& r : audit::catalogue())
-      std::printf("%-52s %-6s %-22s %s\n", r.id.c_str(), std::string(to_string(r.lvl)).c_str(), r.spec.c_str(),
-                  r.requirement.c_str());
+    for (const auto* table : extra)
+      for (const auto& r : *table)
+        std::printf("%-52s %-6s %-22s %s\n", r.id.c_str(), std::string(to_string(r.lvl)).c_str(), r.spec.c_str(),
+                    r.requirement.c_str());
   }
   return exit_ok;
 }
@@ -163,6 +168,18 @@ int main(int argc, char** argv) {
   add_tls_options(*audit_cmd, o);
   add_report_options(*audit_cmd, o);
 
+  settings_args set_args;
+  auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, SRV, MX, MTA-STS, TLS-RPT) against its servers");
+  settings_cmd->add_option("email", set_args.input, "EMAIL (alice@example.net) or DOMAIN")->required();
+  settings_cmd->add_option("--autoconfig", set_args.autoconfig, "Use this config-v1.1.xml (FILE or https URL) instead of the well-known URLs");
+  settings_cmd->add_option("--preset", set_args.preset, "Use the bundled provider preset NAME (scenarios/providers/NAME.xml)");
+  settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]");
+  settings_cmd->add_flag("--skip-mx", set_args.skip_mx, "Do not connect to the MX hosts");
+  settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  settings_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
+  add_tls_options(*settings_cmd, o);
+  add_report_options(*settings_cmd, o);
+
   auto* validate = app.add_subcommand("validate", "Load and check scenarios only (no network)");
   validate->add_option("scenarios", paths, "Scenario files or directories")->required();
 
@@ -181,6 +198,7 @@ int main(int argc, char** argv) {
   }
   if (*run) return cmd_run(argc, argv, paths, targets, o);
   if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, o);
+  if (*settings_cmd) return run_settings_command(argc, argv, set_args, o);
   if (*validate) return cmd_validate(paths);
   if (*rules_cmd) return cmd_rules(rules_format);
   if (*merge) return cmd_merge(merge_inputs, o);

@@ -41,6 +41,9 @@ struct options {
   std::string host;
   std::vector<port_spec> ports;
   std::string bind;        // --bind source address
+  // Connect to this address instead of resolving host (mailspec settings resolves names through
+  // its own --resolver); host stays the name for SNI, certificate checks and the report.
+  std::string address;
   std::string ca_file;     // --ca-file ("" = system store)
   std::string sni;         // --sni ("" = host when it is a name)
   std::string helo = "mailspec.invalid";
@@ -56,6 +59,10 @@ using progress_fn = std::function<void(const case_result&, int done, int total)>
 
 // Runs the whole audit on a private io_context. Never throws for server behaviour.
 run_report run(const options& opt, const progress_fn& progress = {});
+
+// The main probe alone ("starttls" or "tls" family) of one port, judged like an audit case:
+// for callers that check one port's behaviour without the whole audit (mailspec settings).
+case_result probe_port(const options& opt, const port_spec& port);
 
 // The audit's own rules (ids audit/..., tls/starttls/required-before-auth, ...), same row type
 // as rules::catalogue(). Their checks read the probe facts the audit stores in case_result.extra.

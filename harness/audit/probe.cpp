@@ -91,13 +91,15 @@ net::tls_options probe::tls_defaults(std::string mode) const {
 
 asio::awaitable<bool> probe::open(bool implicit_handshake) {
   net::connect_options co;
-  co.host = opt.host;
+  co.host = opt.address.empty() ? opt.host : opt.address;
   co.port = port.port;
   co.bind = opt.bind;
   co.timeout = connect_timeout();
   co.loopback_only = opt.loopback_only;
-  meta("connect " + opt.host + ":" + std::to_string(port.port) + (opt.bind.empty() ? "" : " from " + opt.bind));
+  meta("connect " + opt.host + (opt.address.empty() ? "" : " (" + opt.address + ")") + ":" + std::to_string(port.port) +
+       (opt.bind.empty() ? "" : " from " + opt.bind));
   auto r = co_await conn_.connect(co, rec.result.target);
+  rec.result.target.host = opt.host;
   if (!r.ok()) {
     meta("connect failed: " + r.message);
     // A reset is the server (or a filter in front of it) turning the audit away: throttling.

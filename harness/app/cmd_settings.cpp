@@ -1,0 +1,104 @@
+#include "app/cmd_settings.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "app/cli.hpp"
+#include "discovery/settings.hpp"
+#include "report/report.hpp"
+
+#ifndef MAILSPEC_VERSION
+#define MAILSPEC_VERSION "0.0.0"
+#endif
+#ifndef MAILSPEC_SOURCE_DIR
+#define MAILSPEC_SOURCE_DIR ""
+#endif
+
+namespace mailspec::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_settings_stop{false};
+
+extern "C" void on_settings_signal(int) { g_settings_stop.store(true); }
+
+void install_settings_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_settings_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+discovery::settings_options to_settings_options(const settings_args& s, const common_options& o) {
+  discovery::settings_options d;
+  d.input = s.input;
+  d.autoconfig = s.autoconfig;
+  d.preset = s.preset;
+  d.preset_dir = preset_dir();
+  d.resolver = s.resolver;
+  d.port_map = parse_port_map(o.ports);
+  d.ca_file = o.ca_file;
+  d.bind = o.bind;
+  d.helo = o.helo;
+  d.timeout_ms = o.timeout_ms;
+  d.strict = o.strict;
+  d.only = o.only;
+  d.probe_mx = !s.skip_mx;
+  if (!o.ca_file.empty() && !fs::is_regular_file(o.ca_file)) throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  if (!o.sni.empty()) throw std::invalid_argument("settings: --sni does not apply (each server is named by the published settings)");
+  return d;
+}
+
+}  // namespace
+
+std::string preset_dir() {
+  if (const char* env = std::getenv("MAILSPEC_PRESET_DIR"); env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (const auto& p : {exe.parent_path() / "scenarios/providers", exe.parent_path().parent_path() / "scenarios/providers"})
+      if (fs::is_directory(p, ec)) return p.string();
+  return std::string(MAILSPEC_SOURCE_DIR) + "/scenarios/providers";
+}
+
+int run_settings_command(int argc, char** argv, const settings_args& s, common_options& o) {
+  discovery::settings_options d;
+  try {
+    d = to_settings_options(s, o);
+    checked_formats(o);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "mailspec: %s\n", e.what());
+    return exit_usage;
+  }
+  install_settings_signals();
+  d.stop = &g_settings_stop;
+  bool tty = isatty(fileno(stdout));
+  report::console con(stdout, tty);
+  run_report r;
+  try {
+    r = discovery::run(d, [&](const case_result& c, int done, int total) { con.case_done(c, done, total); });
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "mailspec: %s\n", e.what());
+    return exit_usage;
+  }
+  r.tool_version = MAILSPEC_VERSION;
+  for (int i = 0; i < argc; ++i) r.arguments.emplace_back(argv[i]);  // settings takes no secrets
+  if (g_settings_stop.load() && !r.incomplete) {
+    r.incomplete = true;
+    r.incomplete_reason = "interrupted";
+  }
+  int code = finish_report(r, o, tty);
+  if (r.incomplete && code == exit_ok) code = exit_error;
+  return code;
+}
+
+}  // namespace mailspec::app

@@ -1,0 +1,159 @@
+// The policy/mta-sts and policy/tls-rpt rules: RFC 8461 and RFC 8460 records and policy, read
+// from the raw DNS strings and policy body the discovery stored, parsed by policy.hpp.
+#include <optional>
+
+#include "discovery/facts.hpp"
+#include "discovery/policy.hpp"
+#include "discovery/rules_detail.hpp"
+
+namespace mailspec::discovery {
+
+namespace {
+
+using namespace detail;
+using rules::context;
+
+bool absent(const std::string& status) { return status == "NXDOMAIN" || status == "no record"; }
+
+// The single v=STSv1 record, or nullopt (with the reason in why).
+std::optional<std::string> sts_txt(const context& c, std::string& why) {
+  auto cands = sts_candidates(split(get_or(c, fact::sts_txt), "\n"));
+  if (cands.size() == 1) return cands[0];
+  why = cands.empty() ? "no TXT string starts with v=STSv1" : std::to_string(cands.size()) + " v=STSv1 records";
+  return std::nullopt;
+}
+
+void txt_record(context& c) {
+  if (!role_is(c, "mta-sts")) return;
+  std::string st = get_or(c, fact::sts_txt_status);
+  if (absent(st)) return c.emit(nullptr, verdict::info, "", "_mta-sts: " + st, "the domain publishes no MTA-STS policy");
+  if (st != "ok") return c.emit(nullptr, verdict::error, "an answer for _mta-sts", st, "the DNS lookup failed");
+  std::string why;
+  auto rec = sts_txt(c, why);
+  if (!rec) return c.broken_case("exactly one TXT record starting with v=STSv1", get_or(c, fact::sts_txt) + " (" + why + ")");
+  auto r = parse_sts_record(*rec);
+  if (!r.ok) return c.broken_case("v=STSv1; id=<1-32 letters and digits>", *rec + " (" + join(r.errors, "; ") + ")");
+  c.held_case(*rec);
+}
+
+void policy_fetch(context& c) {
+  if (!role_is(c, "mta-sts")) return;
+  auto f = get(c, fact::sts_fetch);
+  if (!f) return;
+  std::string url = get_or(c, fact::sts_url);
+  if (*f != "ok")
+    return c.broken_case("HTTP 200 from " + url + " over TLS with a certificate valid for the mta-sts host", *f,
+                         "senders cannot get the policy (a certificate problem makes it untrusted)");
+  c.held_case(url);
+}
+
+void content_type(context& c) {
+  if (!role_is(c, "mta-sts") || get_or(c, fact::sts_fetch) != "ok") return;
+  std::string ct = get_or(c, fact::sts_ctype);
+  if (!is_text_plain(ct)) return c.broken_case("Content-Type: text/plain", ct.empty() ? "no Content-Type" : ct);
+  c.held_case(ct);
+}
+
+void policy_syntax(context& c) {
+  if (!role_is(c, "mta-sts") || get_or(c, fact::sts_fetch) != "ok") return;
+  auto p = parse_sts_policy(get_or(c, fact::sts_body));
+  if (!p.ok()) return c.broken_case("version: STSv1, mode: enforce|testing|none, max_age: <seconds>, mx: <pattern> lines",
+                                    join(p.errors, "; "));
+  c.held_case("mode " + p.mode + ", max_age " + p.max_age_text + ", mx " + join(p.mx, " "));
+}
+
+void max_age(context& c) {
+  if (!role_is(c, "mta-sts") || get_or(c, fact::sts_fetch) != "ok") return;
+  auto p = parse_sts_policy(get_or(c, fact::sts_body));
+  if (!p.max_age) return;  // policy-syntax reports it
+  std::string v = "max_age: " + p.max_age_text;
+  if (*p.max_age > sts_max_age_limit)
+    return c.broken_case("max_age from 0 to 31557600 (one year)", v, "out of the range RFC 8461 allows");
+  if (*p.max_age < sts_max_age_recommended && p.mode != "none")
+    return c.emit(nullptr, verdict::warn, "max_age of weeks or more (at least 604800)", v,
+                  "a short max_age lets an attacker who blocks the policy fetch strip MTA-STS soon after the cache expires");
+  c.held_case(v);
+}
+
+void mx_match(context& c) {
+  if (!role_is(c, "mta-sts") || get_or(c, fact::sts_fetch) != "ok") return;
+  auto p = parse_sts_policy(get_or(c, fact::sts_body));
+  if (p.mode != "enforce" && p.mode != "testing") return;
+  auto hosts = split(get_or(c, fact::mx_hosts), " ");
+  if (hosts.empty()) return c.emit(nullptr, verdict::info, "", "no MX records", "no MX to match against the policy");
+  auto missing = unmatched_mx(p.mx, hosts);
+  if (!missing.empty())
+    return c.broken_case("every MX host matches an mx pattern: " + join(p.mx, " "), "not matched: " + join(missing, " "),
+                         p.mode == "enforce" ? "senders that enforce the policy refuse to deliver to these MX hosts"
+                                             : "in enforce mode senders would refuse these MX hosts");
+  c.held_case(join(hosts, " ") + " matched by " + join(p.mx, " "));
+}
+
+void mx_starttls(context& c) {
+  if (!role_is(c, "mx")) return;
+  std::string mode = get_or(c, fact::sts_mode);
+  if (mode != "enforce" && mode != "testing") return;
+  std::string host = get_or(c, fact::mx_host);
+  std::string st = get_or(c, "starttls.result");
+  const auto& tls = c.rec.result.tls;
+  bool ok = st == "ok" && !tls.empty() && tls.back().chain_ok && tls.back().hostname_ok;
+  std::string actual = st.empty() ? "not probed" : "STARTTLS: " + st;
+  if (!tls.empty()) actual += "; certificate: chain " + std::string(tls.back().chain_ok ? "ok" : tls.back().verify_error) +
+                              ", name " + (tls.back().hostname_ok ? "matches " : "does not match ") + host;
+  if (ok) return c.held_case(actual);
+  std::string expected = "STARTTLS with a certificate valid for " + host + " (policy mode " + mode + ")";
+  if (mode == "testing") return c.emit(nullptr, verdict::warn, expected, actual, "senders would report (testing) or refuse (enforce) this MX");
+  c.broken_case(expected, actual, "senders that enforce the policy refuse to deliver to this MX");
+}
+
+void tlsrpt(context& c) {
+  if (!role_is(c, "tls-rpt")) return;
+  std::string st = get_or(c, fact::rpt_status);
+  if (absent(st)) return c.emit(nullptr, verdict::info, "", "_smtp._tls: " + st, "the domain publishes no TLS-RPT record");
+  if (st != "ok") return c.emit(nullptr, verdict::error, "an answer for _smtp._tls", st, "the DNS lookup failed");
+  auto all = split(get_or(c, fact::rpt_txt), "\n");
+  auto cands = tlsrpt_candidates(all);
+  if (cands.size() != 1)
+    return c.broken_case("exactly one TXT record starting with v=TLSRPTv1", get_or(c, fact::rpt_txt) + " (" +
+                         std::to_string(cands.size()) + " v=TLSRPTv1 records)");
+  auto r = parse_tlsrpt_record(cands[0]);
+  if (!r.ok) return c.broken_case("v=TLSRPTv1; rua=mailto:...|https://...", cands[0] + " (" + join(r.errors, "; ") + ")");
+  c.held_case(cands[0]);
+}
+
+}  // namespace
+
+void detail::add_policy_rules(std::vector<rules::rule>& v) {
+  v.push_back(row("policy/mta-sts/txt-record", "smtp", "RFC 8461 §3.1", level::must,
+                  "The _mta-sts TXT record: \"v=STSv1\" first, then \"id=\" 1*32(ALPHA / DIGIT); if the number of "
+                  "resulting records is not one, senders must assume the domain has no policy.",
+                  txt_record));
+  v.push_back(row("policy/mta-sts/policy-fetch", "smtp", "RFC 8461 §3.3", level::must,
+                  "The policy is served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with HTTP 200; the certificate "
+                  "must be valid for the mta-sts host name (chain and DNS-ID).",
+                  policy_fetch, severity::high));
+  v.push_back(row("policy/mta-sts/content-type", "smtp", "RFC 8461 §3.2", level::must,
+                  "The policy is returned with media type \"text/plain\".", content_type));
+  v.push_back(row("policy/mta-sts/policy-syntax", "smtp", "RFC 8461 §3.2", level::must,
+                  "The policy has \"version: STSv1\", \"mode\" enforce, testing or none, \"max_age\" (1*10DIGIT) and, "
+                  "unless mode is none, one or more \"mx\" patterns; lines end in CRLF or LF.",
+                  policy_syntax, severity::medium));
+  v.push_back(row("policy/mta-sts/max-age", "smtp", "RFC 8461 §3.2", level::must,
+                  "max_age: \"Max lifetime of the policy (plain-text non-negative integer seconds, maximum value of "
+                  "31557600).\" Values of weeks or greater are recommended (shorter ones warn).",
+                  max_age));
+  v.push_back(row("policy/mta-sts/mx-match", "smtp", "RFC 8461 §4.1", level::must,
+                  "Every MX host of the domain matches an \"mx\" pattern of the policy (\"*.\" matches one leftmost "
+                  "label): senders applying the policy refuse MX hosts that do not.",
+                  mx_match, severity::high));
+  v.push_back(row("policy/mta-sts/mx-starttls", "smtp", "RFC 8461 §4.2, §5", level::must,
+                  "With a policy in enforce (or testing) mode, each MX must offer STARTTLS with a certificate that chains "
+                  "to a trusted root and is valid for the MX host name.",
+                  mx_starttls, severity::high));
+  v.push_back(row("policy/tls-rpt/record", "smtp", "RFC 8460 §3", level::must,
+                  "The _smtp._tls TXT record: \"v=TLSRPTv1\" first, then \"rua=\" with one or more mailto: or https: "
+                  "URIs; if the number of v=TLSRPTv1 records is not one, senders assume no TLS-RPT.",
+                  tlsrpt));
+}
+
+}  // namespace mailspec::discovery

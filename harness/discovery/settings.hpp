@@ -1,0 +1,55 @@
+// `mailspec settings EMAIL|DOMAIN` (DESIGN.md §1): what a provider publishes for mail clients
+// (Thunderbird autoconfig, RFC 6186/8314 SRV records, MX, MTA-STS, TLS-RPT) against what its
+// servers really do, each published server checked with the audit's main probe.
+// Cases (kind "settings"): "settings/discovery" (what was found, from where), one per published
+// server ("settings/imap:HOST:PORT"), one per MX ("settings/mx:HOST:PORT"), "policy/mta-sts"
+// and "policy/tls-rpt". Rules: settings/..., policy/mta-sts/..., policy/tls-rpt/... .
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/run_report.hpp"
+#include "rules/rules.hpp"
+#include "session/record.hpp"
+
+namespace mailspec::discovery {
+
+struct settings_options {
+  std::string input;        // EMAIL or DOMAIN
+  std::string autoconfig;   // --autoconfig FILE or https URL ("" = the well-known URLs)
+  std::string preset;       // --preset NAME: scenarios/providers/NAME.xml instead of autoconfig
+  std::string preset_dir;   // where presets live
+  std::string resolver;     // --resolver IP[:PORT] ("" = the system resolver)
+  std::map<std::string, int> port_map;  // --port NAME=PORT: published port -> port connected
+  std::string ca_file;
+  std::string bind;
+  std::string helo;
+  std::int64_t timeout_ms = 0;
+  bool strict = false;
+  std::vector<std::string> only;  // rule id prefixes
+  bool probe_mx = true;           // connect to the MX hosts (port 25, or --port smtp=N)
+  bool loopback_only = false;     // tests: refuse every non-loopback connection
+  const std::atomic<bool>* stop = nullptr;
+};
+
+using progress_fn = std::function<void(const case_result&, int done, int total)>;
+
+// Throws std::invalid_argument for bad options (input, --resolver, --preset, --autoconfig).
+// Everything the network or the published documents do is a finding, never a throw.
+run_report run(const settings_options& opt, const progress_fn& progress = {});
+
+// The settings/ and policy/ rules (same row type as rules::catalogue()); their checks read the
+// facts stored in case_result.extra (see facts.hpp).
+const std::vector<rules::rule>& catalogue();
+const rules::rule* find_rule(std::string_view id);
+std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt = {});
+
+// Names of the bundled presets in dir (NAME for NAME.xml), sorted.
+std::vector<std::string> preset_names(const std::string& dir);
+
+}  // namespace mailspec::discovery
