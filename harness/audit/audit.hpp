@@ -42,6 +42,8 @@ struct options {
   std::vector<port_spec> ports;
   std::string bind;        // --bind source address
   std::string ca_file;     // --ca-file ("" = system store)
+  std::string client_cert; // --client-cert / --client-key, presented when a server asks
+  std::string client_key;
   std::string sni;         // --sni ("" = host when it is a name)
   std::string helo = "mailspec.invalid";
   std::int64_t timeout_ms = 0;  // overrides every connect / TLS / reply deadline when > 0
