@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509err.h>
 
 #include "net/tls_inspect.hpp"
 
@@ -63,12 +64,16 @@ bool set_client_identity(SSL_CTX* ctx, const tls_options& opt, std::string& erro
            false;
   // No passphrase prompt on the terminal: an encrypted key is an error, not a hang.
   SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
-  if (SSL_CTX_use_PrivateKey_file(ctx, opt.client_key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return error = "tls options: cannot load client key '" + opt.client_key + "': " + openssl_error_text(), false;
-  if (SSL_CTX_check_private_key(ctx) != 1)
+  const bool loaded = SSL_CTX_use_PrivateKey_file(ctx, opt.client_key.c_str(), SSL_FILETYPE_PEM) == 1;
+  const bool mismatch = !loaded && ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+  if (mismatch || (loaded && SSL_CTX_check_private_key(ctx) != 1)) {
+    ERR_clear_error();
     return error = "tls options: client key '" + opt.client_key + "' does not match certificate '" +
                    opt.client_cert + "'",
            false;
+  }
+  if (!loaded)
+    return error = "tls options: cannot load client key '" + opt.client_key + "': " + openssl_error_text(), false;
   return true;
 }
 
