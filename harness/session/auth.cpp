@@ -3,6 +3,7 @@
 // starts with the client sends its initial response inline in SMTP (when the line stays within
 // 512 octets, RFC 4954 §4) and after the server's empty challenge in IMAP and POP3. The client
 // cancels with "*" when the server breaks the mechanism (SCRAM nonce or signature).
+#include "core/transcript.hpp"
 #include "protocol/sasl.hpp"
 #include "protocol/sasl_client.hpp"
 #include "session/state.hpp"
@@ -140,6 +141,14 @@ asio::awaitable<exchange_outcome> converse(run_state& st, sasl::client& mech, st
   co_return out;
 }
 
+// The last response of the exchange, when there were several (challenges before it).
+std::optional<std::string> final_response(scenario::protocol_kind p, const exchange& ex) {
+  if (p == scenario::protocol_kind::smtp && ex.smtp.size() > 1) return ex.smtp.back().raw();
+  if (p == scenario::protocol_kind::imap && ex.imap.size() > 1) return ex.imap.back().raw;
+  if (p == scenario::protocol_kind::pop3 && ex.pop3.size() > 1) return ex.pop3.back().status_line;
+  return std::nullopt;
+}
+
 // The step's verdict after the protocol's own judgement: the mechanism may overrule a success.
 void judge_mechanism(run_state& st, sasl::client& mech, const exchange& ex, const exchange_outcome& out,
                      step_result& r) {
@@ -153,6 +162,9 @@ void judge_mechanism(run_state& st, sasl::client& mech, const exchange& ex, cons
       r.message = "SASL " + name + ": " + why;
     }
   }
+  // A failed exchange shows how it ended, not its first challenge (SCRAM's are long).
+  if (r.result != verdict::pass)
+    if (auto last = final_response(st.sc.protocol, ex)) r.actual = "... " + st.secrets.redact(visible(*last));
   if (!mech.server_error().empty() && r.result != verdict::pass)
     r.message += (r.message.empty() ? "" : "; ") + std::string("the server's SASL error: ") +
                  st.secrets.redact(mech.server_error());
