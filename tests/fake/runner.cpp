@@ -140,7 +140,7 @@ class runner {
       co_return false;
     }
     rec_.event(std::string("tls ") + SSL_get_version(tls_->native_handle()));
-    if (o.request_client_cert) record_client_cert();
+    if (o.request_client_cert || o.require_client_cert) record_client_cert();
     co_return true;
   }
 

@@ -18,6 +18,7 @@ struct tls_server_options {
   // Ask for a client certificate (any is accepted; its subject is recorded as an event
   // "client certificate SUBJECT", or "no client certificate").
   bool request_client_cert = false;
+  bool require_client_cert = false;  // the handshake fails without one (implies request)
 };
 
 // The server side of a SCRAM exchange (RFC 5802), computed from the client's real nonce.

@@ -21,6 +21,7 @@ tls_server_options parse_tls(const json& j) {
     else if (k == "alert") t.alert = v.get<bool>();
     else if (k == "buffered_plaintext_carried_over") t.buffered_plaintext_carried_over = v.get<bool>();
     else if (k == "request_client_cert") t.request_client_cert = v.get<bool>();
+    else if (k == "require_client_cert") t.require_client_cert = v.get<bool>();
     else throw std::runtime_error("unknown tls option '" + k + "'");
   }
   return t;

@@ -120,6 +120,31 @@ if start_fake scram-iter "$(scram_script "" 4000000000 "A001 BAD cancelled")"; t
   check "scram absurd iterations: the reason is reported" grep -q "over mailspec's bound" "$work/scram-iter/report.json"
 fi
 
+# EXTERNAL through run and audit: the fake refuses any handshake without a client certificate.
+external='{"tls": {"require_client_cert": true}, "actions": [{"send": "* OK ready\r\n"},
+  {"expect_line": "A001 AUTHENTICATE EXTERNAL"}, {"send": "+ \r\n"}, {"expect_line": ""},
+  {"send": "A001 OK welcome\r\n"}, {"expect_line": "A002 LOGOUT"}, {"send": "* BYE\r\nA002 OK bye\r\n"}, {"close": null}]}'
+if start_fake external "$external"; then
+  run_ms external run "$data/imap-external.json" --target 127.0.0.1 --port "imaps=$fake_port" --ca-file "$tls/ca.pem" \
+    --client-cert "$tls/valid.pem" --client-key "$tls/valid.key" --timeout-ms 3000 --report-dir "$work/external" --format json
+  stop_fake
+  expect_exit 0 external
+  check "external: the script saw exactly what it expected" no_mismatch "$work/external.fake.err"
+fi
+if start_fake external-nocert "$external"; then
+  run_ms external-nocert run "$data/imap-external.json" --target 127.0.0.1 --port "imaps=$fake_port" --ca-file "$tls/ca.pem" \
+    --timeout-ms 3000 --report-dir "$work/external-nocert" --format json
+  stop_fake
+  expect_exit 2 external-nocert
+fi
+if start_fake audit-cert '{"tls": {"require_client_cert": true}, "actions": [{"send": "* OK [CAPABILITY IMAP4rev1 AUTH=EXTERNAL] ready\r\n"}, {"drain": {"ms": 1000}}]}'; then
+  run_ms audit-cert audit 127.0.0.1 --ports "imaps=$fake_port" --ca-file "$tls/ca.pem" --client-cert "$tls/valid.pem" \
+    --client-key "$tls/valid.key" --timeout-ms 2000 --report-dir "$work/audit-cert" --format json
+  stop_fake
+  check "audit presents the client certificate: the TLS probe got the greeting" \
+    grep -q 'AUTH=EXTERNAL' "$work/audit-cert/report.json"
+fi
+
 printf '{"format": 1, "id": "x", "protocol": "imap", "connection": {"port": 993, "tls": "implicit"},
   "steps": [{"auth": {"mechanism": "scram-sha256", "user": "u", "pass": "p"}}]}' >"$work/bad-mech.json"
 run_ms bad-mech validate "$work/bad-mech.json"
