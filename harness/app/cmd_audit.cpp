@@ -52,6 +52,9 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   apply_port_map(a.ports, o.ports);
   a.bind = o.bind;
   a.ca_file = o.ca_file;
+  a.client_cert = o.client_cert;
+  a.client_key = o.client_key;
+  check_client_identity(o);
   a.sni = o.sni;
   if (!o.helo.empty()) a.helo = o.helo;
   a.timeout_ms = o.timeout_ms;

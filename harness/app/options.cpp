@@ -26,6 +26,8 @@ void add_report_options(CLI::App& cmd, common_options& o) {
 
 void add_tls_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--ca-file", o.ca_file, "Trust these CA certificates (PEM) instead of the system store");
+  cmd.add_option("--client-cert", o.client_cert, "TLS client certificate (PEM) for servers that ask (SASL EXTERNAL)");
+  cmd.add_option("--client-key", o.client_key, "Private key (PEM, unencrypted) of --client-cert");
   cmd.add_flag("--insecure", o.insecure, "Allow secrets over plaintext/unverified TLS where a scenario allows it");
   cmd.add_option("--sni", o.sni, "Server name to send in TLS SNI");
   cmd.add_option("--helo", o.helo, "Name for SMTP EHLO/HELO (${target.helo})");
@@ -69,6 +71,14 @@ std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs)
   return out;
 }
 
+void check_client_identity(const common_options& o) {
+  if (o.client_cert.empty() != o.client_key.empty())
+    throw std::invalid_argument("--client-cert and --client-key go together");
+  for (const auto* f : {&o.client_cert, &o.client_key})
+    if (!f->empty() && !std::filesystem::is_regular_file(*f))
+      throw std::invalid_argument((f == &o.client_cert ? "--client-cert " : "--client-key ") + *f + ": no such file");
+}
+
 namespace {
 
 double parse_rate(const std::string& s) {
@@ -108,6 +118,9 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.strict = o.strict;
   r.allow_mutation = o.allow_mutation;
   r.ca_file = o.ca_file;
+  r.client_cert = o.client_cert;
+  r.client_key = o.client_key;
+  check_client_identity(o);
   r.insecure = o.insecure;
   r.sni = o.sni;
   r.helo = o.helo;

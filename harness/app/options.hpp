@@ -21,6 +21,8 @@ struct common_options {
   std::string fail_on = "fail";
   std::string baseline;
   std::string ca_file;
+  std::string client_cert;  // --client-cert / --client-key: TLS client certificate (SASL EXTERNAL)
+  std::string client_key;
   bool insecure = false;
   std::string sni;
   std::string helo;
@@ -43,6 +45,8 @@ void add_run_options(CLI::App& cmd, common_options& o);
 // Throws std::invalid_argument with a user-facing message (exit 64).
 runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets);
 std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
+// --client-cert and --client-key: both or neither, and existing files (throws std::invalid_argument).
+void check_client_identity(const common_options& o);
 
 // The --format list, checked (throws std::invalid_argument on an unknown format).
 std::set<std::string> checked_formats(const common_options& o);

@@ -45,6 +45,8 @@ struct options {
   // its own --resolver); host stays the name for SNI, certificate checks and the report.
   std::string address;
   std::string ca_file;     // --ca-file ("" = system store)
+  std::string client_cert; // --client-cert / --client-key, presented when a server asks
+  std::string client_key;
   std::string sni;         // --sni ("" = host when it is a name)
   std::string helo = "mailspec.invalid";
   std::int64_t timeout_ms = 0;  // overrides every connect / TLS / reply deadline when > 0

@@ -84,6 +84,8 @@ net::tls_options probe::tls_defaults(std::string mode) const {
   o.verify = "hostname";
   o.sni = opt.sni;
   o.ca_file = opt.ca_file;
+  o.client_cert = opt.client_cert;
+  o.client_key = opt.client_key;
   o.mode = std::move(mode);
   o.timeout = tls_timeout();
   return o;

@@ -41,6 +41,8 @@ struct tls_options {
   std::string sni;                  // "" -> the host name when it is not an IP literal
   std::string verify_name;          // name to check the certificate against ("" -> host)
   std::string ca_file;              // "" -> system default trust store
+  std::string client_cert;          // PEM certificate (chain) presented when the server asks ("" = none)
+  std::string client_key;           // PEM private key of client_cert
   std::string cipher_list;          // TLS <= 1.2 cipher list override ("" = OpenSSL default)
   std::string ciphersuites;         // TLS 1.3 suites override
   bool legacy = false;              // @SECLEVEL=0 so TLS 1.0/1.1 and weak ciphers can be offered (probes)

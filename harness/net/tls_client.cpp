@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509err.h>
 
 #include "net/tls_inspect.hpp"
 
@@ -53,6 +54,29 @@ bool set_ciphers(SSL_CTX* ctx, const tls_options& opt, std::string& error) {
   return true;
 }
 
+// The certificate for SASL EXTERNAL (RFC 4422 App. A): sent only when a server requests one.
+bool set_client_identity(SSL_CTX* ctx, const tls_options& opt, std::string& error) {
+  if (opt.client_cert.empty() && opt.client_key.empty()) return true;
+  if (opt.client_cert.empty() || opt.client_key.empty())
+    return error = "tls options: a client certificate needs both a certificate and a key file", false;
+  if (SSL_CTX_use_certificate_chain_file(ctx, opt.client_cert.c_str()) != 1)
+    return error = "tls options: cannot load client certificate '" + opt.client_cert + "': " + openssl_error_text(),
+           false;
+  // No passphrase prompt on the terminal: an encrypted key is an error, not a hang.
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
+  const bool loaded = SSL_CTX_use_PrivateKey_file(ctx, opt.client_key.c_str(), SSL_FILETYPE_PEM) == 1;
+  const bool mismatch = !loaded && ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+  if (mismatch || (loaded && SSL_CTX_check_private_key(ctx) != 1)) {
+    ERR_clear_error();
+    return error = "tls options: client key '" + opt.client_key + "' does not match certificate '" +
+                   opt.client_cert + "'",
+           false;
+  }
+  if (!loaded)
+    return error = "tls options: cannot load client key '" + opt.client_key + "': " + openssl_error_text(), false;
+  return true;
+}
+
 }  // namespace
 
 std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::string& error) {
@@ -69,6 +93,7 @@ std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::s
     SSL_CTX_set_default_verify_paths(native);
     ERR_clear_error();
   }
+  if (!set_client_identity(native, opt, error)) return nullptr;
   return ctx;
 }
 
@@ -76,7 +101,8 @@ std::shared_ptr<ssl::context> shared_client_context(const tls_options& opt, std:
   static std::mutex m;
   static std::map<std::string, std::shared_ptr<ssl::context>> cache;
   const std::string key = opt.min_version + '|' + opt.max_version + '|' + opt.cipher_list + '|' +
-                          opt.ciphersuites + '|' + (opt.legacy ? "L" : "-") + '|' + opt.ca_file;
+                          opt.ciphersuites + '|' + (opt.legacy ? "L" : "-") + '|' + opt.ca_file + '|' +
+                          opt.client_cert + '|' + opt.client_key;
   std::lock_guard lock(m);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   std::shared_ptr<ssl::context> ctx = make_client_context(opt, error);

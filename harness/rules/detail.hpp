@@ -34,6 +34,10 @@ void add_tls_cipher(std::vector<rule>& v);
 void add_tls_cert(std::vector<rule>& v);
 void add_tls_starttls(std::vector<rule>& v);
 void add_tls_rfc8314(std::vector<rule>& v);
+void add_sasl_rfc5802(std::vector<rule>& v);
+void add_sasl_rfc7677(std::vector<rule>& v);
+// SASL rules: one finding per check the session's SASL client recorded with this id.
+void sasl_checks(context& c, std::string_view check_id);
 
 // Builds a row (keeps the rule files tabular).
 rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,

@@ -26,6 +26,8 @@ const std::vector<rule>& catalogue() {
     detail::add_tls_cert(v);
     detail::add_tls_starttls(v);
     detail::add_tls_rfc8314(v);
+    detail::add_sasl_rfc5802(v);
+    detail::add_sasl_rfc7677(v);
     return v;
   }();
   return all;

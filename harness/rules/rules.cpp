@@ -74,7 +74,7 @@ namespace {
 
 bool applies_to(const rule& r, const session::record& rec) {
   const std::string& p = rec.result.protocol;
-  if (r.protocol == "tls" || p.empty()) return true;
+  if (r.protocol == "tls" || r.protocol == "sasl" || p.empty()) return true;
   return r.protocol == p;
 }
 

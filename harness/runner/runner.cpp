@@ -172,6 +172,8 @@ asio::awaitable<void> worker(exec_state& st) {
       so.bind = st.opt.bind;
       so.sni = st.opt.sni;
       so.ca_file = st.opt.ca_file;
+      so.client_cert = st.opt.client_cert;
+      so.client_key = st.opt.client_key;
       so.insecure = st.opt.insecure;
       if (!st.opt.helo.empty()) so.helo = st.opt.helo;
       so.timeout_ms = st.opt.timeout_ms;

@@ -30,6 +30,7 @@ struct run_options {
   bool strict = false;
   bool allow_mutation = false;
   std::string ca_file;
+  std::string client_cert, client_key;  // TLS client certificate (SASL EXTERNAL)
   bool insecure = false;
   std::string sni;
   std::string helo;

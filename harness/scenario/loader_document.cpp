@@ -92,6 +92,7 @@ void parse_var(checker& c, const std::string& name, const json& j, scenario& s) 
   variable v;
   v.name = name;
   if (j.contains("secret")) v.secret = c.get_bool(j["secret"], ptr + "/secret").value_or(false);
+  if (v.secret) c.secret_vars.push_back(name);
   if (j.contains("env")) v.env = c.get_string(j["env"], ptr + "/env", true);
   if (j.contains("value")) {
     if (v.secret) c.error(ptr + "/value", "a secret variable comes only from the environment: remove \"value\" and use \"env\"");

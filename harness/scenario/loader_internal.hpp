@@ -66,6 +66,7 @@ class checker {
                                       bool exact_case = false);
 
   std::vector<std::string> known_vars;
+  std::vector<std::string> secret_vars;  // the known_vars declared "secret": true
   std::optional<protocol_kind> protocol;
   std::optional<tls_mode> tls;
 

@@ -1,6 +1,7 @@
 // Steps: exactly one action (or a bare expect), optional id, timeout_ms and expect.
 #include <cctype>
 
+#include "protocol/sasl_client.hpp"
 #include "scenario/loader_internal.hpp"
 
 namespace mailspec::scenario::detail {
@@ -51,22 +52,60 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
   return a;
 }
 
+// Which of user / pass / token / authzid a mechanism takes is protocol::sasl::inputs_of.
+void check_auth_inputs(checker& c, const json& j, const std::string& ptr, const std::string& mech) {
+  const auto in = protocol::sasl::inputs_of(mech);
+  const std::string takes = in.token  ? " (it takes \"user\" and \"token\")"
+                            : in.pass ? " (it takes \"user\" and \"pass\")"
+                                      : " (it uses the TLS client certificate given with --client-cert)";
+  const std::pair<const char*, bool> fields[] = {{"user", in.user}, {"pass", in.pass}, {"token", in.token}};
+  for (auto [name, needed] : fields) {
+    if (needed && !j.contains(name)) c.missing(ptr, name);
+    if (!needed && j.contains(name))
+      c.key_error(pointer_append(ptr, name), "mechanism " + mech + " takes no \"" + name + "\"" + takes);
+  }
+  if (!in.authzid && j.contains("authzid"))
+    c.key_error(ptr + "/authzid", "mechanism " + mech + " has no authorization identity (\"authzid\")");
+}
+
+// True when the template refers to a secret variable (${var.NAME} or ${var.NAME|filter}).
+bool uses_secret_var(const std::string& text, const std::vector<std::string>& secret_vars) {
+  for (const auto& name : secret_vars)
+    for (const char* end : {"}", "|"})
+      if (text.find("${var." + name + end) != std::string::npos) return true;
+  return false;
+}
+
 std::optional<action> parse_auth(checker& c, const json& j, const std::string& ptr) {
-  if (!c.is_object(j, ptr, "an object with \"mechanism\", \"user\" and \"pass\"")) return std::nullopt;
-  c.check_fields(j, ptr, {"mechanism", "user", "pass", "authzid"}, "auth");
+  if (!c.is_object(j, ptr, "an object with \"mechanism\", \"user\" and \"pass\" (or \"token\")")) return std::nullopt;
+  c.check_fields(j, ptr, {"mechanism", "user", "pass", "token", "authzid"}, "auth");
   auth_action a;
   std::size_t before = c.error_count();
   if (!j.contains("mechanism")) {
     c.missing(ptr, "mechanism");
   } else if (auto m = c.get_string(j["mechanism"], ptr + "/mechanism", true)) {
     for (auto& ch : *m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    if (*m != "PLAIN" && *m != "LOGIN")
-      c.error(ptr + "/mechanism", "auth mechanism \"" + *m + "\" is not supported yet (supported: PLAIN, LOGIN)");
+    const auto& all = protocol::sasl::supported_mechanisms();
+    if (!protocol::sasl::is_supported(*m)) {
+      std::string msg = "auth mechanism \"" + *m + "\" is not supported";
+      if (auto near = did_you_mean(*m, all); !near.empty()) msg += " (did you mean \"" + near + "\"?)";
+      std::string list;
+      for (const auto& name : all) list += (list.empty() ? "" : ", ") + name;
+      c.error(ptr + "/mechanism", msg + "; supported: " + list);
+    } else {
+      check_auth_inputs(c, j, ptr, *m);
+    }
     a.mechanism = *m;
   }
   for (auto [name, into] : {std::pair{"user", &a.user}, std::pair{"pass", &a.pass}}) {
-    if (!j.contains(name)) c.missing(ptr, name);
-    else if (auto t = c.get_templ(j[name], pointer_append(ptr, name))) *into = std::move(*t);
+    if (j.contains(name))
+      if (auto t = c.get_templ(j[name], pointer_append(ptr, name))) *into = std::move(*t);
+  }
+  if (j.contains("token")) {
+    a.token = c.get_templ(j["token"], ptr + "/token");
+    if (a.token && !uses_secret_var(a.token->text, c.secret_vars))
+      c.error(ptr + "/token", "an OAuth token is a secret: use a secret variable, e.g. \"${var.token}\" with "
+                              "\"token\": {\"env\": \"MAILSPEC_OAUTH_TOKEN\", \"secret\": true} under \"vars\"");
   }
   if (j.contains("authzid")) a.authzid = c.get_templ(j["authzid"], ptr + "/authzid");
   if (c.error_count() != before) return std::nullopt;

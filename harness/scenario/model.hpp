@@ -39,9 +39,10 @@ struct starttls_action {
 };
 
 struct auth_action {
-  std::string mechanism;  // upper-cased: PLAIN, LOGIN (others rejected at load for now)
-  templ user;
-  templ pass;
+  std::string mechanism;  // upper-cased, one of protocol::sasl::supported_mechanisms()
+  templ user;             // empty for EXTERNAL
+  templ pass;             // password mechanisms only (PLAIN, LOGIN, CRAM-MD5, SCRAM-*)
+  std::optional<templ> token;    // OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER); always a secret
   std::optional<templ> authzid;
 };
 

@@ -8,6 +8,7 @@
 #include "core/case_result.hpp"
 #include "protocol/imap.hpp"
 #include "protocol/pop3.hpp"
+#include "protocol/sasl_client.hpp"
 #include "protocol/smtp.hpp"
 
 namespace mailspec::session {
@@ -31,9 +32,19 @@ struct exchange {
   bool timed_out = false;      // no complete response: deadline, a framing/session bound, or an I/O error
 };
 
+// One SASL exchange of an auth step, as the client saw it: what it checked about the server
+// (SCRAM nonce, syntax, iteration count, server signature) for the rules to judge.
+struct sasl_record {
+  std::size_t exchange = 0;  // index in record::exchanges
+  std::string mechanism;
+  std::vector<protocol::sasl::check> checks;
+  std::string server_error;  // SCRAM e=, the XOAUTH2/OAUTHBEARER JSON error ("" when none)
+};
+
 struct record {
   case_result result;
   std::vector<exchange> exchanges;
+  std::vector<sasl_record> sasl;
   bool tls_active_at_end = false;
   // Bytes the server sent that answered no command (after the last tagged / unsolicited).
   std::vector<std::string> unsolicited;

@@ -33,6 +33,7 @@ std::vector<std::string> templates_of(const scenario::step& s) {
   if (auto a = std::get_if<scenario::auth_action>(&s.act)) {
     t.push_back(a->user.text);
     t.push_back(a->pass.text);
+    if (a->token) t.push_back(a->token->text);
     if (a->authzid) t.push_back(a->authzid->text);
   }
   if (auto a = std::get_if<scenario::message_action>(&s.act))
@@ -127,6 +128,8 @@ asio::awaitable<bool> implicit_tls_phase(run_state& st, std::int64_t tls_ms) {
   to.verify = "hostname";
   to.sni = st.opt.sni;
   to.ca_file = st.opt.ca_file;
+  to.client_cert = st.opt.client_cert;
+  to.client_key = st.opt.client_key;
   to.mode = "implicit";
   to.timeout = std::chrono::milliseconds(tls_ms);
   tls_facts facts;

@@ -29,6 +29,8 @@ struct options {
   std::string bind;            // --bind source address
   std::string sni;             // --sni override
   std::string ca_file;         // --ca-file
+  std::string client_cert;     // --client-cert (PEM), presented when a server asks; SASL EXTERNAL
+  std::string client_key;      // --client-key (PEM, unencrypted)
   bool insecure = false;       // --insecure
   std::string helo = "mailspec.invalid";  // --helo, available as ${target.helo}
   std::int64_t timeout_ms = 0; // --timeout-ms: overrides every step/connect timeout when > 0

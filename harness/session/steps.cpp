@@ -101,6 +101,8 @@ asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, co
   to.verify = std::string(scenario::to_string(a.verify));
   to.min_version = a.min_version;
   to.ca_file = st.opt.ca_file;
+  to.client_cert = st.opt.client_cert;
+  to.client_key = st.opt.client_key;
   to.sni = st.opt.sni;
   if (a.sni) {
     try {

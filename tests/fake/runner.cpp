@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "fake_tls.hpp"
+#include "scram_server.hpp"
 
 namespace mailspec::fake {
 namespace {
@@ -91,6 +92,22 @@ class runner {
     co_return true;
   }
 
+  asio::awaitable<bool> scram(const scram_options& o) {
+    scram_server s(o);
+    for (int lines = 0; lines < 8; ++lines) {
+      std::string line;
+      if (!co_await read_line(line)) co_return false;
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      auto out = s.on_line(line);
+      for (auto& e : out.events) rec_.event(std::move(e));
+      for (auto& m : out.mismatches) rec_.mismatch(std::move(m));
+      for (const auto& bytes : out.send)
+        if (!co_await write(bytes)) co_return false;
+      if (out.done) co_return true;
+    }
+    co_return true;
+  }
+
   asio::awaitable<void> read_until(clock::time_point deadline) {
     for (;;) {
       error_code ec;
@@ -123,7 +140,17 @@ class runner {
       co_return false;
     }
     rec_.event(std::string("tls ") + SSL_get_version(tls_->native_handle()));
+    if (o.request_client_cert || o.require_client_cert) record_client_cert();
     co_return true;
+  }
+
+  void record_client_cert() {
+    X509* peer = SSL_get1_peer_certificate(tls_->native_handle());
+    if (!peer) return rec_.event("no client certificate");
+    char name[256] = {0};
+    X509_NAME_oneline(X509_get_subject_name(peer), name, sizeof name - 1);
+    X509_free(peer);
+    rec_.event(std::string("client certificate ") + name);
   }
 
   // Reads the ClientHello, answers a fatal handshake_failure alert and closes.
@@ -187,6 +214,7 @@ class runner {
         co_return false;
       }
       case action_kind::read_until_close: co_await read_until(clock::time_point::max()); co_return false;
+      case action_kind::scram: co_return co_await scram(a.scram);
       case action_kind::drain:
         co_await read_until(a.ms ? clock::now() + std::chrono::milliseconds(a.ms) : clock::time_point::max());
         co_return false;

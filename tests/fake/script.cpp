@@ -36,6 +36,11 @@ action close() { return make(action_kind::close); }
 action reset() { return make(action_kind::reset); }
 action read_until_close() { return make(action_kind::read_until_close); }
 action drain(int ms) { return make(action_kind::drain, {}, 0, ms); }
+action scram(scram_options o) {
+  auto a = make(action_kind::scram);
+  a.scram = std::move(o);
+  return a;
+}
 
 bool glob_match(std::string_view p, std::string_view t) {
   std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;

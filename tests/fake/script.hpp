@@ -15,6 +15,27 @@ struct tls_server_options {
   // CVE-2011-0411 behaviour: plaintext that arrived with STARTTLS is processed after the
   // handshake (the next line reads consume it first). Normal STARTTLS discards it.
   bool buffered_plaintext_carried_over = false;
+  // Ask for a client certificate (any is accepted; its subject is recorded as an event
+  // "client certificate SUBJECT", or "no client certificate").
+  bool request_client_cert = false;
+  bool require_client_cert = false;  // the handshake fails without one (implies request)
+};
+
+// The server side of a SCRAM exchange (RFC 5802), computed from the client's real nonce.
+// Reads the AUTH/AUTHENTICATE line (its initial response, or sends an empty challenge and reads
+// one), sends server-first, reads client-final and checks its proof (a wrong proof is a
+// mismatch), sends server-final; every client line after that is recorded. The script then
+// sends the protocol's final reply. `misbehave`: "" | "wrong_signature" | "no_signature" (no
+// server-final at all) | "foreign_nonce" (server nonce not extending the client's) | "error"
+// (e=invalid-proof). A client that cancels ("*") ends the action early (event "scram: cancelled").
+struct scram_options {
+  std::string hash = "SHA-256";  // SHA-1 | SHA-256
+  std::string user;
+  std::string pass;
+  std::string prefix = "+ ";     // challenge prefix: "334 " (SMTP) or "+ " (IMAP, POP3)
+  std::uint64_t iterations = 4096;
+  std::string salt = "c2FsdHlzYWx0";  // base64
+  std::string misbehave;
 };
 
 enum class action_kind {
@@ -30,6 +51,7 @@ enum class action_kind {
   reset,             // SO_LINGER 0, then close (RST)
   read_until_close,  // record everything until the client closes
   drain,             // record everything until the client closes or ms passes (0 = no limit)
+  scram,             // the server side of SCRAM (scram_options)
 };
 
 struct action {
@@ -39,6 +61,7 @@ struct action {
   std::uint64_t count = 0; // send_repeat: repetitions; send_stream: total size
   int ms = 0;              // sleep, trickle interval, drain limit
   tls_server_options tls;  // starttls
+  scram_options scram;     // scram
 };
 
 using script = std::vector<action>;
@@ -56,6 +79,7 @@ action close();
 action reset();
 action read_until_close();
 action drain(int ms = 0);
+action scram(scram_options o);
 
 // Case-insensitive glob: '*' any run, '?' any one character.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -20,9 +20,26 @@ tls_server_options parse_tls(const json& j) {
     else if (k == "cipher_list") t.cipher_list = v.get<std::string>();
     else if (k == "alert") t.alert = v.get<bool>();
     else if (k == "buffered_plaintext_carried_over") t.buffered_plaintext_carried_over = v.get<bool>();
+    else if (k == "request_client_cert") t.request_client_cert = v.get<bool>();
+    else if (k == "require_client_cert") t.require_client_cert = v.get<bool>();
     else throw std::runtime_error("unknown tls option '" + k + "'");
   }
   return t;
+}
+
+scram_options parse_scram(const json& j) {
+  scram_options o;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "hash") o.hash = v.get<std::string>();
+    else if (k == "user") o.user = v.get<std::string>();
+    else if (k == "pass") o.pass = v.get<std::string>();
+    else if (k == "prefix") o.prefix = v.get<std::string>();
+    else if (k == "iterations") o.iterations = v.get<std::uint64_t>();
+    else if (k == "salt") o.salt = v.get<std::string>();
+    else if (k == "misbehave") o.misbehave = v.get<std::string>();
+    else throw std::runtime_error("unknown scram option '" + k + "'");
+  }
+  return o;
 }
 
 // A field of an object argument, or the argument itself when it is a scalar (e.g. {"sleep": 100}).
@@ -48,6 +65,7 @@ action parse_action(const std::string& k, const json& v) {
   if (k == "reset") return reset();
   if (k == "read_until_close") return read_until_close();
   if (k == "drain") return drain(field<int>(v, "ms", 0));
+  if (k == "scram") return scram(parse_scram(v));
   throw std::runtime_error("unknown action '" + k + "'");
 }
 

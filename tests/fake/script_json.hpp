@@ -5,7 +5,8 @@
 // Actions: send, expect_line, read_line, starttls{leaf, min_version, max_version, cipher_list,
 // alert, buffered_plaintext_carried_over}, sleep (ms), trickle{bytes, interval_ms},
 // send_repeat{bytes, count}, send_stream{chunk, size, tail}, close, reset, read_until_close,
-// drain{ms}. Each action is an object with exactly one key.
+// drain{ms}, scram{hash, user, pass, prefix, iterations, salt, misbehave}; tls also takes
+// request_client_cert and require_client_cert. Each action is an object with exactly one key.
 #pragma once
 #include <string>
 

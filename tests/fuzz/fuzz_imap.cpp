@@ -1,6 +1,6 @@
 // libFuzzer target for the IMAP response framer. Build (links against mailspec_protocol, or its sources):
 //   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I harness \
-//     tests/fuzz/fuzz_imap.cpp harness/protocol/*.cpp -o fuzz_imap
+//     tests/fuzz/fuzz_imap.cpp harness/protocol/*.cpp -lcrypto -o fuzz_imap
 //   ./fuzz_imap tests/fuzz/corpus/imap -max_total_time=20
 // Input: byte 0 picks the limits, bytes 1-2 the split point; the rest is the server's byte
 // stream. Framed whole and split in two, both must agree; stored fields stay within bounds,

@@ -1,6 +1,6 @@
 // libFuzzer target for the POP3 response framer. Build (links against mailspec_protocol, or its sources):
 //   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I harness \
-//     tests/fuzz/fuzz_pop3.cpp harness/protocol/*.cpp -o fuzz_pop3
+//     tests/fuzz/fuzz_pop3.cpp harness/protocol/*.cpp -lcrypto -o fuzz_pop3
 //   ./fuzz_pop3 tests/fuzz/corpus/pop3 -max_total_time=20
 // Input: byte 0 picks the limits, bytes 1-2 the split point, byte 3 which of the first eight
 // responses are announced as multi-line; the rest is the server's byte stream. Framed whole and

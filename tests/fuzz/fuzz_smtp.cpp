@@ -1,6 +1,6 @@
 // libFuzzer target for the SMTP reply framer. Build (links against mailspec_protocol, or its sources):
 //   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I harness \
-//     tests/fuzz/fuzz_smtp.cpp harness/protocol/*.cpp -o fuzz_smtp
+//     tests/fuzz/fuzz_smtp.cpp harness/protocol/*.cpp -lcrypto -o fuzz_smtp
 //   ./fuzz_smtp tests/fuzz/corpus/smtp -max_total_time=20
 // Input: byte 0 picks the limits (small ones exercise the bounds), bytes 1-2 the split point,
 // the rest is the server's byte stream. The stream is framed whole and split in two; both must

@@ -25,6 +25,23 @@ check "good: every case passes" test "$(count "$work/good" "r['summary']['cases'
 check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
 check "good: password never in any report" not_leaked "$MAILSPEC_PASSWORD" "$work/good" "$work/good.out"
 check "good: html, junit and sarif written" test -s "$work/good/report.html" -a -s "$work/good/junit.xml" -a -s "$work/good/report.sarif"
+# SCRAM and CRAM-MD5 against the real Dovecot (IMAP, POP3) and Postfix submission via Dovecot SASL.
+for mech in scram-sha-256 scram-sha-1 cram-md5; do
+  for id in imap/authenticate-$mech pop3/auth-$mech smtp/submission-auth-$mech; do
+    check "good: $id passes (not skipped)" test "$(count "$work/good" "[c['verdict'] for c in r['cases'] if c['id']=='$id'][0]")" = pass
+  done
+done
+check "good: the SCRAM server signature is verified in all 6 SCRAM cases" test "$(count "$work/good" "len([c for c in r['cases'] if any(f['rule']=='sasl/rfc5802/3/server-signature' and f['verdict']=='pass' for f in c['findings'])])")" = 6
+real_pw=$MAILSPEC_PASSWORD
+export MAILSPEC_PASSWORD="Canary-$RANDOM-scram-wrong"
+# shellcheck disable=SC2086
+run_ms scram-wrong run "$src/scenarios/imap/authenticate-scram-sha-256.json" "$src/scenarios/smtp/submission-auth-scram-sha-1.json" \
+  --target 127.0.0.1 $MAILSPEC_PORT_ARGS --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 --report-dir "$work/scram-wrong"
+expect_exit 1 scram-wrong
+check "SCRAM wrong password: both auth steps fail" test "$(count "$work/scram-wrong" "len([s for c in r['cases'] for s in c['steps'] if s['id']=='auth' and s['verdict']=='fail'])")" = 2
+check "SCRAM wrong password: the server is not blamed (no sasl/ fail)" test "$(count "$work/scram-wrong" "len([f for c in r['cases'] for f in c['findings'] if f['rule'].startswith('sasl/') and f['verdict']!='pass'])")" = 0
+check "SCRAM wrong password: never in any output" not_leaked "$MAILSPEC_PASSWORD" "$work/scram-wrong" "$work/scram-wrong.out"
+export MAILSPEC_PASSWORD=$real_pw
 
 run_profile weak
 expect_exit 0 weak

@@ -182,6 +182,7 @@ const std::vector<rule_case>& smtp_cases();
 const std::vector<rule_case>& pop3_cases();
 const std::vector<rule_case>& imap_cases();
 const std::vector<rule_case>& tls_cases();
+const std::vector<rule_case>& sasl_cases();
 
 // The findings of one rule on a record.
 inline std::vector<mailspec::finding> findings_of(const record& rec, const std::string& id, bool strict = false) {

@@ -54,10 +54,11 @@ TEST_CASE("SMTP rules pass and fail on their fixtures") { run_cases(smtp_cases()
 TEST_CASE("POP3 rules pass and fail on their fixtures") { run_cases(pop3_cases()); }
 TEST_CASE("IMAP rules pass and fail on their fixtures") { run_cases(imap_cases()); }
 TEST_CASE("TLS rules pass and fail on their fixtures") { run_cases(tls_cases()); }
+TEST_CASE("SASL rules pass and fail on their fixtures") { run_cases(sasl_cases()); }
 
 TEST_CASE("every catalogue rule has a passing and a failing fixture") {
   std::set<std::string> covered;
-  for (const auto* t : {&smtp_cases(), &pop3_cases(), &imap_cases(), &tls_cases()}) {
+  for (const auto* t : {&smtp_cases(), &pop3_cases(), &imap_cases(), &tls_cases(), &sasl_cases()}) {
     auto s = ids(*t);
     covered.insert(s.begin(), s.end());
   }

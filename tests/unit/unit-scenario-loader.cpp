@@ -152,8 +152,14 @@ TEST_CASE("step errors point at the offending value") {
                    "/steps/0/auth", "a step has exactly one action, this one has \"send\" and \"auth\"");
   check_step_error(R"({ "id": "x" })", "{", "/steps/0",
                    "a step needs one action (send, send_raw, starttls, auth, message, sleep_ms, expect_close) or an \"expect\"");
-  check_step_error(R"({ "auth": { "mechanism": "cram-md5", "user": "u", "pass": "p" } })", "\"cram-md5\"",
-                   "/steps/0/auth/mechanism", "auth mechanism \"CRAM-MD5\" is not supported yet (supported: PLAIN, LOGIN)");
+  check_step_error(R"({ "auth": { "mechanism": "scram-sha256", "user": "u", "pass": "p" } })", "\"scram-sha256\"",
+                   "/steps/0/auth/mechanism",
+                   "auth mechanism \"SCRAM-SHA256\" is not supported (did you mean \"SCRAM-SHA-256\"?); supported: "
+                   "PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER, EXTERNAL");
+  check_step_error(R"({ "auth": { "mechanism": "GSSAPI", "user": "u", "pass": "p" } })", "\"GSSAPI\"",
+                   "/steps/0/auth/mechanism",
+                   "auth mechanism \"GSSAPI\" is not supported; supported: "
+                   "PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER, EXTERNAL");
   check_step_error(R"({ "auth": { "mechanism": "LOGIN", "user": "u" } })", "{ \"mechanism\"", "/steps/0/auth/pass",
                    "missing required field \"pass\"");
   check_step_error(R"({ "sleep_ms": 600001 })", "600001", "/steps/0/sleep_ms",
@@ -273,4 +279,72 @@ TEST_CASE("requires, refs, timeouts, $schema and step defaults") {
   CHECK(e.code == std::optional<std::string>("TRYCREATE"));
   CHECK(e.extra_untagged_fail);
   CHECK(s.file == "r.json");
+}
+
+namespace {
+
+// A document with a secret "token" variable and one auth step (at line 8, column 5).
+std::string doc_with_auth(const std::string& auth) {
+  return "{\n"
+         "  \"format\": 1,\n"
+         "  \"id\": \"t/oauth\",\n"
+         "  \"protocol\": \"imap\",\n"
+         "  \"connection\": { \"port\": 993, \"tls\": \"implicit\" },\n"
+         "  \"vars\": { \"token\": { \"env\": \"T_TOKEN\", \"secret\": true }, \"plain\": { \"value\": \"x\" } },\n"
+         "  \"steps\": [\n"
+         "    { \"auth\": " + auth + " }\n"
+         "  ]\n"
+         "}\n";
+}
+
+std::vector<std::string> auth_errors(const std::string& auth) {
+  load_options o;
+  o.check_environment = false;
+  std::vector<std::string> out;
+  for (const auto& e : load_text("t.json", doc_with_auth(auth), o).errors) out.push_back(e.pointer + ": " + e.message);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("auth mechanisms take the inputs they need, and only those") {
+  using v = std::vector<std::string>;
+  CHECK(auth_errors(R"({ "mechanism": "xoauth2", "user": "u", "token": "${var.token}" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "OAUTHBEARER", "user": "u", "token": "Bearer-${var.token|b64}" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "EXTERNAL" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "EXTERNAL", "authzid": "admin" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "SCRAM-SHA-1", "user": "u", "pass": "p", "authzid": "a" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "CRAM-MD5", "user": "u", "pass": "p" })").empty());
+  CHECK(auth_errors(R"({ "mechanism": "XOAUTH2", "user": "u" })") == v{"/steps/0/auth/token: missing required field \"token\""});
+  CHECK(auth_errors(R"({ "mechanism": "XOAUTH2", "user": "u", "token": "${var.token}", "pass": "p" })") ==
+        v{"/steps/0/auth/pass: mechanism XOAUTH2 takes no \"pass\" (it takes \"user\" and \"token\")"});
+  CHECK(auth_errors(R"({ "mechanism": "SCRAM-SHA-256", "user": "u", "token": "${var.token}" })") ==
+        v{"/steps/0/auth/pass: missing required field \"pass\"",
+          "/steps/0/auth/token: mechanism SCRAM-SHA-256 takes no \"token\" (it takes \"user\" and \"pass\")"});
+  CHECK(auth_errors(R"({ "mechanism": "EXTERNAL", "user": "u" })") ==
+        v{"/steps/0/auth/user: mechanism EXTERNAL takes no \"user\" (it uses the TLS client certificate given with "
+          "--client-cert)"});
+  CHECK(auth_errors(R"({ "mechanism": "CRAM-MD5", "user": "u", "pass": "p", "authzid": "a" })") ==
+        v{"/steps/0/auth/authzid: mechanism CRAM-MD5 has no authorization identity (\"authzid\")"});
+  CHECK(auth_errors(R"({ "mechanism": "EXTERNAL", "tokn": "x" })") ==
+        v{"/steps/0/auth/tokn: unknown field \"tokn\" in auth (did you mean \"token\"?)"});
+}
+
+TEST_CASE("an OAuth token must come from a secret variable") {
+  const std::string want =
+      "/steps/0/auth/token: an OAuth token is a secret: use a secret variable, e.g. \"${var.token}\" with \"token\": "
+      "{\"env\": \"MAILSPEC_OAUTH_TOKEN\", \"secret\": true} under \"vars\"";
+  CHECK(auth_errors(R"({ "mechanism": "XOAUTH2", "user": "u", "token": "ya29.inline" })") == std::vector<std::string>{want});
+  CHECK(auth_errors(R"({ "mechanism": "XOAUTH2", "user": "u", "token": "${var.plain}" })") == std::vector<std::string>{want});
+  auto r = load_text("t.json", doc_with_auth(R"({ "mechanism": "XOAUTH2", "user": "u", "token": "${var.token}" })"),
+                     [] {
+                       load_options o;
+                       o.check_environment = false;
+                       return o;
+                     }());
+  REQUIRE(r.scenarios.size() == 1);
+  const auto& a = std::get<auth_action>(r.scenarios[0].steps[0].act);
+  CHECK(a.mechanism == "XOAUTH2");
+  REQUIRE(a.token);
+  CHECK(a.token->text == "${var.token}");
 }
