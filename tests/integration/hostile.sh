@@ -120,6 +120,7 @@ run_case() {
 #                    a server transcript entry)
 #   any              case verdict is one of pass|fail|error (clean end)
 #   finding RULE SPEC   a finding of RULE with verdict fail whose spec starts with SPEC
+#   bytes NEEDLE     no U+FFFD anywhere; a server transcript entry and a finding's actual show NEEDLE
 report_check() {
   /usr/bin/python3 - "$@" <<'PY'
 import json, sys
@@ -165,6 +166,19 @@ if mode == "hostile":
 elif mode == "any":
     if v not in ("pass", "warn", "info", "fail", "error"):
         print(f"#   case verdict {v}")
+        sys.exit(1)
+elif mode == "bytes":
+    needle = args[0]
+    if "\ufffd" in raw.decode("utf-8"):
+        print("#   report.json has U+FFFD: invalid server bytes were replaced, not shown")
+        sys.exit(1)
+    texts = [t.get("text", "") for t in c.get("transcript", []) if t.get("dir") == "s"]
+    actuals = [f.get("actual", "") for f in c.get("findings", [])]
+    if not any(needle in t for t in texts):
+        print(f"#   no server transcript entry shows {needle!r}: {texts[:2]!r}")
+        sys.exit(1)
+    if not any(needle in a for a in actuals):
+        print(f"#   no finding's actual shows {needle!r}")
         sys.exit(1)
 elif mode == "finding":
     rule, spec = args
@@ -281,5 +295,14 @@ run_finding smtp-mismatched-codes smtp-greeting smtp/rfc5321/4.2.1/multiline-sam
 run_finding smtp-bare-lf smtp-greeting smtp/rfc5321/2.3.8/crlf-line-endings "RFC 5321 §2.3.8"
 run_finding imap-wrong-tag imap-capability imap/rfc9051/2.2.2/tagged-completion "RFC 9051 §2.2.2"
 run_finding pop3-no-dot pop3-capa pop3/rfc1939/3/multiline-terminated "RFC 1939 §3"
+
+# Invalid UTF-8 from the server stays visible as \xNN in report.json (never U+FFFD).
+if start_fake invalid-utf8 "$data/scripts/invalid-utf8.json"; then
+  run_case invalid-utf8 smtp-greeting
+  check "invalid-utf8: bytes shown as \\xe9 and \\xff, no U+FFFD" \
+    report_check "$work/invalid-utf8/report.json" bytes 'caf\xe9 \xff ok'
+else
+  bad "invalid-utf8: fake server did not start"
+fi
 
 finish
