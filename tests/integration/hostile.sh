@@ -120,6 +120,7 @@ run_case() {
 #                    a server transcript entry)
 #   any              case verdict is one of pass|fail|error (clean end)
 #   finding RULE SPEC   a finding of RULE with verdict fail whose spec starts with SPEC
+#   mentions NEEDLE  the case, a step or a meta transcript entry says NEEDLE
 #   bytes NEEDLE     no U+FFFD anywhere; a server transcript entry and a finding's actual show NEEDLE
 report_check() {
   /usr/bin/python3 - "$@" <<'PY'
@@ -166,6 +167,13 @@ if mode == "hostile":
 elif mode == "any":
     if v not in ("pass", "warn", "info", "fail", "error"):
         print(f"#   case verdict {v}")
+        sys.exit(1)
+elif mode == "mentions":
+    needle = args[0]
+    said = [c.get("message", "")] + [st.get("message", "") for st in c.get("steps", [])] + \
+        [t.get("text", "") for t in c.get("transcript", []) if t.get("dir") == "meta"]
+    if not any(needle in x for x in said):
+        print(f"#   no case/step message or meta entry mentions {needle!r}: {[x for x in said if x][:3]!r}")
         sys.exit(1)
 elif mode == "bytes":
     needle = args[0]
@@ -229,6 +237,8 @@ echo "# hostile-server matrix: $MAILSPEC against $MAILSPEC_FAKE"
 
 # A line of 100 MB without CRLF: the 1 MiB line bound cuts it, nothing grows.
 item long-line smtp-greeting 20
+check "long-line: the 1 MiB line bound ends the read, not the 64 MiB session bound" \
+  report_check "$work/long-line/report.json" mentions "line bound"
 # An IMAP literal announcing {99999999999}, then 200 MB: the literal bound refuses it.
 item imap-huge-literal imap-capability 20
 # A greeting trickled one byte per second: the step deadline (2 s) still fires.
