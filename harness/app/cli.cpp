@@ -138,6 +138,33 @@ int cmd_merge(const std::vector<std::string>& inputs, common_options& o) {
   return finish_report(r, o, isatty(fileno(stdout)));
 }
 
+// "run, audit, validate, rules, merge": the subcommands in the order --help shows them.
+std::string command_list(const CLI::App& app) {
+  std::string out;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  return out;
+}
+
+// CLI11's own message for a word that is no subcommand is "A subcommand is required": say which
+// word, which commands exist, and the nearest one when the word is a prefix or one edit away.
+std::string unknown_command(const CLI::App& app, const std::string& word) {
+  auto near = [&](const std::string& name) {
+    if (name.rfind(word, 0) == 0 || word.rfind(name, 0) == 0) return true;
+    if (name.size() != word.size()) return false;
+    std::size_t diff = 0;
+    for (std::size_t i = 0; i < name.size(); ++i) diff += name[i] != word[i];
+    return diff == 1;
+  };
+  std::string msg = "mailspec: unknown command '" + word + "'";
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (near(sub->get_name())) {
+      msg += " (did you mean '" + sub->get_name() + "'?)";
+      break;
+    }
+  return msg + "; the commands are: " + command_list(app) + " (mailspec --help, mailspec COMMAND --help)";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,6 +217,14 @@ int main(int argc, char** argv) {
   merge->add_option("reports", merge_inputs, "report.json files")->required();
   add_report_options(*merge, o);
 
+  if (argc < 2) {
+    std::fprintf(stderr, "mailspec: a command is required: %s (mailspec --help)\n", command_list(app).c_str());
+    return exit_usage;
+  }
+  if (const std::string first = argv[1]; !first.empty() && first[0] != '-' && !app.get_subcommands([&](const CLI::App* c) { return c->check_name(first); }).size()) {
+    std::fprintf(stderr, "%s\n", unknown_command(app, first).c_str());
+    return exit_usage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

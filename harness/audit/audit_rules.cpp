@@ -213,59 +213,66 @@ namespace {
 
 std::vector<rule> build() {
   std::vector<rule> v;
-  v.push_back(row("audit/reachable", "any", "DESIGN.md §1 (audit)", level::must,
-                  "Each audited port accepts a TCP connection (and, for implicit TLS, a handshake) within the deadline.",
+  v.push_back(row("audit/reachable", "any", "RFC 5321 §3.1; RFC 1939 §4", level::must,
+                  "Summary: each audited port accepts a TCP connection (and, for implicit TLS, a TLS handshake) "
+                  "within the deadline and sends its opening message (RFC 5321 §3.1: \"An SMTP session is initiated "
+                  "when a client opens a connection to a server and the server responds with an opening "
+                  "message.\").",
                   reachable));
   v.push_back(row("audit/throttled", "any", "RFC 5321 §4.2.3 (421); RFC 9051 §7.1.5 (BYE); RFC 2449 §8.1.2 (IN-USE)",
                   level::must,
-                  "A throttled or refused connection (421, * BYE, -ERR [IN-USE], reset) means the server could not be "
-                  "audited: it is reported as an error with the reply, never as a pass.",
+                  "Summary: a throttled or refused connection (421, * BYE, -ERR [IN-USE], reset) means the server "
+                  "could not be audited: it is reported as an error with the reply, never as a pass.",
                   throttled));
-  v.push_back(row("audit/protocol/greeting", "any", "RFC 5321 §4.2; RFC 9051 §7.1; RFC 1939 §4", level::must,
-                  "The server greets with the protocol's opening response: SMTP \"220\", IMAP \"* OK\" (or PREAUTH), "
-                  "POP3 \"+OK\".",
+  v.push_back(row("audit/protocol/greeting", "any", "RFC 5321 §3.1, §4.2; RFC 9051 §7.1; RFC 1939 §4", level::must,
+                  "Summary: the server greets with the protocol's opening response: SMTP \"220\", IMAP \"* OK\" (or "
+                  "PREAUTH), POP3 \"+OK\".",
                   greeting));
   v.push_back(row("audit/banner", "any", "RFC 5321 §4.2; RFC 9051 §7.1; RFC 1939 §4", level::info,
                   "The greeting (banner) and the server software it suggests (observation).", banner));
-  v.push_back(row("audit/starttls/works", "tls", "RFC 3207 §4; RFC 2595 §3.1, §4; RFC 9051 §6.2.1; RFC 8314 §3",
+  v.push_back(row("audit/starttls/works", "tls", "RFC 3207 §4; RFC 2595 §3.1, §4; RFC 9051 §6.2.1; RFC 8314",
                   level::must,
-                  "A cleartext mail port must offer STARTTLS (STLS) and the upgrade must complete, so that clients can "
-                  "protect credentials and mail (a public MX is reported, not failed: RFC 3207 §4).",
+                  "Summary: a cleartext mail port offers STARTTLS (STLS) and the upgrade completes, so that clients "
+                  "can protect credentials and mail (a public MX is reported, not failed: RFC 3207 §4).",
                   starttls_works, severity::high));
-  v.push_back(row("audit/implicit-tls/works", "tls", "RFC 8314 §3.3", level::must,
-                  "Implicit TLS: the client starts the TLS handshake immediately after the TCP connection; the server "
-                  "must complete it.",
+  v.push_back(row("audit/implicit-tls/works", "tls", "RFC 8314 §3", level::must,
+                  "Summary: on an Implicit TLS port the client starts the TLS handshake immediately after the TCP "
+                  "connection; the server completes it.",
                   implicit_works, severity::high));
-  v.push_back(row("tls/starttls/required-before-auth", "tls", "RFC 8314 §4.1; RFC 3207 §4.1; RFC 2595 §3.1; RFC 3501 §6.2.3",
+  v.push_back(row("tls/starttls/required-before-auth", "tls", "RFC 3501 §6.2.3; RFC 4954 §4; RFC 2595 §2.2, §2.3; RFC 8314",
                   level::should,
-                  "Mail access and submission servers ... SHOULD NOT allow authentication before TLS: the plaintext "
-                  "channel should not advertise AUTH (SMTP), should advertise LOGINDISABLED (IMAP) and should not offer "
-                  "USER or SASL (POP3).",
+                  "Summary: the plaintext channel should not invite credentials: no AUTH before STARTTLS (SMTP, RFC "
+                  "4954 §4), LOGINDISABLED (IMAP, RFC 3501 §6.2.3), no USER or SASL before STLS (POP3, RFC 2595 "
+                  "§2.2, §2.3).",
                   required_before_auth, severity::medium));
   for (const char* p : {"smtp", "imap", "pop3"})
-    v.push_back(row(std::string("audit/plaintext-login/") + p, p, "RFC 8314 §4.1; RFC 3207 §4.1; RFC 2595 §3.1", level::must,
-                    "Credentials must not be evaluated on a plaintext channel: a server that checks a user name and "
-                    "password received before TLS exposes every password a client sends there. (Probed with a random "
-                    "canary account, never with real credentials.)",
+    v.push_back(row(std::string("audit/plaintext-login/") + p, p, "RFC 2595 §2.3; RFC 3501 §6.2.3; RFC 4954 §4; RFC 8314",
+                    level::must,
+                    "Summary: credentials must not be evaluated on a plaintext channel: a server that checks a user "
+                    "name and password received before TLS exposes every password a client sends there (RFC 2595 "
+                    "§2.3, RFC 3501 §6.2.3, RFC 4954 §4). (Probed with a random canary account, never with real "
+                    "credentials.)",
                     [p](context& c) { plaintext_login(c, p); }, severity::high));
   for (const char* p : {"smtp", "imap", "pop3"})
     v.push_back(row(std::string("audit/starttls-injection/") + p, p,
-                    "RFC 3207 §4.2; RFC 2595 §3.1; RFC 9051 §6.2.1; CVE-2011-0411; USENIX Security 2021", level::must,
-                    "The server MUST discard any knowledge obtained from the client ... prior to the TLS negotiation: "
-                    "a command that arrived in plaintext together with STARTTLS must not be answered after the handshake.",
+                    "RFC 3207 §6; RFC 9051 §6.2.1; RFC 2595 §3.1; CVE-2011-0411; USENIX Security 2021", level::must,
+                    "... clients and servers MUST discard any knowledge obtained prior to the start of the TLS "
+                    "handshake upon completion of the TLS handshake. (RFC 3207 §6; RFC 9051 §6.2.1: data after the "
+                    "STARTTLS command line is read as the start of the handshake or thrown away) So a command that "
+                    "arrived in plaintext together with STARTTLS must not be answered after the handshake.",
                     [p](context& c) { injection(c, p); }, severity::high));
   v.push_back(row("audit/capabilities/before-after-tls", "any", "RFC 3207 §4.2; RFC 2595 §3.1; RFC 9051 §6.2.1",
                   level::info, "Capabilities advertised before and after TLS, compared (observation).", capabilities));
-  v.push_back(row("tls/version/modern-supported", "tls", "RFC 8996 §1; RFC 9325 §3.1.1", level::must,
-                  "Implementations MUST support TLS 1.2 [RFC 9325]: a server that accepts neither TLS 1.2 nor TLS 1.3 "
-                  "leaves conforming clients no way to connect.",
+  v.push_back(row("tls/version/modern-supported", "tls", "RFC 9325 §3.1.1; RFC 8996 §4, §5", level::must,
+                  "Implementations MUST support TLS 1.2 [RFC5246]. (RFC 9325 §3.1.1; a server that accepts neither "
+                  "TLS 1.2 nor TLS 1.3 leaves conforming clients no way to connect.)",
                   modern_supported, severity::high));
-  v.push_back(row("audit/tls/versions", "tls", "RFC 8996; RFC 9325 §3.1", level::info,
+  v.push_back(row("audit/tls/versions", "tls", "RFC 9325 §3.1.1; RFC 8996 §4, §5", level::info,
                   "The TLS protocol versions the server accepts, each probed separately (observation).", versions_info));
-  v.push_back(row("audit/tls/weak-ciphers", "tls", "RFC 9325 §4.1; RFC 7465; RFC 5246 §A.5", level::should,
-                  "Implementations MUST NOT negotiate NULL, export-grade or RC4 suites and SHOULD NOT negotiate suites "
-                  "below 128-bit security or without authentication: offered only such suites, the server should "
-                  "refuse the handshake.",
+  v.push_back(row("audit/tls/weak-ciphers", "tls", "RFC 9325 §4.1; RFC 7465 §2; RFC 5246 §A.5", level::should,
+                  "Summary of RFC 9325 §4.1: implementations MUST NOT negotiate NULL, RC4 or export-grade suites "
+                  "and SHOULD NOT negotiate suites below 128 bits of security; offered only such suites (or "
+                  "anonymous ones, RFC 5246 §A.5), the server should refuse the handshake.",
                   weak_ciphers, severity::medium));
   return v;
 }

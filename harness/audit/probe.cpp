@@ -35,7 +35,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 std::string first_line(std::string_view raw) {
   auto eol = raw.find_first_of("\r\n");
-  return std::string(raw.substr(0, eol));
+  return visible(raw.substr(0, eol));  // facts and evidence: control and invalid UTF-8 bytes shown as \xNN
 }
 
 std::string reply_text(const session::exchange& e) {

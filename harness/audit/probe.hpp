@@ -114,6 +114,7 @@ class probe {
 
 // Upper-cased first word of each capability line / atom.
 std::string join(const std::vector<std::string>& v, const char* sep = " ");
+// The first line of a reply in visible form (core visible(): control and invalid UTF-8 bytes as \xNN).
 std::string first_line(std::string_view raw);
 // The first response text of an exchange (first line, visible form), for facts and evidence.
 std::string reply_text(const session::exchange& e);

@@ -23,7 +23,8 @@ struct transcript_entry {
   std::uint64_t elided = 0;  // bytes left out of text (over the per-entry bound)
 };
 
-// Makes CR and LF visible for display: "\r" -> "\\r", "\n" -> "\\n", other control bytes as \xNN.
+// Makes CR and LF visible for display: "\r" -> "\\r", "\n" -> "\\n", "\\" -> "\\\\"; other control
+// bytes and bytes that are not well-formed UTF-8 as \xNN. Valid UTF-8 is kept as it is.
 std::string visible(std::string_view raw);
 
 class transcript {

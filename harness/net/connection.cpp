@@ -139,6 +139,10 @@ asio::awaitable<void> connection::shutdown() {
   close();
 }
 
+void connection::cancel() {
+  if (p_->has_stream()) p_->lowest().cancel();
+}
+
 void connection::close() {
   auto& p = *p_;
   if (!p.has_stream()) return;

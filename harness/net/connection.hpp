@@ -84,6 +84,9 @@ class connection {
   // Closes without waiting (TLS close_notify is best-effort under the current deadline).
   asio::awaitable<void> shutdown();
   void close();
+  // Cancels the pending operation (it completes with io_status::cancelled); the connection stays
+  // usable. For SIGINT/SIGTERM: a slow read ends now, not at its deadline.
+  void cancel();
 
  private:
   struct impl;

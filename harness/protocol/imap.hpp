@@ -50,7 +50,10 @@ class imap_framer {
   std::optional<imap_response> finish();
   std::string pending() const;
   void clear();
-  bool over_limit() const { return over_limit_; }
+  // A bound was hit (the session should stop), including a line already over limits::max_line
+  // whose LF has not arrived: waiting for it would only read on to the session bound.
+  bool over_limit() const { return over_limit_ || reader_.cutting(); }
+  bool line_over_limit() const { return reader_.cutting(); }  // that last case
 
  private:
   limits lim_;

@@ -37,6 +37,8 @@ class line_reader {
   // Kept bytes of the current partial line (a cut line shows only its kept prefix).
   const std::string& partial() const { return buf_; }
   bool idle() const { return buf_.empty() && !cutting_; }
+  // The current line is over max_line and its LF has not been seen yet.
+  bool cutting() const { return cutting_; }
   void clear();
 
  private:

@@ -49,7 +49,10 @@ class pop3_framer {
   std::optional<pop3_response> finish();  // end of stream: partial response, `unterminated`
   std::string pending() const;
   void clear();
-  bool over_limit() const { return over_limit_; }
+  // A bound was hit (the session should stop), including a line already over limits::max_line
+  // whose LF has not arrived: waiting for it would only read on to the session bound.
+  bool over_limit() const { return over_limit_ || reader_.cutting(); }
+  bool line_over_limit() const { return reader_.cutting(); }  // that last case
 
  private:
   limits lim_;

@@ -38,7 +38,8 @@ void add_imap_rfc5530(std::vector<rule>& v) {
                   auth_failure_code));
   v.push_back(row("imap/rfc5530/3/privacyrequired-plaintext", "imap", "RFC 5530 §3", level::should,
                   "PRIVACYREQUIRED: The operation is not permitted due to a lack of privacy. If Transport Layer "
-                  "Security (TLS) is not in use, the client could try STARTTLS and then repeat the operation.",
+                  "Security (TLS) is not in use, the client could try STARTTLS (see Section 6.2.1 of [RFC3501]) and "
+                  "then repeat the operation.",
                   privacyrequired_plain_only));
 }
 

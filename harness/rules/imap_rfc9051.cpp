@@ -113,18 +113,18 @@ void response_code_args(context& c) {
 }  // namespace
 
 void add_imap_rfc9051(std::vector<rule>& v) {
-  v.push_back(row("imap/rfc9051/7/response-grammar", "imap", "RFC 9051 §7, §9", level::must,
-                  "The protocol receiver of an IMAP4rev2 client or server is reading either a command or a "
-                  "response ... response = *(continue-req / response-data) response-done",
+  v.push_back(row("imap/rfc9051/7/response-grammar", "imap", "RFC 9051 §7, §9; RFC 3501 §7, §9", level::must,
+                  "Server responses are in three forms: status responses, server data, and command continuation "
+                  "request. ... response = *(continue-req / response-data) response-done",
                   response_grammar));
   v.push_back(row("imap/rfc9051/2.2/crlf-line-endings", "imap", "RFC 9051 §2.2", level::must,
                   "All interactions transmitted by client and server are in the form of lines, that is, strings "
                   "that end with a CRLF.",
                   crlf_endings));
-  v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3", level::must,
+  v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3; RFC 3501 §4.3", level::must,
                   "A literal is a sequence of zero or more octets (including CR and LF), prefix-quoted with an "
-                  "octet count in the form of an open brace (\"{\"), the number of octets, a close brace (\"}\"), "
-                  "and a CRLF.",
+                  "octet count in the form of an open brace (\"{\"), the number of octets, close brace (\"}\"), and "
+                  "CRLF.",
                   literal_syntax));
   v.push_back(row("imap/rfc9051/2.2.2/tagged-completion", "imap", "RFC 9051 §2.2.2", level::must,
                   "The server completion result response indicates the success or failure of the operation. It is "
@@ -139,12 +139,13 @@ void add_imap_rfc9051(std::vector<rule>& v) {
                   "\"PREAUTH\") SP resp-text",
                   greeting_status));
   v.push_back(row("imap/rfc9051/7.2.2/capability-imap4rev", "imap", "RFC 9051 §7.2.2; RFC 3501 §7.2.1", level::must,
-                  "The list of capabilities returned by a server MUST include \"IMAP4rev2\" (an RFC 3501 server: "
-                  "\"IMAP4rev1\").",
+                  "The capability listing MUST include the atom \"IMAP4rev2\", but note that it doesn't have to be "
+                  "the first capability listed. (RFC 9051 §7.2.2) ... The capability listing MUST include the atom "
+                  "\"IMAP4rev1\". (RFC 3501 §7.2.1; either one is accepted)",
                   capability_imap4rev));
-  v.push_back(row("imap/rfc9051/7.1/response-code-args", "imap", "RFC 9051 §7.1, §9", level::must,
+  v.push_back(row("imap/rfc9051/7.1/response-code-args", "imap", "RFC 3501 §9; RFC 9051 §7.1", level::must,
                   "resp-text-code = ... \"UIDNEXT\" SP nz-number / \"UIDVALIDITY\" SP nz-number / \"UNSEEN\" SP "
-                  "nz-number ...",
+                  "nz-number ... (RFC 3501 §9: these codes carry a non-zero number)",
                   response_code_args));
 }
 

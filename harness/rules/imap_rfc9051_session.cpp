@@ -210,44 +210,49 @@ void add_imap_rfc9051_session(std::vector<rule>& v) {
                   "The server MUST send a single untagged CAPABILITY response with \"IMAP4rev2\" as one of the "
                   "listed capabilities before the (tagged) OK response.",
                   capability_response));
-  v.push_back(row("imap/rfc9051/6.2.1/no-starttls-after-tls", "imap", "RFC 9051 §6.2.1, §7.2.2", level::should,
-                  "Once TLS has been started, the client MUST discard cached information about server "
-                  "capabilities and SHOULD re-issue the CAPABILITY command. (STARTTLS is not valid once TLS is "
-                  "active: a server listing it after TLS shows its pre-TLS list.)",
+  v.push_back(row("imap/rfc9051/6.2.1/no-starttls-after-tls", "imap", "RFC 9051 §6.2.1", level::should,
+                  "Once TLS has been started, the client MUST discard cached information about server capabilities "
+                  "and SHOULD reissue the CAPABILITY command. ... The server MAY advertise different capabilities "
+                  "and, in particular, SHOULD NOT advertise the STARTTLS capability, after a successful STARTTLS "
+                  "command.",
                   no_starttls_after_tls, severity::low));
-  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap", "RFC 3501 §6.2.3, §7.2.1", level::must,
-                  "A server implementation MUST implement a configuration in which it advertises the "
-                  "LOGINDISABLED capability and does NOT permit the LOGIN command. ... A client implementation "
-                  "MUST NOT send a LOGIN command if the LOGINDISABLED capability is advertised.",
+  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap", "RFC 3501 §6.2.3; RFC 2595 §3.2", level::must,
+                  "... a server implementation MUST implement a configuration in which it advertises the "
+                  "LOGINDISABLED capability and does NOT permit the LOGIN command. ... A client implementation MUST "
+                  "NOT send a LOGIN command if the LOGINDISABLED capability is advertised. (RFC 3501 §6.2.3) ... "
+                  "Such a server will respond with a tagged \"NO\" response to any attempt to use the LOGIN "
+                  "command. (RFC 2595 §3.2)",
                   logindisabled_honoured, severity::medium));
   v.push_back(row("imap/rfc3501/6.2.3/logindisabled-advertised", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3",
                   level::should,
-                  "A server implementation MUST implement a configuration in which it advertises the "
-                  "LOGINDISABLED capability and does NOT permit the LOGIN command, unless either the STARTTLS "
-                  "command has been negotiated or some other mechanism that protects the session from password "
-                  "snooping has been provided.",
+                  "Unless either the STARTTLS command has been negotiated or some other mechanism that protects the "
+                  "session from password snooping has been provided, a server implementation MUST implement a "
+                  "configuration in which it advertises the LOGINDISABLED capability and does NOT permit the LOGIN "
+                  "command. (RFC 3501 §6.2.3; RFC 9051 §6.2.3 also exempts Implicit TLS ports)",
                   logindisabled_advertised));
   v.push_back(row("imap/rfc3501/6.2.3/login-before-tls", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3", level::should,
                   "Server sites SHOULD NOT use any configuration which permits the LOGIN command without such a "
                   "protection mechanism against password snooping.",
                   login_before_tls, severity::medium));
   v.push_back(row("imap/rfc9051/6.3.2/select-responses", "imap", "RFC 9051 §6.3.2; RFC 3501 §6.3.1", level::must,
-                  "The server MUST send ... FLAGS, EXISTS ... and OK [UIDVALIDITY <n>] untagged responses before "
-                  "the tagged OK of a successful SELECT or EXAMINE.",
+                  "Before returning an OK to the client, the server MUST send the following untagged data to the "
+                  "client. ... FLAGS ... <n> EXISTS ... OK [UIDVALIDITY <n>] (the data every IMAP version requires; "
+                  "RFC 9051 also lists LIST, PERMANENTFLAGS and UIDNEXT)",
                   [](context& c) { select_responses(c, false); }));
   v.push_back(row("imap/rfc3501/6.3.1/select-recent", "imap", "RFC 3501 §6.3.1", level::must,
-                  "The server MUST send ... <n> RECENT: The number of messages with the \\Recent flag set. "
-                  "(IMAP4rev1 servers only; RFC 9051 removed RECENT.)",
+                  "Before returning an OK to the client, the server MUST send the following untagged data to the "
+                  "client. ... <n> RECENT The number of messages with the \\Recent flag set. (IMAP4rev1 servers "
+                  "only; RFC 9051 removed RECENT.)",
                   [](context& c) { select_responses(c, true); }));
   v.push_back(row("imap/rfc9051/6.4.9/uid-fetch-includes-uid", "imap", "RFC 9051 §6.4.9", level::must,
-                  "Server implementations MUST implicitly include the UID message data item as part of any FETCH "
-                  "response caused by a UID command, regardless of whether a UID was specified as a message data "
-                  "item to the FETCH.",
+                  "... server implementations MUST implicitly include the UID message data item as part of any "
+                  "FETCH response caused by a UID command, regardless of whether a UID was specified as a message "
+                  "data item to the FETCH.",
                   uid_fetch_includes_uid));
   v.push_back(row("imap/rfc9051/2.3.1.1/uid-strictly-ascending", "imap", "RFC 9051 §2.3.1.1", level::must,
                   "Unique identifiers are assigned in a strictly ascending fashion in the mailbox; as each message "
-                  "is added to the mailbox, it is assigned a higher UID than the message(s) that were added "
-                  "previously.",
+                  "is added to the mailbox, it is assigned a higher UID than those of all message(s) that are "
+                  "already in the mailbox.",
                   uid_ascending));
   v.push_back(row("imap/rfc9051/6.1.3/logout-bye", "imap", "RFC 9051 §6.1.3", level::must,
                   "The server MUST send a BYE untagged response before the (tagged) OK response, and then close "

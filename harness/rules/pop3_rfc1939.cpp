@@ -164,10 +164,12 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "The unique-id of a message is an arbitrary server-determined string, consisting of one to 70 "
                   "characters in the range 0x21 to 0x7E, which uniquely identifies a message within a maildrop.",
                   [](context& c) { scan_listing(c, "UIDL", true); }));
-  v.push_back(row("pop3/rfc1939/6/quit-close", "pop3", "RFC 1939 §4, §6", level::must,
-                  "When the client issues the QUIT command from the TRANSACTION state, the POP3 session enters the "
-                  "UPDATE state. ... the POP3 server removes all messages marked as deleted from the maildrop and "
-                  "replies as to the status of this operation. ... The TCP connection is then closed.",
+  v.push_back(row("pop3/rfc1939/6/quit-close", "pop3", "RFC 1939 §6, §3", level::must,
+                  "Whether the removal was successful or not, the server then releases any exclusive-access lock on "
+                  "the maildrop and closes the TCP connection. (§6) ... When the client has issued the QUIT "
+                  "command, the session enters the UPDATE state. In this state, the POP3 server releases any "
+                  "resources acquired during the TRANSACTION state and says goodbye. The TCP connection is then "
+                  "closed. (§3)",
                   quit_close));
 }
 

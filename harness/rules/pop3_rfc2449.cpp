@@ -97,24 +97,29 @@ void capa_arg(context& c, std::string_view tag) {
 }  // namespace
 
 void add_pop3_rfc2449(std::vector<rule>& v) {
-  v.push_back(row("pop3/rfc2449/5/capa-format", "pop3", "RFC 2449 §5", level::must,
-                  "The response to the CAPA command is a multiline response. Each capability is listed on a "
-                  "separate line: capability = capa-tag *(SP param) CRLF; capa-tag = 1*cchar",
+  v.push_back(row("pop3/rfc2449/5/capa-format", "pop3", "RFC 2449 §5, §3", level::must,
+                  "An +OK response is followed by a list of capabilities, one per line. Each capability name MAY be "
+                  "followed by a single space and a space-separated list of parameters. Each capability line is "
+                  "limited to 512 octets (including the CRLF). The capability list is terminated by a line "
+                  "containing a termination octet (\".\") and a CRLF pair. (§5) capability = capa-tag *(SP param) "
+                  "CRLF; capa-tag = 1*cchar (§3)",
                   capa_format));
-  v.push_back(row("pop3/rfc2449/8/resp-code-syntax", "pop3", "RFC 2449 §8", level::must,
-                  "resp-code = \"[\" resp-level *(\"/\" resp-level) \"]\"; resp-level = 1*rchar",
+  v.push_back(row("pop3/rfc2449/8/resp-code-syntax", "pop3", "RFC 2449 §8, §3", level::must,
+                  "resp-code = \"[\" resp-level *(\"/\" resp-level) \"]\"; resp-level = 1*rchar (§3; §8 defines the "
+                  "codes)",
                   resp_code_syntax));
-  v.push_back(row("pop3/rfc2449/8/resp-codes-advertised", "pop3", "RFC 2449 §6.4, §8; RFC 3206 §4", level::should,
-                  "RESP-CODES: Indicates that any response text issued by this server which begins with an open "
-                  "square bracket (\"[\") is an extended response code. (AUTH-RESP-CODE announces the [AUTH] code.)",
+  v.push_back(row("pop3/rfc2449/8/resp-codes-advertised", "pop3", "RFC 2449 §6.4, §8; RFC 3206", level::should,
+                  "The RESP-CODES capability indicates that any response text issued by this server which begins "
+                  "with an open square bracket (\"[\") is an extended response code (see section 8). (RFC 3206's "
+                  "AUTH-RESP-CODE capability announces the [AUTH] code.)",
                   resp_codes_advertised));
   v.push_back(row("pop3/rfc2449/6.5/login-delay-syntax", "pop3", "RFC 2449 §6.5", level::must,
-                  "LOGIN-DELAY capability argument: delay in seconds (digits), optionally followed by \"USER\" "
-                  "in the AUTHORIZATION state.",
+                  "LOGIN-DELAY capability. Arguments: minimum seconds between logins; optionally followed by USER "
+                  "in AUTHENTICATION state.",
                   [](context& c) { capa_arg(c, "LOGIN-DELAY"); }));
   v.push_back(row("pop3/rfc2449/6.7/expire-syntax", "pop3", "RFC 2449 §6.7", level::must,
-                  "EXPIRE capability argument: server-retention days, or \"NEVER\", optionally followed by "
-                  "\"USER\".",
+                  "EXPIRE capability. Arguments: server-guaranteed minimum retention days, or NEVER; optionally "
+                  "followed by USER in AUTHENTICATION state",
                   [](context& c) { capa_arg(c, "EXPIRE"); }));
 }
 

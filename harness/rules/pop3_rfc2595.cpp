@@ -57,15 +57,17 @@ void add_pop3_rfc2595(std::vector<rule>& v) {
                   stls_response));
   v.push_back(row("pop3/rfc2595/4/no-stls-after-tls", "pop3", "RFC 2595 §4", level::should,
                   "Once TLS has been started, the client MUST discard cached information about server capabilities "
-                  "and SHOULD re-issue the CAPA command. (STLS is not permitted once TLS is active, so it should "
-                  "not be listed.)",
+                  "and SHOULD re-issue the CAPA command. ... The capability name \"STLS\" indicates this command is "
+                  "present and permitted in the current state. ... A -ERR response MAY result if a security layer "
+                  "is already active. (So a list that still offers STLS after TLS is the pre-TLS list.)",
                   no_stls_after_tls, severity::low));
-  v.push_back(row("pop3/rfc2595/2.2/plaintext-login-before-tls", "pop3", "RFC 2595 §2.2, §3.1", level::should,
-                  "A server implementation MUST implement a configuration in which it does NOT permit any "
-                  "plaintext password mechanisms, unless either the STLS command has been negotiated or some other "
-                  "mechanism that protects the session from password snooping has been provided. Server sites "
-                  "SHOULD NOT use any configuration which permits a plaintext password mechanism without such a "
-                  "protection mechanism against password snooping.",
+  v.push_back(row("pop3/rfc2595/2.2/plaintext-login-before-tls", "pop3", "RFC 2595 §2.2, §2.3", level::should,
+                  "Both clients and servers SHOULD have a privacy operational mode which refuses authentication "
+                  "unless successful activation of an encryption layer (such as that provided by TLS) occurs prior "
+                  "to or at the time of authentication and which will terminate the connection if that encryption "
+                  "layer is deactivated. (§2.2) Clients and servers which implement STARTTLS MUST be configurable "
+                  "to refuse all clear-text login commands or mechanisms (including both standards-track and "
+                  "nonstandard mechanisms) unless an encryption layer of adequate strength is active. (§2.3)",
                   plaintext_login, severity::medium));
 }
 

@@ -50,7 +50,9 @@ struct rule {
   std::string spec;      // "RFC 5321 §4.2.1"
   level lvl = level::must;
   severity sev = severity::none;
-  std::string requirement;  // the RFC sentence, quoted
+  // The RFC's own words, verbatim ("..." marks an elision); text in parentheses is mailspec's note
+  // (which section, what is judged). A rule that rests on no single sentence starts "Summary:".
+  std::string requirement;
   std::function<void(context&)> check;
 };
 

@@ -53,20 +53,20 @@ void pipelined_replies(context& c) {
 
 void add_smtp_rfc2920(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc2920/2/pipelining-no-params", "smtp", "RFC 2920 §2", level::must,
-                  "The EHLO keyword value associated with the extension is PIPELINING. ... No parameter is used "
-                  "with the PIPELINING EHLO keyword.",
+                  "Summary: RFC 2920 §2 lays out the extension: its EHLO keyword value is PIPELINING, and no "
+                  "parameter is used with that keyword.",
                   [](context& c) { keyword_no_params(c, "PIPELINING"); }));
   v.push_back(row("smtp/rfc2920/3.2/pipelined-replies", "smtp", "RFC 2920 §3.2, §3.1", level::must,
-                  "A server SMTP MUST NOT flush or otherwise lose the contents of the TCP input buffer under any "
-                  "circumstances whatsoever. (The server sends one response per command, in the order the commands "
-                  "were received.)",
+                  "... MUST respond to commands in the order they are received from the client. ... MUST NOT flush "
+                  "or otherwise lose the contents of the TCP input buffer under any circumstances whatsoever. "
+                  "(§3.2, the server's duties: one response per command, in order.)",
                   pipelined_replies));
 }
 
 void add_smtp_rfc6152_keyword(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc6152/2/8bitmime-no-params", "smtp", "RFC 6152 §2", level::must,
-                  "The EHLO keyword value associated with the extension is 8BITMIME; no parameter is used with the "
-                  "8BITMIME EHLO keyword.",
+                  "the EHLO keyword value associated with the extension is 8BITMIME; no parameter is used with the "
+                  "8BITMIME EHLO keyword;",
                   [](context& c) { keyword_no_params(c, "8BITMIME"); }));
 }
 

@@ -89,13 +89,14 @@ void discard_pre_tls_input(context& c) {
 }  // namespace
 
 void add_smtp_rfc3207(std::vector<rule>& v) {
-  v.push_back(row("smtp/rfc3207/2/starttls-advertised", "smtp", "RFC 3207 §2, §4", level::info,
-                  "The EHLO keyword value associated with the extension is STARTTLS. (Observation: whether the "
+  v.push_back(row("smtp/rfc3207/2/starttls-advertised", "smtp", "RFC 3207 §2", level::info,
+                  "the EHLO keyword value associated with the extension is STARTTLS; (Observation: whether the "
                   "server offers STARTTLS on this port.)",
                   starttls_advertised));
   v.push_back(row("smtp/rfc3207/4/starttls-reply", "smtp", "RFC 3207 §4", level::must,
-                  "220 Ready to start TLS / 501 Syntax error (no parameters allowed) / 454 TLS not available due "
-                  "to temporary reason",
+                  "After the client gives the STARTTLS command, the server responds with one of the following reply "
+                  "codes: 220 Ready to start TLS / 501 Syntax error (no parameters allowed) / 454 TLS not available "
+                  "due to temporary reason",
                   starttls_reply));
   v.push_back(row("smtp/rfc3207/4.2/no-starttls-after-tls", "smtp", "RFC 3207 §4.2", level::must,
                   "A server MUST NOT return the STARTTLS extension in response to an EHLO command received after "
@@ -107,10 +108,13 @@ void add_smtp_rfc3207(std::vector<rule>& v) {
                   "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
                   "obtained from the TLS negotiation itself.",
                   fresh_ehlo_after_tls, severity::medium));
-  v.push_back(row("smtp/rfc3207/4.2/discard-pre-tls-input", "smtp", "RFC 3207 §4.2", level::must,
-                  "The server MUST discard any knowledge obtained from the client, such as the argument to the "
-                  "EHLO command, which was not obtained from the TLS negotiation itself. (Commands received in "
-                  "plaintext before the handshake must not be executed.)",
+  v.push_back(row("smtp/rfc3207/4.2/discard-pre-tls-input", "smtp", "RFC 3207 §4.2, §6", level::must,
+                  "The server MUST discard any knowledge obtained from the client, such as the argument to the EHLO "
+                  "command, which was not obtained from the TLS negotiation itself. (§4.2) ... Before the TLS "
+                  "handshake has begun, any protocol interactions are performed in the clear and may be modified by "
+                  "an active attacker. For this reason, clients and servers MUST discard any knowledge obtained "
+                  "prior to the start of the TLS handshake upon completion of the TLS handshake. (§6; so a command "
+                  "received in plaintext before the handshake must not be executed)",
                   discard_pre_tls_input, severity::high));
 }
 

@@ -93,24 +93,26 @@ void subject_defined(context& c) {
 }  // namespace
 
 void add_smtp_rfc3463(std::vector<rule>& v) {
-  v.push_back(row("smtp/rfc2034/3/enhanced-code-present", "smtp", "RFC 2034 §3", level::must,
-                  "If the server supports the extension, it MUST ... preface the text part of almost all response "
-                  "lines with a status code. ... This status code is not to be prefixed to the initial greeting "
-                  "or to the responses to the HELO and EHLO commands.",
+  v.push_back(row("smtp/rfc2034/3/enhanced-code-present", "smtp", "RFC 2034 §3, §4", level::must,
+                  "the text part of all 2xx, 4xx, and 5xx SMTP responses other than the initial greeting and any "
+                  "response to HELO or EHLO are prefaced with a status code as defined in RFC 1893. This status "
+                  "code is always followed by one or more spaces. (§3) ... These codes must appear in all 2xx, 4xx, "
+                  "and 5xx response lines other than initial greeting and any response to HELO or EHLO. (§4)",
                   code_present));
   v.push_back(row("smtp/rfc3463/2/enhanced-code-syntax", "smtp", "RFC 3463 §2", level::must,
                   "status-code = class \".\" subject \".\" detail; class = \"2\"/\"4\"/\"5\"; subject = 1*3digit; "
                   "detail = 1*3digit",
                   code_syntax));
-  v.push_back(row("smtp/rfc3463/2/enhanced-class-matches", "smtp", "RFC 3463 §2, RFC 2034 §4", level::must,
-                  "The class sub-code provides a broad classification of the status. (Its value 2, 4 or 5 has the "
-                  "meaning of the first digit of the SMTP reply code it accompanies: success, persistent transient "
-                  "failure, permanent failure.)",
+  v.push_back(row("smtp/rfc3463/2/enhanced-class-matches", "smtp", "RFC 3463 §2", level::must,
+                  "The class sub-code provides a broad classification of the status. ... 2.XXX.XXX Success ... "
+                  "4.XXX.XXX Persistent Transient Failure ... 5.XXX.XXX Permanent Failure (so the class agrees with "
+                  "the first digit of the SMTP reply code it accompanies)",
                   class_matches));
-  v.push_back(row("smtp/rfc3463/3/enhanced-subject-defined", "smtp", "RFC 3463 §3", level::should,
-                  "The subject sub-code classifies the status. ... Subject sub-codes 0 to 7 (Other or Undefined, "
-                  "Addressing, Mailbox, Mail System, Network and Routing, Mail Delivery Protocol, Message Content "
-                  "or Media, Security or Policy) are defined.",
+  v.push_back(row("smtp/rfc3463/3/enhanced-subject-defined", "smtp", "RFC 3463 §2", level::should,
+                  "The subject sub-code classifies the status. ... The enumerated values for the subject sub-code "
+                  "are: X.0.XXX Other or Undefined Status, X.1.XXX Addressing Status, X.2.XXX Mailbox Status, "
+                  "X.3.XXX Mail System Status, X.4.XXX Network and Routing Status, X.5.XXX Mail Delivery Protocol "
+                  "Status, X.6.XXX Message Content or Media Status, X.7.XXX Security or Policy Status",
                   subject_defined));
 }
 

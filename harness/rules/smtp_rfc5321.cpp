@@ -167,10 +167,10 @@ void add_smtp_rfc5321(std::vector<rule>& v) {
                   "( \"220-\" (Domain / address-literal) [ SP textstring ] CRLF *( \"220-\" [ textstring ] CRLF ) "
                   "\"220\" [ SP textstring ] CRLF )",
                   greeting_domain));
-  v.push_back(row("smtp/rfc5321/4.1.1.1/ehlo-response-form", "smtp", "RFC 5321 §4.1.1.1", level::must,
+  v.push_back(row("smtp/rfc5321/4.1.1.1/ehlo-response-form", "smtp", "RFC 5321 §4.1.1.1, §3.2", level::must,
                   "ehlo-ok-rsp = ( \"250\" SP Domain [ SP ehlo-greet ] CRLF ) / ( \"250-\" Domain [ SP ehlo-greet ] "
-                  "CRLF *( \"250-\" ehlo-line CRLF ) \"250\" SP ehlo-line CRLF ); the HELO reply is "
-                  "\"250 SP Domain\" on one line.",
+                  "CRLF *( \"250-\" ehlo-line CRLF ) \"250\" SP ehlo-line CRLF ) (§4.1.1.1) ... Servers MUST NOT "
+                  "return the extended EHLO-style response to a HELO command. (§3.2)",
                   ehlo_response_form));
   v.push_back(row("smtp/rfc5321/4.1.1.1/ehlo-keyword-syntax", "smtp", "RFC 5321 §4.1.1.1", level::must,
                   "ehlo-line = ehlo-keyword *( SP ehlo-param ); ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "

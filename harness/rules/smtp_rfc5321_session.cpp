@@ -152,24 +152,29 @@ void plain_command(context& c, const char* verb) {
 }  // namespace
 
 void add_smtp_rfc5321_session(std::vector<rule>& v) {
-  v.push_back(row("smtp/rfc5321/4.3.2/reply-codes-per-command", "smtp", "RFC 5321 §4.3.2, §4.2", level::should,
-                  "An SMTP server SHOULD send only the reply codes listed in this document. (Each command is "
-                  "listed in §4.3.2 with its usual possible replies.)",
+  v.push_back(row("smtp/rfc5321/4.3.2/reply-codes-per-command", "smtp", "RFC 5321 §4.3.2, §4.3.1, §4.2", level::should,
+                  "An SMTP server SHOULD send only the reply codes listed in this document. (§4.2) ... The table "
+                  "below lists alternative success and failure replies for each command. These SHOULD be strictly "
+                  "adhered to. (§4.3.1; the table of each command with its usual possible replies is §4.3.2)",
                   reply_codes_per_command));
   v.push_back(row("smtp/rfc5321/4.2/one-reply-per-command", "smtp", "RFC 5321 §4.2", level::must,
                   "Every command MUST generate exactly one reply.", one_reply_per_command));
   v.push_back(row("smtp/rfc5321/4.1.1.10/quit-221", "smtp", "RFC 5321 §4.1.1.10", level::must,
-                  "The receiver MUST send a \"221 OK\" reply, and then close the transmission channel.", quit_221));
+                  "This command specifies that the receiver MUST send a \"221 OK\" reply, and then close the "
+                  "transmission channel.", quit_221));
   v.push_back(row("smtp/rfc5321/4.1.1.10/quit-close", "smtp", "RFC 5321 §4.1.1.10", level::must,
-                  "The receiver MUST send a \"221 OK\" reply, and then close the transmission channel.", quit_close));
+                  "This command specifies that the receiver MUST send a \"221 OK\" reply, and then close the "
+                  "transmission channel.", quit_close));
   v.push_back(row("smtp/rfc5321/4.2.3/421-then-close", "smtp", "RFC 5321 §4.2.3, §3.8", level::must,
                   "421 <domain> Service not available, closing transmission channel (This may be a reply to any "
                   "command if the service knows it must shut down)",
                   after_421_close));
   v.push_back(row("smtp/rfc5321/3.8/close-only-after-221-or-421", "smtp", "RFC 5321 §3.8", level::must,
-                  "The SMTP server MUST NOT intentionally close the connection under normal operational "
-                  "circumstances except: After receiving a QUIT command and responding with a 221 reply. After "
-                  "detecting the need to shut down the SMTP service and returning a 421 reply code.",
+                  "An SMTP server MUST NOT intentionally close the connection under normal operational "
+                  "circumstances (see Section 7.8) except: After receiving a QUIT command and responding with a 221 "
+                  "reply. After detecting the need to shut down the SMTP service and returning a 421 response code. "
+                  "... (The third exception, a timeout waiting for the client, does not apply to a client that is "
+                  "still talking.)",
                   close_only_after_221_421));
   v.push_back(row("smtp/rfc5321/4.1.4/command-sequence", "smtp", "RFC 5321 §4.1.4, §3.3", level::must,
                   "If the commands in a transaction are out of order to the degree that they cannot be processed "

@@ -22,8 +22,8 @@ void implicit_tls(context& c) {
 
 void add_tls_rfc8314(std::vector<rule>& v) {
   v.push_back(row("tls/rfc8314/implicit-tls", "tls", "RFC 8314 §3.3, §3", level::info,
-                  "This memo recommends that ... connections to mail access and submission servers use Implicit "
-                  "TLS. (Observation on one connection: whether it used implicit TLS.)",
+                  "Summary: RFC 8314 §3 recommends Implicit TLS (a TLS handshake right after the TCP connection) "
+                  "for mail submission and access. (Observation on one connection: whether it used implicit TLS.)",
                   implicit_tls));
 }
 

@@ -70,16 +70,22 @@ void pre_tls_input(context& c) {
 
 void add_tls_starttls(std::vector<rule>& v) {
   v.push_back(row("tls/starttls/works", "tls", "RFC 3207 §4; RFC 2595 §3.1, §4; RFC 9051 §6.2.1", level::must,
-                  "After receiving a 220 (+OK, OK) response to a STARTTLS (STLS) command, the client MUST start the "
-                  "TLS negotiation: the server must then complete a TLS handshake.",
+                  "After receiving a 220 response to a STARTTLS command, the client MUST start the TLS negotiation "
+                  "before giving any other SMTP commands. (RFC 3207 §4) ... A TLS negotiation begins immediately "
+                  "after the CRLF at the end of the tagged OK response from the server. (RFC 2595 §3.1; the +OK "
+                  "response for STLS, §4) (The server must then complete the handshake.)",
                   starttls_works, severity::medium));
   v.push_back(row("tls/starttls/offered", "tls", "RFC 8314 §3, §4.1; RFC 3207; RFC 2595", level::should,
-                  "RFC 8314 requires mail access and submission to be protected by TLS; a cleartext port that does "
-                  "not offer STARTTLS (STLS) leaves clients no way to protect credentials and mail.",
+                  "Summary: RFC 8314 calls for TLS on mail submission and access; a cleartext port that does not "
+                  "offer STARTTLS (STLS) leaves clients no way to protect credentials and mail.",
                   starttls_offered, severity::medium));
-  v.push_back(row("tls/starttls/pre-tls-input", "tls", "RFC 2595 §3.1, §4; RFC 9051 §6.2.1; RFC 7817", level::must,
-                  "Once TLS has been started, ... cached information ... MUST be discarded. (The server must not "
-                  "answer, or act on, commands that arrived in plaintext together with STARTTLS / STLS.)",
+  v.push_back(row("tls/starttls/pre-tls-input", "tls", "RFC 9051 §6.2.1; RFC 3207 §6; RFC 2595 §3.1, §4", level::must,
+                  "... server implementations MUST do one of the following if any data is received in the same TCP "
+                  "buffer after the CRLF that starts the STARTTLS command: Extra data from the TCP buffer is "
+                  "interpreted as the beginning of the TLS handshake. ... Extra data from the TCP buffer is thrown "
+                  "away. (RFC 9051 §6.2.1) ... clients and servers MUST discard any knowledge obtained prior to the "
+                  "start of the TLS handshake upon completion of the TLS handshake. (RFC 3207 §6; mailspec holds "
+                  "POP3 STLS to the same)",
                   pre_tls_input, severity::high));
 }
 

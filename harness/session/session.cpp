@@ -163,6 +163,28 @@ void finish_case(record& rec) {
   c.result = v;
 }
 
+// SIGINT/SIGTERM only set an atomic flag (nothing else is safe in a signal handler), so a
+// read waiting on a silent server would last until its step deadline. This watcher polls the
+// flag and cancels the connection's pending operation; `alive` is cleared before the
+// connection goes away, and the watcher never touches it after that.
+struct stop_watch {
+  explicit stop_watch(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  net::connection* conn = nullptr;
+  bool alive = true;
+};
+
+asio::awaitable<void> watch_stop(std::shared_ptr<stop_watch> w, const std::atomic<bool>* stop) {
+  using namespace std::chrono_literals;
+  while (w->alive) {
+    // Again every tick: a cancel that lands between two operations would otherwise be lost.
+    if (stop->load()) w->conn->cancel();
+    w->timer.expires_after(50ms);
+    boost::system::error_code ec;
+    co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 }  // namespace
 
 asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenario::resolved_vars& vars,
@@ -188,6 +210,17 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
 
   auto ex = co_await asio::this_coro::executor;
   net::connection conn(ex);
+  auto watch = std::make_shared<stop_watch>(ex);
+  watch->conn = &conn;
+  if (opt.stop) asio::co_spawn(ex, watch_stop(watch, opt.stop), asio::detached);
+  // Ends the watcher before conn is destroyed, on every way out of this coroutine.
+  struct unwatch {
+    std::shared_ptr<stop_watch> w;
+    ~unwatch() {
+      w->alive = false;
+      w->timer.cancel();
+    }
+  } unwatch_guard{watch};
   wire w(conn, rec, secrets, opt.lim, opt.max_session_bytes);
   run_state st{sc, vars, opt, rec, conn, secrets, w, {}, 0, {}, false, {}};
   auto t0 = std::chrono::steady_clock::now();
@@ -216,7 +249,14 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
       auto start = w.now_ms();
       step_end end = co_await run_step(st, s, sr);
       sr.duration_ms = w.now_ms() - start;
+      const bool cut_short = opt.stop && opt.stop->load() && sr.result != verdict::pass;
       c.steps.push_back(std::move(sr));
+      if (cut_short) {  // the signal cancelled this step's I/O: say so, not "cancelled" alone
+        c.result = verdict::error;
+        c.message = "interrupted";
+        w.meta("interrupted during step " + s.id);
+        break;
+      }
       if (end == step_end::next && s.index == last_caps && !sc.required_capabilities.empty()) {
         for (const auto& req : sc.required_capabilities)
           if (std::find(st.caps_seen.begin(), st.caps_seen.end(), req) == st.caps_seen.end()) {
@@ -230,7 +270,8 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
       if (end != step_end::next) break;
     }
     rec.tls_active_at_end = conn.is_tls();
-    co_await conn.shutdown();
+    if (opt.stop && opt.stop->load()) conn.close();  // interrupted: no close_notify wait
+    else co_await conn.shutdown();
   }
   finish_case(rec);
   c.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();

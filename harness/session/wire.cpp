@@ -53,6 +53,9 @@ asio::awaitable<read_outcome> wire::send(std::string_view bytes) {
 
 template <typename Framer>
 asio::awaitable<read_outcome> wire::fill(Framer& f) {
+  if (f.line_over_limit())
+    co_return read_outcome{read_status::over_limit, "a line over " + std::to_string(lim_.max_line) +
+                                                        " bytes without a line end (the line bound)"};
   if (f.over_limit())
     co_return read_outcome{read_status::over_limit, "response over the framing bounds (line, literal or line count)"};
   if (bytes_read_ >= max_bytes_)

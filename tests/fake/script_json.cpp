@@ -50,8 +50,24 @@ T field(const json& v, const char* name, T fallback) {
   return v.get<T>();
 }
 
+// "32 32 30 e9" or "223230e9": pairs of hex digits, spaces ignored.
+std::string from_hex(const std::string& hex) {
+  std::string out, digits;
+  for (char c : hex)
+    if (c != ' ') digits += c;
+  if (digits.size() % 2) throw std::runtime_error("send_hex: an even number of hex digits is expected");
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    std::size_t used = 0;
+    int b = std::stoi(digits.substr(i, 2), &used, 16);
+    if (used != 2) throw std::runtime_error("send_hex: '" + digits.substr(i, 2) + "' is not a hex byte");
+    out += static_cast<char>(b);
+  }
+  return out;
+}
+
 action parse_action(const std::string& k, const json& v) {
   if (k == "send") return send(v.get<std::string>());
+  if (k == "send_hex") return send(from_hex(v.get<std::string>()));  // bytes JSON strings cannot hold
   if (k == "expect_line") return expect_line(v.get<std::string>());
   if (k == "read_line") return read_line();
   if (k == "starttls") return starttls(parse_tls(v));

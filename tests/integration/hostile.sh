@@ -120,6 +120,8 @@ run_case() {
 #                    a server transcript entry)
 #   any              case verdict is one of pass|fail|error (clean end)
 #   finding RULE SPEC   a finding of RULE with verdict fail whose spec starts with SPEC
+#   mentions NEEDLE  the case, a step or a meta transcript entry says NEEDLE
+#   bytes NEEDLE     no U+FFFD anywhere; a server transcript entry and a finding's actual show NEEDLE
 report_check() {
   /usr/bin/python3 - "$@" <<'PY'
 import json, sys
@@ -165,6 +167,26 @@ if mode == "hostile":
 elif mode == "any":
     if v not in ("pass", "warn", "info", "fail", "error"):
         print(f"#   case verdict {v}")
+        sys.exit(1)
+elif mode == "mentions":
+    needle = args[0]
+    said = [c.get("message", "")] + [st.get("message", "") for st in c.get("steps", [])] + \
+        [t.get("text", "") for t in c.get("transcript", []) if t.get("dir") == "meta"]
+    if not any(needle in x for x in said):
+        print(f"#   no case/step message or meta entry mentions {needle!r}: {[x for x in said if x][:3]!r}")
+        sys.exit(1)
+elif mode == "bytes":
+    needle = args[0]
+    if "\ufffd" in raw.decode("utf-8"):
+        print("#   report.json has U+FFFD: invalid server bytes were replaced, not shown")
+        sys.exit(1)
+    texts = [t.get("text", "") for t in c.get("transcript", []) if t.get("dir") == "s"]
+    actuals = [f.get("actual", "") for f in c.get("findings", [])]
+    if not any(needle in t for t in texts):
+        print(f"#   no server transcript entry shows {needle!r}: {texts[:2]!r}")
+        sys.exit(1)
+    if not any(needle in a for a in actuals):
+        print(f"#   no finding's actual shows {needle!r}")
         sys.exit(1)
 elif mode == "finding":
     rule, spec = args
@@ -215,6 +237,8 @@ echo "# hostile-server matrix: $MAILSPEC against $MAILSPEC_FAKE"
 
 # A line of 100 MB without CRLF: the 1 MiB line bound cuts it, nothing grows.
 item long-line smtp-greeting 20
+check "long-line: the 1 MiB line bound ends the read, not the 64 MiB session bound" \
+  report_check "$work/long-line/report.json" mentions "line bound"
 # An IMAP literal announcing {99999999999}, then 200 MB: the literal bound refuses it.
 item imap-huge-literal imap-capability 20
 # A greeting trickled one byte per second: the step deadline (2 s) still fires.
@@ -281,5 +305,14 @@ run_finding smtp-mismatched-codes smtp-greeting smtp/rfc5321/4.2.1/multiline-sam
 run_finding smtp-bare-lf smtp-greeting smtp/rfc5321/2.3.8/crlf-line-endings "RFC 5321 §2.3.8"
 run_finding imap-wrong-tag imap-capability imap/rfc9051/2.2.2/tagged-completion "RFC 9051 §2.2.2"
 run_finding pop3-no-dot pop3-capa pop3/rfc1939/3/multiline-terminated "RFC 1939 §3"
+
+# Invalid UTF-8 from the server stays visible as \xNN in report.json (never U+FFFD).
+if start_fake invalid-utf8 "$data/scripts/invalid-utf8.json"; then
+  run_case invalid-utf8 smtp-greeting
+  check "invalid-utf8: bytes shown as \\xe9 and \\xff, no U+FFFD" \
+    report_check "$work/invalid-utf8/report.json" bytes 'caf\xe9 \xff ok'
+else
+  bad "invalid-utf8: fake server did not start"
+fi
 
 finish

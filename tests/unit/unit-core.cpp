@@ -40,6 +40,17 @@ TEST_CASE("visible shows CR, LF and control bytes") {
   CHECK(visible(std::string("\0x", 2)) == "\\x00x");
 }
 
+TEST_CASE("regression: invalid UTF-8 from a server shows as \\xNN, not U+FFFD; valid UTF-8 is kept") {
+  CHECK(visible("caf\xe9 \xff ok") == "caf\\xe9 \\xff ok");
+  CHECK(visible("caf\xc3\xa9 \xe2\x80\xb9x\xe2\x80\xba \xf0\x9f\x93\xa7") ==
+        "caf\xc3\xa9 \xe2\x80\xb9x\xe2\x80\xba \xf0\x9f\x93\xa7");
+  CHECK(visible("end \xc3") == "end \\xc3");                         // truncated sequence
+  CHECK(visible("\xc0\xaf") == "\\xc0\\xaf");                        // overlong "/"
+  CHECK(visible("\xed\xa0\x80") == "\\xed\\xa0\\x80");              // UTF-16 surrogate
+  CHECK(visible("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
+  CHECK(visible("\xc3\xa9\xa9") == "\xc3\xa9\\xa9");                  // stray continuation byte
+}
+
 TEST_CASE("transcript bounds entry size and count") {
   transcript t;
   t.add(0, direction::server, channel::plain, 0, std::string(transcript::max_entry_bytes + 10, 'x'));

@@ -251,3 +251,16 @@ TEST_CASE("imap: too many literals in one response") {
   CHECK(rs[0].literal_bytes_skipped == 1);
   CHECK(has_defect(rs[0].defects, defect_kind::literal_too_large));
 }
+
+TEST_CASE("regression: imap line over the line bound without LF sets over_limit before the LF arrives") {
+  limits lim;
+  lim.max_line = 32;
+  imap_framer f(lim);
+  f.feed("* OK " + std::string(27, 'c'));
+  CHECK_FALSE(f.over_limit());
+  f.feed("c");  // max_line + 1 bytes: could still be the CR of CRLF
+  CHECK_FALSE(f.over_limit());
+  f.feed("c");
+  CHECK(f.over_limit());
+  CHECK(f.line_over_limit());
+}

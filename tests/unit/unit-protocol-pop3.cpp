@@ -209,3 +209,17 @@ TEST_CASE("pop3: which commands are multi-line") {
   CHECK_FALSE(pop3_command_is_multiline("STAT"));
   CHECK_FALSE(pop3_command_is_multiline("USER bob"));
 }
+
+TEST_CASE("regression: pop3 line over the line bound without LF sets over_limit before the LF arrives") {
+  limits lim;
+  lim.max_line = 8;
+  pop3_framer f(lim);
+  f.expect_multiline(true);
+  f.feed("+OK\r\n" + std::string(8, 'b'));
+  CHECK_FALSE(f.over_limit());
+  f.feed("b");  // max_line + 1 bytes: could still be the CR of CRLF
+  CHECK_FALSE(f.over_limit());
+  f.feed("b");
+  CHECK(f.over_limit());
+  CHECK(f.line_over_limit());
+}

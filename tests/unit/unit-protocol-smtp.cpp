@@ -239,3 +239,17 @@ TEST_CASE("smtp: many defects are capped per reply, each kind kept") {
   CHECK(r->defects.size() == 4);
   CHECK(has_defect(r->defects, defect_kind::invalid_utf8));
 }
+
+TEST_CASE("regression: a line over the line bound without LF sets over_limit before the LF arrives") {
+  limits lim;
+  lim.max_line = 16;
+  smtp_framer f(lim);
+  f.feed("250 " + std::string(12, 'x'));  // exactly max_line bytes: not over
+  CHECK_FALSE(f.over_limit());
+  f.feed("x");  // max_line + 1 bytes: could still be the CR of CRLF
+  CHECK_FALSE(f.over_limit());
+  f.feed("x");
+  CHECK(f.over_limit());
+  CHECK(f.line_over_limit());
+  CHECK_FALSE(f.next());
+}
