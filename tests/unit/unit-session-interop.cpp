@@ -1,0 +1,117 @@
+// Bundled scenarios against fake servers that replay the exact bytes of servers other than the
+// lab's Dovecot (docs/interop.md): the library must not assume one server's namespace or text.
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include "fake_server.hpp"
+#include "scenario/loader.hpp"
+#include "session/session.hpp"
+#include "test_ca.hpp"
+
+using namespace mailspec;
+namespace f = mailspec::fake;
+
+namespace {
+
+std::optional<std::string> env(const std::string& name) {
+  if (name == "MAILSPEC_USER") return std::string("alice");
+  if (name == "MAILSPEC_PASSWORD") return std::string("Interop-Pw-1");
+  return std::nullopt;
+}
+
+session::record run_bundled(const std::string& rel, int port) {
+  scenario::load_options lo;
+  lo.getenv = env;
+  auto r = scenario::load_paths({std::string(MAILSPEC_SOURCE_DIR) + "/scenarios/" + rel}, lo);
+  for (const auto& e : r.errors) FAIL(e.format());
+  REQUIRE(r.scenarios.size() == 1);
+  const auto& sc = r.scenarios.front();
+  session::options opt;
+  opt.host = "127.0.0.1";
+  opt.port = port;
+  opt.ca_file = f::test_ca().ca_cert;
+  opt.run_id = "6b0f31947595";
+  auto vars = scenario::resolve_vars(sc, lo);
+  boost::asio::io_context io;
+  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
+  io.run();
+  return fut.get();
+}
+
+std::string steps_text(const session::record& rec) {
+  std::string s;
+  for (const auto& st : rec.result.steps)
+    s += st.id + ": " + std::string(to_string(st.result)) + " " + st.expected + " | " + st.actual + "\n";
+  return s + rec.result.message;
+}
+
+const std::string cyrus_caps =
+    "IMAP4rev1 LITERAL+ ID ENABLE ACL BINARY CATENATE CHILDREN CONDSTORE ESEARCH LIST-EXTENDED MOVE MULTIAPPEND "
+    "NAMESPACE QRESYNC QUOTA SORT SPECIAL-USE UIDPLUS UNSELECT XLIST LOGINDISABLED AUTH=PLAIN AUTH=LOGIN IDLE";
+
+}  // namespace
+
+// Cyrus IMAP 3.6 (standard namespace): a user may not create a top-level mailbox ("NO Permission
+// denied"); personal mailboxes live under the NAMESPACE prefix "INBOX.".
+TEST_CASE("regression: imap/append-fetch-store-expunge creates its mailbox under the personal namespace (Cyrus)") {
+  const std::string box = "\"INBOX.mailspec-*\"";
+  f::script s = {
+      f::send("* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE AUTH=PLAIN AUTH=LOGIN SASL-IR] imap.cyrus.interop.test "
+              "Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready\r\n"),
+      f::expect_line("A001 CAPABILITY"),
+      f::send("* CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE NAMESPACE AUTH=PLAIN AUTH=LOGIN SASL-IR IDLE\r\n"
+              "A001 OK Completed\r\n"),
+      f::expect_line("A002 LOGIN \"alice\" *"),
+      f::send("A002 OK [CAPABILITY " + cyrus_caps + "] User logged in SESSIONID=<cyrus-1-1>\r\n"),
+      f::expect_line("A003 CAPABILITY"),
+      f::send("* CAPABILITY " + cyrus_caps + "\r\nA003 OK Completed\r\n"),
+      f::expect_line("A004 NAMESPACE"),
+      f::send("* NAMESPACE ((\"INBOX.\" \".\")) ((\"user.\" \".\")) ((\"\" \".\"))\r\nA004 OK Completed\r\n"),
+      f::expect_line("A005 CREATE " + box),
+      f::send("A005 OK [MAILBOXID (6vvi4n5y5xh22yvbtzkk99q4)] Completed\r\n"),
+      f::expect_line("A006 APPEND " + box + " (\\Seen) {98}"),
+      f::send("+ go ahead\r\n"),
+      f::expect_line("From: mailspec <mailspec@example.invalid>"),
+      f::expect_line("Subject: mailspec append test"),
+      f::expect_line(""),
+      f::expect_line("Hello from mailspec."),
+      f::expect_line(""),
+      f::send("A006 OK [APPENDUID 1796157845 1] Completed\r\n"),
+      f::expect_line("A007 SELECT " + box),
+      f::send("* 1 EXISTS\r\n* 1 RECENT\r\n* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen)\r\n"
+              "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen \\*)] Ok\r\n"
+              "* OK [UIDVALIDITY 1796157845] Ok\r\n* OK [UIDNEXT 2] Ok\r\n* OK [HIGHESTMODSEQ 2] Ok\r\n"
+              "A007 OK [READ-WRITE] Completed\r\n"),
+      f::expect_line("A008 FETCH 1 (FLAGS ENVELOPE)"),
+      f::send("* 1 FETCH (FLAGS (\\Recent \\Seen) ENVELOPE (NIL \"mailspec append test\" ((\"mailspec\" NIL "
+              "\"mailspec\" \"example.invalid\")) ((\"mailspec\" NIL \"mailspec\" \"example.invalid\")) ((\"mailspec\" "
+              "NIL \"mailspec\" \"example.invalid\")) NIL NIL NIL NIL NIL))\r\nA008 OK Completed (0.000 sec)\r\n"),
+      f::expect_line("A009 FETCH 1 BODY.PEEK[]"),
+      f::send("* 1 FETCH (BODY[] {98}\r\nFrom: mailspec <mailspec@example.invalid>\r\nSubject: mailspec append "
+              "test\r\n\r\nHello from mailspec.\r\n)\r\nA009 OK Completed (0.000 sec)\r\n"),
+      f::expect_line("A010 UID FETCH 1:* (UID FLAGS)"),
+      f::send("* 1 FETCH (FLAGS (\\Recent \\Seen) UID 1)\r\nA010 OK Completed (0.000 sec)\r\n"),
+      f::expect_line("A011 SEARCH SEEN"),
+      f::send("* SEARCH 1\r\nA011 OK Completed (1 msgs in 0.000 secs)\r\n"),
+      f::expect_line("A012 STORE 1 +FLAGS (\\Deleted)"),
+      f::send("* 1 FETCH (FLAGS (\\Recent \\Deleted \\Seen))\r\nA012 OK Completed\r\n"),
+      f::expect_line("A013 EXPUNGE"),
+      f::send("* 1 EXPUNGE\r\nA013 OK [HIGHESTMODSEQ 4] Completed\r\n"),
+      f::expect_line("A014 CLOSE"),
+      f::send("A014 OK Completed\r\n"),
+      f::expect_line("A015 DELETE " + box),
+      f::send("A015 OK Completed\r\n"),
+      f::expect_line("A016 LOGOUT"),
+      f::send("* BYE LOGOUT received\r\nA016 OK Completed\r\n"),
+      f::close()};
+  f::server_options so;
+  so.implicit_tls = true;
+  f::fake_server srv(s, so);
+  auto rec = run_bundled("imap/append-fetch-store-expunge.json", srv.port());
+  INFO(steps_text(rec));
+  CHECK(srv.wait_done(std::chrono::seconds(5)));
+  for (const auto& m : srv.mismatches()) INFO("fake mismatch: " << m);
+  CHECK(srv.mismatches().empty());
+  CHECK(rec.result.result == verdict::pass);
+}
