@@ -2,12 +2,13 @@
 """A real RFC 5321 server for interop runs: Debian's python3-aiosmtpd on loopback.
 
     aiosmtpd_server.py --host 127.0.0.22 --cert leaf.pem --key leaf.key \
-        --smtp 31025 --submission 31587 --submissions 31465 --pidfile F
+        --smtp 31025 --submission 31587 --submissions 31465 [--pidfile F] [--ports-file F]
 
 Three listeners, as a provider would set them up:
   smtp         STARTTLS offered, AUTH not offered before TLS, no AUTH required
   submission   STARTTLS required before any mail command, AUTH PLAIN/LOGIN after TLS
   submissions  implicit TLS (RFC 8314), AUTH PLAIN/LOGIN
+--weak: submission takes AUTH before STARTTLS (a misconfiguration mailspec must report).
 The one account is MAILSPEC_USER / MAILSPEC_PASSWORD from the environment (never argv).
 Accepted messages are counted and dropped. Runs until SIGTERM/SIGINT.
 """
@@ -46,7 +47,10 @@ def main():
     ap.add_argument("--smtp", type=int, required=True)
     ap.add_argument("--submission", type=int, required=True)
     ap.add_argument("--submissions", type=int, required=True)
+    ap.add_argument("--weak", action="store_true",
+                    help="submission accepts AUTH before STARTTLS (a real misconfiguration to be found)")
     ap.add_argument("--pidfile")
+    ap.add_argument("--ports-file", help="written once listening: smtp=N,submission=N,submissions=N (port 0 = any)")
     a = ap.parse_args()
     user = os.environ.get("MAILSPEC_USER", "").encode()
     password = os.environ.get("MAILSPEC_PASSWORD", "").encode()
@@ -67,7 +71,7 @@ def main():
 
     def submission_factory():
         return SMTP(handler, hostname="submit.interop.test", tls_context=ctx, loop=loop,
-                    require_starttls=True, auth_required=True, auth_require_tls=True,
+                    require_starttls=not a.weak, auth_required=True, auth_require_tls=not a.weak,
                     authenticator=auth)
 
     def submissions_factory():
@@ -80,14 +84,20 @@ def main():
         loop.run_until_complete(loop.create_server(submission_factory, a.host, a.submission)),
         loop.run_until_complete(loop.create_server(submissions_factory, a.host, a.submissions, ssl=ctx)),
     ]
+    ports = [s.sockets[0].getsockname()[1] for s in servers]
+    if a.ports_file:
+        tmp = a.ports_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("smtp=%d,submission=%d,submissions=%d\n" % tuple(ports))
+        os.replace(tmp, a.ports_file)
     if a.pidfile:
         with open(a.pidfile, "w") as f:
             f.write(f"{os.getpid()}\n")
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(s, stop.set)
-    print(f"aiosmtpd listening on {a.host}: smtp {a.smtp} submission {a.submission} "
-          f"submissions {a.submissions}", flush=True)
+    print(f"aiosmtpd listening on {a.host}: smtp {ports[0]} submission {ports[1]} "
+          f"submissions {ports[2]}", flush=True)
     loop.run_until_complete(stop.wait())
     for s in servers:
         s.close()
