@@ -206,6 +206,9 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
   c.target.port = opt.port;
   c.target.tls_mode = std::string(scenario::to_string(sc.tls));
   c.target.bind = opt.bind;
+  // The role the scenario was written for, whatever --port maps it to: rules judge a port-25
+  // (public MX) session by what RFC 3207 asks of relays. Same key as the audit's service fact.
+  if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.extra["service"] = "smtp";
   c.result = verdict::pass;
 
   secret_registry secrets;

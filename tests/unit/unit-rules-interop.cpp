@@ -34,3 +34,24 @@ TEST_CASE("regression: STARTTLS refused by a server that never offered it is not
   auto offered = smtp_session({greeting, {"EHLO c", "250-mx.example\r\n250 STARTTLS\r\n"}, stls});
   CHECK_FALSE(bad_findings(offered, "smtp/rfc3207/4/starttls-reply").empty());
 }
+
+// OpenSMTPD 6.8.0p2 on port 25 without `tls`: STARTTLS is optional for a relay (RFC 3207 §4), and
+// RFC 8314 covers submission and access only: reported as info on the MX role, a warning elsewhere.
+TEST_CASE("regression: no STARTTLS on the public MX port is info, on submission a warning") {
+  const std::vector<turn> dialogue = {
+      {"", "220 mx.opensmtpd.interop.test ESMTP OpenSMTPD\r\n"},
+      {"EHLO mailspec.invalid",
+       "250-mx.opensmtpd.interop.test Hello mailspec.invalid [127.0.0.1], pleased to meet you\r\n"
+       "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SIZE 36700160\r\n250-DSN\r\n250 HELP\r\n"},
+      {"QUIT", "221 2.0.0 Bye\r\n", false, true}};
+  auto mx = smtp_session(dialogue);
+  mx.result.target.port = 31026;  // --port smtp=31026: the role comes from the scenario, not the number
+  mx.result.extra["service"] = "smtp";
+  auto f = findings_of(mx, "tls/starttls/offered");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].result == verdict::info);
+  auto submission = smtp_session(dialogue);
+  f = findings_of(submission, "tls/starttls/offered");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].result == verdict::warn);
+}

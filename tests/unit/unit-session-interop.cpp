@@ -115,3 +115,16 @@ TEST_CASE("regression: imap/append-fetch-store-expunge creates its mailbox under
   CHECK(srv.mismatches().empty());
   CHECK(rec.result.result == verdict::pass);
 }
+
+// A port-25 scenario keeps its MX role when --port maps it elsewhere (the rules read it).
+TEST_CASE("regression: a port-25 scenario records the smtp (MX) service whatever port it runs on") {
+  f::fake_server srv({f::send("220 mx.opensmtpd.interop.test ESMTP OpenSMTPD\r\n"), f::expect_line("EHLO *"),
+                      f::send("250-mx.opensmtpd.interop.test Hello mailspec.invalid [127.0.0.1], pleased to meet "
+                              "you\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SIZE 36700160\r\n250-DSN\r\n"
+                              "250 HELP\r\n"),
+                      f::expect_line("QUIT"), f::send("221 2.0.0 Bye\r\n"), f::close()});
+  auto rec = run_bundled("smtp/ehlo.json", srv.port());
+  INFO(steps_text(rec));
+  CHECK(rec.result.result == verdict::pass);
+  CHECK(rec.result.extra["service"] == "smtp");
+}
