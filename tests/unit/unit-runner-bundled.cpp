@@ -166,3 +166,28 @@ TEST_CASE("regression: a throttled greeting (421, * BYE, -ERR [SYS/TEMP], close)
     CHECK(count(c, verdict::fail) == 0);
   }
 }
+
+// RFC 9051 §7.5.4 fixes no order for the STATUS items: a reply in another order than asked (here
+// Courier's bytes with the items reordered) must match the scenario as well as the asked order.
+TEST_CASE("regression: imap/status accepts the STATUS items in any order") {
+  for (const std::string items : {"MESSAGES 1 UIDNEXT 2 UIDVALIDITY 796157997 UNSEEN 0",
+                                  "UIDVALIDITY 796157997 UNSEEN 0 UIDNEXT 2 MESSAGES 1"}) {
+    INFO(items);
+    f::server_options so;
+    so.implicit_tls = true;
+    f::fake_server srv({f::send("* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN] Courier-IMAP "
+                                "ready. Copyright 1998-2019 Double Precision, Inc.\r\n"),
+                        f::expect_line("A001 CAPABILITY"),
+                        f::send("* CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN\r\n"
+                                "A001 OK CAPABILITY completed\r\n"),
+                        f::expect_line("A002 LOGIN *"), f::send("A002 OK LOGIN Ok.\r\n"),
+                        f::expect_line("A003 STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"),
+                        f::send("* STATUS \"INBOX\" (" + items + ")\r\nA003 OK STATUS Completed.\r\n"),
+                        f::expect_line("A004 LOGOUT"),
+                        f::send("* BYE Courier-IMAP server shutting down\r\nA004 OK LOGOUT completed\r\n"), f::close()},
+                       so);
+    auto c = run_bundled("imap/status.json", srv.port());
+    INFO(case_text(c));
+    CHECK(c.result == verdict::pass);
+  }
+}
