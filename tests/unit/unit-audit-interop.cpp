@@ -75,3 +75,13 @@ TEST_CASE("audit: IMAP NO [AUTHENTICATIONFAILED] is an evaluation even under LOG
   REQUIRE(f);
   CHECK(f->result == verdict::fail);
 }
+
+TEST_CASE("audit: the banners of the interop servers name their software") {
+  CHECK(audit::guess_software("220 mx.interop.test Python SMTP 1.4.3") == "aiosmtpd");
+  CHECK(audit::guess_software("220 mx.exim.interop.test ESMTP Exim 4.96 Tue, 01 Dec 2026 20:40:02 +0000") == "Exim");
+  CHECK(audit::guess_software("220 mx.opensmtpd.interop.test ESMTP OpenSMTPD") == "OpenSMTPD");
+  CHECK(audit::guess_software("+OK imap.cyrus.interop.test Cyrus POP3 3.6.1-Debian-3.6.1-4+deb12u5 server ready") ==
+        "Cyrus IMAP");
+  CHECK(audit::guess_software("* OK [CAPABILITY IMAP4rev1 UIDPLUS] Courier-IMAP ready. Copyright 1998-2019 Double "
+                              "Precision, Inc.") == "Courier");
+}
