@@ -89,6 +89,7 @@ std::string guess_software(std::string_view banner) {
       {boost::regex("gmail|google", boost::regex::icase), "Google"},
       {boost::regex("qmail", boost::regex::icase), "qmail"},
       {boost::regex("stalwart", boost::regex::icase), "Stalwart"},
+      {boost::regex("\\bpython smtp\\b|aiosmtpd", boost::regex::icase), "aiosmtpd"},  // aiosmtpd's default ident
   };
   // Bounded input: banners are one line; never run a regex on unbounded server bytes.
   std::string line(banner.substr(0, 512));

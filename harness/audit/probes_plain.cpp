@@ -1,6 +1,8 @@
 // The plaintext probe families: plaintext-login exposure (random canary) and STARTTLS injection.
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "audit/probes.hpp"
 #include "protocol/imap.hpp"
 
@@ -71,7 +73,16 @@ asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::v
   co_return login_result{"inconclusive", text};
 }
 
-asio::awaitable<login_result> imap_login(probe& p, const canary& k) {
+// A NO that says the credentials themselves were judged (RFC 5530 §3).
+bool credentials_code(std::string_view code) {
+  return code == "AUTHENTICATIONFAILED" || code == "AUTHORIZATIONFAILED" || code == "EXPIRED";
+}
+
+asio::awaitable<login_result> imap_login(probe& p, const canary& k, const std::vector<std::string>& caps) {
+  // With LOGINDISABLED advertised the server has said it does not permit LOGIN (RFC 9051
+  // §6.2.3), so a NO without a credentials code is that refusal (Cyrus 3.6: "NO Login only
+  // available under a layer"), not a judgement of the password.
+  const bool logindisabled = std::find(caps.begin(), caps.end(), "LOGINDISABLED") != caps.end();
   auto r = co_await p.command("LOGIN " + protocol::imap_quote(k.user) + " " + protocol::imap_quote(k.password), false,
                               p.login_timeout());
   const auto& e = p.ex(r.ex);
@@ -80,6 +91,8 @@ asio::awaitable<login_result> imap_login(probe& p, const canary& k) {
     std::string text = first_line(resp.raw);
     if (resp.status == "OK") co_return login_result{"accepted", text};
     if (resp.status == "BAD" || resp.code_name() == "PRIVACYREQUIRED") co_return login_result{"refused", text};
+    if (resp.status == "NO" && logindisabled && !credentials_code(resp.code_name()))
+      co_return login_result{"refused", text + " (LOGINDISABLED advertised)"};
     if (resp.status == "NO") co_return login_result{"evaluated", text};
     co_return login_result{"inconclusive", text};
   }
@@ -122,7 +135,7 @@ asio::awaitable<session::record> probe_plaintext_login(const options& opt, const
              k.password + "\"");
       login_result lr;
       if (port.protocol == "smtp") lr = co_await smtp_login(p, k, caps);
-      else if (port.protocol == "imap") lr = co_await imap_login(p, k);
+      else if (port.protocol == "imap") lr = co_await imap_login(p, k, caps);
       else lr = co_await pop3_login(p, k);
       if (!p.has(key::throttled) && !p.rec.exchanges.empty()) p.check_throttle(p.rec.exchanges.back());
       p.note(key::login_outcome, lr.outcome);

@@ -1,5 +1,6 @@
 // RFC 1939 (POP3): status indicators, line endings, multi-line framing, greeting, listings.
 #include "rules/detail.hpp"
+#include "session/throttle.hpp"
 
 namespace mailspec::rules::detail {
 namespace {
@@ -50,6 +51,9 @@ void greeting_ok(context& c) {
   for (const auto& ex : c.rec.exchanges) {
     if (!ex.greeting || ex.pop3.empty()) continue;
     if (ex.pop3.front().status == pop3_status::ok) c.held(&ex, ex.pop3.front().status_line);
+    else if (!session::throttle_signal(ex).empty())  // -ERR [IN-USE] / [SYS/TEMP]: untested, not a fail
+      c.emit(&ex, verdict::error, "a positive (+OK) greeting", ex.pop3.front().status_line,
+             "the server refused the connection for now (throttled): not judged");
     else c.broken(&ex, "a positive (+OK) greeting", ex.pop3.front().status_line);
   }
 }

@@ -17,7 +17,11 @@ void starttls_reply(context& c) {
   for (const auto& cmd : smtp_commands(c.rec)) {
     if (cmd.verb != "STARTTLS" || !cmd.reply) continue;
     int code = cmd.reply->code;
-    if (code == 220 || code == 454 || code == 501) c.held(cmd.ex, cmd.reply->raw());
+    // RFC 3207 binds servers that offer the extension: without STARTTLS in the EHLO reply in
+    // force, 500/502/503 are RFC 5321's answers (OpenSMTPD: "503 5.5.1 Invalid command").
+    auto kw = smtp_ehlo_before(c.rec, cmd.ex_index);
+    if (code != 220 && !(kw && has_word(*kw, "STARTTLS"))) continue;
+    if (code == 220 || code == 454 || code == 501 || code == 421) c.held(cmd.ex, cmd.reply->raw());
     else c.broken(cmd.ex, "220 Ready to start TLS (or 454 / 501)", cmd.reply->raw());
   }
 }

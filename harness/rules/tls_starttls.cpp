@@ -39,14 +39,27 @@ std::optional<bool> offers_tls(const exchange& ex) {
   return std::nullopt;
 }
 
+// The public MX role (port 25; the audit's "smtp" service, a scenario written for port 25): RFC
+// 8314 covers submission and access only (§1), and RFC 3207 leaves STARTTLS optional for relay.
+bool mx_role(const record& rec) {
+  auto it = rec.result.extra.find("service");
+  return rec.result.protocol == "smtp" && it != rec.result.extra.end() && it->second == "smtp";
+}
+
 void starttls_offered(context& c) {
   if (c.rec.result.target.tls_mode == "implicit") return;
+  const bool mx = mx_role(c.rec);
   for (const auto& ex : c.rec.exchanges) {
     if (ex.chan != channel::plain) continue;
     auto o = offers_tls(ex);
     if (!o) continue;
+    const std::string sent = ex.command.empty() ? "(greeting)" : ex.command;
     if (*o) c.held(&ex);
-    else c.broken(&ex, "STARTTLS (STLS) offered on the cleartext port", ex.command.empty() ? "(greeting)" : ex.command,
+    else if (mx)
+      c.emit(&ex, verdict::info, "STARTTLS (STLS) offered on the cleartext port", sent,
+             "public MX port: STARTTLS is optional for relay (RFC 3207 §4; RFC 8314 §1 covers submission and "
+             "access only): reported, not warned");
+    else c.broken(&ex, "STARTTLS (STLS) offered on the cleartext port", sent,
                   "the server offers no way to upgrade this connection to TLS");
   }
 }

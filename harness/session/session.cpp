@@ -1,6 +1,7 @@
 #include "session/session.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "core/run_report.hpp"
@@ -147,6 +148,34 @@ asio::awaitable<bool> implicit_tls_phase(run_state& st, std::int64_t tls_ms) {
   co_return true;
 }
 
+// The upgrade capability (STARTTLS, POP3's STLS) is a precondition of the upgrade itself, not of
+// the session after it: a scenario that requires it must skip before asking for the upgrade,
+// not fail on the server's refusal. Returns the missing capability, or "" to go on.
+std::string missing_upgrade_capability(const run_state& st, const scenario::step& s) {
+  const bool pop3 = st.sc.protocol == scenario::protocol_kind::pop3;
+  const std::string cap = pop3 ? "STLS" : "STARTTLS";
+  const auto& req = st.sc.required_capabilities;
+  if (std::find(req.begin(), req.end(), cap) == req.end()) return "";
+  bool upgrade = std::holds_alternative<scenario::starttls_action>(s.act);
+  if (auto a = std::get_if<scenario::send_action>(&s.act)) {
+    std::string line = a->line.text;
+    for (auto& ch : line) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    auto words_from = line.find_first_not_of(' ');
+    if (st.sc.protocol == scenario::protocol_kind::imap && words_from != std::string::npos)
+      words_from = line.find_first_not_of(' ', line.find(' ', words_from));  // after the tag
+    upgrade = words_from != std::string::npos && line.compare(words_from, std::string::npos, cap) == 0;
+  }
+  if (!upgrade) return "";
+  // Judge only on capabilities actually saved before this step.
+  bool saved = false;
+  for (const auto& done : st.rec.result.steps)
+    for (const auto& prior : st.sc.steps)
+      if (prior.index == done.index && prior.expect && prior.expect->save_capabilities && done.result == verdict::pass)
+        saved = true;
+  if (!saved || std::find(st.caps_seen.begin(), st.caps_seen.end(), cap) != st.caps_seen.end()) return "";
+  return cap;
+}
+
 int last_capability_step(const scenario::scenario& sc) {
   int last = -1;
   for (const auto& s : sc.steps)
@@ -202,6 +231,9 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
   c.target.port = opt.port;
   c.target.tls_mode = std::string(scenario::to_string(sc.tls));
   c.target.bind = opt.bind;
+  // The role the scenario was written for, whatever --port maps it to: rules judge a port-25
+  // (public MX) session by what RFC 3207 asks of relays. Same key as the audit's service fact.
+  if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.extra["service"] = "smtp";
   c.result = verdict::pass;
 
   secret_registry secrets;
@@ -240,6 +272,12 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
         c.result = verdict::error;
         c.message = "interrupted";
         w.meta("interrupted before step " + s.id);
+        break;
+      }
+      if (auto cap = missing_upgrade_capability(st, s); !cap.empty()) {
+        c.result = verdict::skip;
+        c.message = "server lacks required capability " + cap;
+        w.meta("skip: " + c.message);
         break;
       }
       w.set_step(s.index);

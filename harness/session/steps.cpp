@@ -3,6 +3,7 @@
 
 #include "core/transcript.hpp"
 #include "session/state.hpp"
+#include "session/throttle.hpp"
 
 namespace mailspec::session {
 
@@ -330,6 +331,21 @@ void judge_step(run_state& st, const scenario::step& s, const exchange& ex, cons
       r.result = io.status == read_status::eof && !o.ok ? verdict::fail : verdict::error;
       r.message = std::string(to_string(io.status)) + ": " + io.message;
       if (io.status == read_status::eof) r.message = "server closed the connection before answering";
+      // Closed or reset before any greeting byte: a connection limit refusing this client
+      // (couriertcpd -maxperip), as the audit reads it; untested, not the server's fail.
+      if (ex.greeting && ex.smtp.empty() && ex.imap.empty() && ex.pop3.empty() &&
+          (io.status == read_status::eof || io.status == read_status::io_error)) {
+        r.result = verdict::error;
+        r.message = "the server closed the connection before its greeting (a connection limit or a refusal of "
+                    "this client), not a finding: " + std::string(to_string(io.status));
+      }
+    }
+  }
+  if (r.result == verdict::fail) {
+    if (auto sig = throttle_signal(ex); !sig.empty()) {
+      r.result = verdict::error;
+      r.message = "the server refused service for now (throttled or shutting down), not a finding: " +
+                  st.secrets.redact(sig);
     }
   }
   if (e && e->save_capabilities && r.result == verdict::pass) {

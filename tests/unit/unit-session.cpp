@@ -224,6 +224,57 @@ TEST_CASE("a missing required capability ends the case as skip") {
   CHECK(srv.received().empty());
 }
 
+// OpenSMTPD 6.8 on a listener without `tls`: no STARTTLS keyword, and "503 5.5.1 Invalid
+// command: Command not supported" to STARTTLS. The case must skip before asking, not fail.
+TEST_CASE("regression: a required STARTTLS missing from the EHLO reply skips before STARTTLS is sent") {
+  f::fake_server srv({f::send("220 mx.opensmtpd.interop.test ESMTP OpenSMTPD\r\n"), f::expect_line("EHLO *"),
+                      f::send("250-mx.opensmtpd.interop.test Hello mailspec.invalid [127.0.0.1], pleased to meet "
+                              "you\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SIZE 36700160\r\n250-DSN\r\n"
+                              "250 HELP\r\n"),
+                      f::expect_line("QUIT"), f::send("221 2.0.0 Bye\r\n"), f::close()});
+  auto sc = load(R"({"format": 1, "id": "t/stls", "title": "t", "protocol": "smtp",
+    "connection": {"port": 25, "tls": "starttls"}, "requires": {"capabilities": ["STARTTLS"]},
+    "steps": [{"expect": {"code": 220}},
+              {"send": "EHLO a.test", "expect": {"code": 250, "save_capabilities": true}},
+              {"send": "STARTTLS", "expect": {"code": 220}},
+              {"starttls": {"verify": "hostname"}},
+              {"send": "EHLO a.test", "expect": {"code": 250, "save_capabilities": true}},
+              {"send": "QUIT", "expect": {"code": 221}}]})");
+  auto rec = run(sc, srv.port());
+  INFO(all_text(rec));
+  CHECK(rec.result.result == verdict::skip);
+  CHECK(rec.result.message.find("STARTTLS") != std::string::npos);
+  CHECK(rec.result.steps.size() == 2);
+  CHECK(srv.received().find("STARTTLS") == std::string::npos);
+}
+
+TEST_CASE("regression: POP3 STLS and IMAP STARTTLS required but not advertised skip before the command") {
+  {
+    f::fake_server srv({f::send("+OK ready\r\n"), f::expect_line("CAPA"), f::send("+OK\r\nUSER\r\nUIDL\r\n.\r\n"),
+                        f::drain(1000)});
+    auto sc = load(R"({"format": 1, "id": "t/p", "title": "t", "protocol": "pop3",
+      "connection": {"port": 110, "tls": "starttls"}, "requires": {"capabilities": ["STLS"]},
+      "steps": [{"expect": {"status": "+OK"}}, {"send": "CAPA", "expect": {"multiline": true, "save_capabilities": true}},
+                {"send": "STLS", "expect": {"status": "+OK"}}, {"starttls": {"verify": "hostname"}}]})");
+    auto rec = run(sc, srv.port());
+    CHECK(rec.result.result == verdict::skip);
+    CHECK(srv.received().find("STLS") == std::string::npos);
+  }
+  {
+    f::fake_server srv({f::send("* OK ready\r\n"), f::expect_line("A001 CAPABILITY"),
+                        f::send("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA001 OK done\r\n"), f::drain(1000)});
+    auto sc = load(R"({"format": 1, "id": "t/i", "title": "t", "protocol": "imap",
+      "connection": {"port": 143, "tls": "starttls"}, "requires": {"capabilities": ["STARTTLS"]},
+      "steps": [{"expect": {"untagged": ["* OK*"]}},
+                {"send": "${tag} CAPABILITY", "expect": {"status": "OK", "save_capabilities": true}},
+                {"send": "${tag} STARTTLS", "expect": {"status": "OK"}}, {"starttls": {"verify": "hostname"}},
+                {"send": "${tag} CAPABILITY", "expect": {"status": "OK", "save_capabilities": true}}]})");
+    auto rec = run(sc, srv.port());
+    CHECK(rec.result.result == verdict::skip);
+    CHECK(srv.received().find("STARTTLS") == std::string::npos);
+  }
+}
+
 TEST_CASE("POP3: multi-line bodies are read for LIST and by expectation, dot-unstuffed") {
   f::fake_server srv({f::send("+OK ready\r\n"), f::expect_line("LIST"),
                       f::send("+OK 2 messages\r\n1 120\r\n2 200\r\n.\r\n"), f::expect_line("RETR 1"),
