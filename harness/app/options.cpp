@@ -69,8 +69,6 @@ std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs)
   return out;
 }
 
-namespace {
-
 double parse_rate(const std::string& s) {
   if (s.empty()) return 0;
   std::string num = s;
@@ -83,6 +81,8 @@ double parse_rate(const std::string& s) {
   }
   throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
 }
+
+namespace {
 
 std::optional<runner::shard_spec> parse_shard(const std::string& s) {
   if (s.empty()) return std::nullopt;

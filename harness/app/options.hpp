@@ -43,6 +43,8 @@ void add_run_options(CLI::App& cmd, common_options& o);
 // Throws std::invalid_argument with a user-facing message (exit 64).
 runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets);
 std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
+// --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
+double parse_rate(const std::string& s);
 
 // The --format list, checked (throws std::invalid_argument on an unknown format).
 std::set<std::string> checked_formats(const common_options& o);
