@@ -39,9 +39,9 @@ STUB = r'''stub() {
 
 def run_stubbed(script, binary, env, shell="bash"):
     """Runs script with `binary` replaced by the stub; returns the argument lists it was called with."""
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cwd:
         text = STUB + script.replace(binary + " ", "stub ")
-        p = subprocess.run([shell, "-c", text], env=dict(env, STUB_OUT=out, PATH=os.environ["PATH"]),
+        p = subprocess.run([shell, "-c", text], env=dict(env, STUB_OUT=out, PATH=os.environ["PATH"]), cwd=cwd,
                            capture_output=True, text=True, timeout=30)
         calls = []
         for name in sorted(os.listdir(out), key=lambda n: int(n.split("-")[1])):
