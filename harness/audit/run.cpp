@@ -42,6 +42,9 @@ struct scheduler {
   std::map<case_key, case_result> judged;  // finished cases, judged
   int reported = 0;
   std::chrono::steady_clock::time_point next_slot{};  // --rate: earliest next connection
+  // Idle workers wait on this timer (it never expires); cancel() wakes them all: a job was
+  // queued, or a main probe finished (perhaps the last one, which ends the idle workers).
+  asio::steady_timer* wake = nullptr;
 
   bool stopped() const { return opt.stop && opt.stop->load(); }
   void add(job j) {
@@ -50,6 +53,7 @@ struct scheduler {
     taken.push_back(false);
     done.push_back(false);
     out.emplace_back();
+    if (wake) wake->cancel();
   }
 };
 
@@ -204,6 +208,7 @@ void job_done(scheduler& s, std::size_t i) {
   if (k.second == main_probe_name(s.opt.ports[k.first])) {
     if (s.out[i]) plan_followups(s, k.first, *s.out[i]);
     s.main_done[k.first] = true;
+    s.wake->cancel();
   }
   if (--s.unfinished[k] == 0) finish_case(s, k);
 }
@@ -245,9 +250,8 @@ asio::awaitable<void> worker(scheduler& s) {
     if (!next) {
       // Nothing queued: done unless a main probe still running may queue its port's follow-ups.
       if (std::all_of(s.main_done.begin(), s.main_done.end(), [](bool d) { return d; })) co_return;
-      t.expires_after(std::chrono::milliseconds(2));
       boost::system::error_code ec;
-      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await s.wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
     const std::size_t i = *next;
@@ -276,16 +280,22 @@ run_report run(const options& opt, const progress_fn& progress) {
   auto t0 = std::chrono::steady_clock::now();
 
   scheduler s(opt, progress);
-  for (std::size_t i = 0; i < opt.ports.size(); ++i)
+  std::size_t most_jobs = 0;  // a STARTTLS port has at most 8 connections, an implicit one 6
+  for (std::size_t i = 0; i < opt.ports.size(); ++i) {
     s.add({i, main_probe_name(opt.ports[i]), [&opt, i] { return probe_main(opt, opt.ports[i]); }});
+    most_jobs += opt.ports[i].tls == "starttls" ? 8 : 6;
+  }
   {
     asio::io_context io(1);
-    int workers = std::max(1, opt.per_host);
-    for (int i = 0; i < workers; ++i)
+    asio::steady_timer wake(io, std::chrono::steady_clock::time_point::max());
+    s.wake = &wake;
+    std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(std::max(1, opt.per_host), most_jobs));
+    for (std::size_t i = 0; i < workers; ++i)
       asio::co_spawn(io, worker(s), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
     io.run();
+    s.wake = nullptr;
   }
   // Interrupted: the cases whose connections did not all run are judged on what did run.
   const std::size_t planned = s.jobs.size(), ran = static_cast<std::size_t>(std::count(s.done.begin(), s.done.end(), true));
