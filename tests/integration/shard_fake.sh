@@ -12,21 +12,22 @@ data=$root/tests/data/shard
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 
-start_fake() {  # start_fake NAME LISTEN [PORT]: echoes the port
-  local i port=""
+start_fake() {  # start_fake NAME LISTEN [PORT]: sets fake_port (not in a subshell: pids must stick)
+  local i
   "$MAILSPEC_FAKE" --script "$data/fake-imap.json" --listen "$2" ${3:+--port "$3"} >"$work/$1.port" 2>"$work/$1.err" &
   pids+=($!)
   for i in $(seq 1 100); do
-    port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$port" ] && { echo "$port"; return 0; }
+    fake_port=$(head -n 1 "$work/$1.port" 2>/dev/null)
+    [ -n "$fake_port" ] && return 0
     sleep 0.1
   done
   return 1
 }
 
 # Two targets on one port: 127.0.0.1 and 127.0.0.3 (both loopback).
-port=$(start_fake a 127.0.0.1) || { bad "mailspec-fake did not start"; finish; exit 1; }
-start_fake b 127.0.0.3 "$port" >/dev/null || { bad "second mailspec-fake did not start on 127.0.0.3:$port"; finish; exit 1; }
+start_fake a 127.0.0.1 || { bad "mailspec-fake did not start"; finish; exit 1; }
+port=$fake_port
+start_fake b 127.0.0.3 "$port" || { bad "second mailspec-fake did not start on 127.0.0.3:$port"; finish; exit 1; }
 
 plan=(run "$data/plan" --target 127.0.0.1 --target 127.0.0.3 --port "imap=$port" --repeat 2 --jobs 4 --per-host 2
       --timeout-ms 3000 --format json)
