@@ -1,7 +1,6 @@
 // Framing throughput of the IMAP and POP3 framers next to memcpy of the same bytes.
-// Not built by default. Build and run from the repository root:
-//   g++ -std=c++20 -O2 -DNDEBUG -I harness bench/framer_bench.cpp harness/protocol/*.cpp -o /tmp/framer_bench
-//   /tmp/framer_bench [total_mb] [imap|pop3]
+// Not built by default (bench/run.py builds it): `ninja -C build framer_bench`, then
+//   build/bench/framer_bench [total_mb] [imap|pop3]
 // Prints one JSON object per line: {"bench":..., "bytes":..., "seconds":..., "mb_per_s":...}.
 // The stream is built in memory first, then fed in 64 KiB chunks, popping every response.
 #include <chrono>

@@ -59,6 +59,7 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   if (!o.helo.empty()) a.helo = o.helo;
   a.timeout_ms = o.timeout_ms;
   a.per_host = o.per_host;
+  a.rate = parse_rate(o.rate);
   a.strict = o.strict;
   a.only = o.only;
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))

@@ -79,8 +79,6 @@ void check_client_identity(const common_options& o) {
       throw std::invalid_argument((f == &o.client_cert ? "--client-cert " : "--client-key ") + *f + ": no such file");
 }
 
-namespace {
-
 double parse_rate(const std::string& s) {
   if (s.empty()) return 0;
   std::string num = s;
@@ -93,6 +91,8 @@ double parse_rate(const std::string& s) {
   }
   throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
 }
+
+namespace {
 
 std::optional<runner::shard_spec> parse_shard(const std::string& s) {
   if (s.empty()) return std::nullopt;

@@ -51,12 +51,15 @@ struct options {
   std::string helo = "mailspec.invalid";
   std::int64_t timeout_ms = 0;  // overrides every connect / TLS / reply deadline when > 0
   int per_host = 2;        // concurrent connections to the host
+  double rate = 0;         // --rate: new connections per second to the host, evenly spaced (0 = unlimited)
   bool strict = false;     // SHOULD-level findings fail
   std::vector<std::string> only;  // rule id prefixes for findings
   bool loopback_only = false;     // tests: refuse anything but loopback
   const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM: no new probes start
 };
 
+// Called as each case finishes (its last connection done), in completion order; `total` is an
+// upper bound until every port's first probe has answered (an unreachable port has one case).
 using progress_fn = std::function<void(const case_result&, int done, int total)>;
 
 // Runs the whole audit on a private io_context. Never throws for server behaviour.

@@ -1,8 +1,10 @@
 // The audit run: probes scheduled on one io_context with at most --per-host connections at a
-// time, connections of one probe family merged into one case, every case judged by the passive
-// rules (restricted per family) and by audit::catalogue().
+// time and at most --rate new connections per second, connections of one probe family merged
+// into one case, every case judged by the passive rules (restricted per family) and by
+// audit::catalogue(), and reported to `progress` as soon as its last connection is done.
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -22,11 +24,37 @@ struct job {
   std::function<asio::awaitable<session::record>()> run;
 };
 
+using case_key = std::pair<std::size_t, std::string>;  // (port index, probe family)
+
+// One queue for the whole audit: every port's main probe first; when one answers, its follow-up
+// probes join the queue (no barrier between phases, so one slow port holds up no other).
 struct scheduler {
+  scheduler(const options& o, const progress_fn& p) : opt(o), progress(p), main_done(o.ports.size(), false) {}
+  const options& opt;
+  const progress_fn& progress;
   std::vector<job> jobs;
-  std::size_t next = 0;
-  std::vector<std::optional<session::record>> out;
-  const std::atomic<bool>* stop = nullptr;
+  std::vector<bool> taken, done;
+  // Until the job's case is judged. A deque: adding jobs keeps references to records valid
+  // (plan_followups reads the main probe's record while it queues that port's follow-ups).
+  std::deque<std::optional<session::record>> out;
+  std::vector<bool> main_done;             // per port: its follow-ups are planned
+  std::map<case_key, int> unfinished;      // jobs of a case not done yet
+  std::map<case_key, case_result> judged;  // finished cases, judged
+  int reported = 0;
+  std::chrono::steady_clock::time_point next_slot{};  // --rate: earliest next connection
+  // Idle workers wait on this timer (it never expires); cancel() wakes them all: a job was
+  // queued, or a main probe finished (perhaps the last one, which ends the idle workers).
+  asio::steady_timer* wake = nullptr;
+
+  bool stopped() const { return opt.stop && opt.stop->load(); }
+  void add(job j) {
+    ++unfinished[{j.port, j.family}];
+    jobs.push_back(std::move(j));
+    taken.push_back(false);
+    done.push_back(false);
+    out.emplace_back();
+    if (wake) wake->cancel();
+  }
 };
 
 session::record internal_error(const options& opt, const port_spec& p, const std::string& family, const std::string& what) {
@@ -42,30 +70,6 @@ session::record internal_error(const options& opt, const port_spec& p, const std
   c.message = "internal error: " + what;
   c.extra[key::probe] = family;
   return rec;
-}
-
-asio::awaitable<void> worker(scheduler& s, const options& opt) {
-  while (s.next < s.jobs.size()) {
-    if (s.stop && s.stop->load()) co_return;
-    std::size_t i = s.next++;
-    try {
-      s.out[i] = co_await s.jobs[i].run();
-    } catch (const std::exception& e) {
-      // A harness defect must not lose the audit: the probe becomes an error with the reason.
-      s.out[i] = internal_error(opt, opt.ports[s.jobs[i].port], s.jobs[i].family, e.what());
-    }
-  }
-}
-
-void run_jobs(scheduler& s, const options& opt) {
-  s.out.resize(s.jobs.size());
-  asio::io_context io(1);
-  int workers = std::max(1, std::min<int>(opt.per_host, static_cast<int>(s.jobs.size())));
-  for (int i = 0; i < workers; ++i)
-    asio::co_spawn(io, worker(s, opt), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
-  io.run();
 }
 
 // Appends the connection `from` to the case record `into` (steps, exchanges and transcript renumbered).
@@ -143,22 +147,23 @@ const std::string* fact(const session::record& r, const char* k) {
   return it == r.result.extra.end() ? nullptr : &it->second;
 }
 
-// Phase 2 for one port, decided from its main probe.
-void plan_followups(const options& opt, std::size_t i, const session::record& main, std::vector<job>& jobs) {
+// The follow-up probes of one port, decided from its main probe.
+void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
+  const options& opt = s.opt;
   const port_spec& p = opt.ports[i];
   bool greeted = fact(main, key::banner) && !fact(main, key::throttled) && !fact(main, key::wrong_protocol);
   bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled);
   if (p.tls == "starttls" && greeted) {
-    jobs.push_back({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
+    s.add({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
     auto st = fact(main, key::starttls_result);
-    if (st && *st == "ok") jobs.push_back({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
+    if (st && *st == "ok") s.add({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
   }
   auto st = fact(main, key::starttls_result);
   bool tls_reachable = p.tls == "implicit" ? connected : (greeted && st && st->rfind("refused", 0) != 0);
   if (!tls_reachable) return;
   for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
-    jobs.push_back({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});
-  jobs.push_back({i, "tls-ciphers", [&opt, &p] { return probe_weak_ciphers(opt, p); }});
+    s.add({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});
+  s.add({i, "tls-ciphers", [&opt, &p] { return probe_weak_ciphers(opt, p); }});
 }
 
 void add_rule_refs(run_report& r) {
@@ -174,6 +179,97 @@ void add_rule_refs(run_report& r) {
 
 const char* family_order[] = {"starttls", "tls", "plaintext-login", "injection", "tls-versions", "tls-ciphers"};
 
+// Cases the audit will report: those planned, plus, for ports whose main probe has not answered
+// yet, every family such a port can have (an upper bound until all main probes are done).
+int expected_cases(const scheduler& s) {
+  int n = static_cast<int>(s.unfinished.size());
+  for (std::size_t i = 0; i < s.main_done.size(); ++i)
+    if (!s.main_done[i]) n += s.opt.ports[i].tls == "starttls" ? 4 : 2;
+  return n;
+}
+
+// Merges the connections that ran for case k (in planning order), judges it, reports progress.
+void finish_case(scheduler& s, const case_key& k) {
+  std::optional<session::record> merged;
+  for (std::size_t i = 0; i < s.jobs.size(); ++i) {
+    if (s.jobs[i].port != k.first || s.jobs[i].family != k.second || !s.out[i]) continue;
+    if (!merged) merged = std::move(*s.out[i]);
+    else merge_into(*merged, std::move(*s.out[i]));
+    s.out[i].reset();
+  }
+  if (!merged) return;
+  auto& c = s.judged.emplace(k, judge_case(std::move(*merged), k.second, s.opt)).first->second;
+  if (s.progress) s.progress(c, ++s.reported, std::max(s.reported, expected_cases(s)));
+}
+
+// Job i has finished (its record is in out[i]).
+void job_done(scheduler& s, std::size_t i) {
+  const case_key k{s.jobs[i].port, s.jobs[i].family};
+  if (k.second == main_probe_name(s.opt.ports[k.first])) {
+    if (s.out[i]) plan_followups(s, k.first, *s.out[i]);
+    s.main_done[k.first] = true;
+    s.wake->cancel();
+  }
+  if (--s.unfinished[k] == 0) finish_case(s, k);
+}
+
+// Next job to start: plaintext-login probes first (servers delay failed logins, Dovecot by 2 s,
+// so they should overlap the rest), otherwise in planning order.
+std::optional<std::size_t> take_next(scheduler& s) {
+  std::optional<std::size_t> pick;
+  for (std::size_t i = 0; i < s.jobs.size(); ++i) {
+    if (s.taken[i]) continue;
+    if (s.jobs[i].family == "plaintext-login") {
+      pick = i;
+      break;
+    }
+    if (!pick) pick = i;
+  }
+  if (pick) s.taken[*pick] = true;
+  return pick;
+}
+
+// --rate: reserves the next connection slot (evenly spaced, burst 1) and sleeps until it, in short
+// steps so that a stop request is seen.
+asio::awaitable<void> rate_slot(scheduler& s, asio::steady_timer& t) {
+  if (s.opt.rate <= 0) co_return;
+  auto now = std::chrono::steady_clock::now();
+  auto at = std::max(now, s.next_slot);
+  s.next_slot = at + std::chrono::microseconds(static_cast<std::int64_t>(1e6 / s.opt.rate));
+  while (!s.stopped() && std::chrono::steady_clock::now() < at) {
+    t.expires_at(std::min(at, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> worker(scheduler& s) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!s.stopped()) {
+    auto next = take_next(s);
+    if (!next) {
+      // Nothing queued: done unless a main probe still running may queue its port's follow-ups.
+      if (std::all_of(s.main_done.begin(), s.main_done.end(), [](bool d) { return d; })) co_return;
+      boost::system::error_code ec;
+      co_await s.wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    const std::size_t i = *next;
+    co_await rate_slot(s, t);
+    if (s.stopped()) co_return;
+    try {
+      auto run = s.jobs[i].run;  // a copy: jobs may grow while this probe runs
+      auto rec = co_await run();
+      s.out[i] = std::move(rec);
+    } catch (const std::exception& e) {
+      // A harness defect must not lose the audit: the probe becomes an error with the reason.
+      s.out[i] = internal_error(s.opt, s.opt.ports[s.jobs[i].port], s.jobs[i].family, e.what());
+    }
+    s.done[i] = true;
+    job_done(s, i);
+  }
+}
+
 }  // namespace
 
 run_report run(const options& opt, const progress_fn& progress) {
@@ -183,44 +279,32 @@ run_report run(const options& opt, const progress_fn& progress) {
   r.targets = {opt.host};
   auto t0 = std::chrono::steady_clock::now();
 
-  scheduler first;
-  first.stop = opt.stop;
-  for (std::size_t i = 0; i < opt.ports.size(); ++i)
-    first.jobs.push_back({i, main_probe_name(opt.ports[i]), [&opt, i] { return probe_main(opt, opt.ports[i]); }});
-  run_jobs(first, opt);
-
-  scheduler second;
-  second.stop = opt.stop;
-  for (std::size_t i = 0; i < first.jobs.size(); ++i)
-    if (first.out[i]) plan_followups(opt, i, *first.out[i], second.jobs);
-  // Plaintext-login probes first: servers delay failed logins (Dovecot: 2 s), so they overlap the rest.
-  std::stable_sort(second.jobs.begin(), second.jobs.end(),
-                   [](const job& a, const job& b) { return (a.family == "plaintext-login") > (b.family == "plaintext-login"); });
-  run_jobs(second, opt);
-
-  // (port, family) -> merged record, in port order then family order.
-  std::map<std::pair<std::size_t, std::string>, session::record> merged;
-  auto take = [&](scheduler& s) {
-    for (std::size_t i = 0; i < s.jobs.size(); ++i) {
-      if (!s.out[i]) continue;
-      auto k = std::make_pair(s.jobs[i].port, s.jobs[i].family);
-      auto it = merged.find(k);
-      if (it == merged.end()) merged.emplace(k, std::move(*s.out[i]));
-      else merge_into(it->second, std::move(*s.out[i]));
-    }
-  };
-  take(first);
-  take(second);
-  std::size_t planned = first.jobs.size() + second.jobs.size(), ran = 0;
-  for (auto* s : {&first, &second})
-    for (const auto& o : s->out) ran += o.has_value();
+  scheduler s(opt, progress);
+  std::size_t most_jobs = 0;  // a STARTTLS port has at most 8 connections, an implicit one 6
+  for (std::size_t i = 0; i < opt.ports.size(); ++i) {
+    s.add({i, main_probe_name(opt.ports[i]), [&opt, i] { return probe_main(opt, opt.ports[i]); }});
+    most_jobs += opt.ports[i].tls == "starttls" ? 8 : 6;
+  }
+  {
+    asio::io_context io(1);
+    asio::steady_timer wake(io, std::chrono::steady_clock::time_point::max());
+    s.wake = &wake;
+    std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(std::max(1, opt.per_host), most_jobs));
+    for (std::size_t i = 0; i < workers; ++i)
+      asio::co_spawn(io, worker(s), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+    io.run();
+    s.wake = nullptr;
+  }
+  // Interrupted: the cases whose connections did not all run are judged on what did run.
+  const std::size_t planned = s.jobs.size(), ran = static_cast<std::size_t>(std::count(s.done.begin(), s.done.end(), true));
+  for (const auto& [k, left] : std::map<case_key, int>(s.unfinished))
+    if (left > 0) finish_case(s, k);
 
   for (std::size_t i = 0; i < opt.ports.size(); ++i)
     for (const char* fam : family_order)
-      if (auto it = merged.find({i, fam}); it != merged.end()) r.cases.push_back(judge_case(std::move(it->second), fam, opt));
-  int done = 0;
-  if (progress)
-    for (const auto& c : r.cases) progress(c, ++done, static_cast<int>(r.cases.size()));
+      if (auto it = s.judged.find({i, fam}); it != s.judged.end()) r.cases.push_back(std::move(it->second));
   if (ran < planned) {
     r.incomplete = true;
     r.incomplete_reason = "interrupted after " + std::to_string(ran) + " of " + std::to_string(planned) + " probe connections";

@@ -48,12 +48,13 @@ asio::awaitable<read_result> connection::read_some() {
   if (!is_open()) co_return read_result{fail(io_status::other, "read", "not connected"), {}};
   p.arm();
   boost::system::error_code ec;
-  auto buffer = asio::buffer(p.buf);
+  auto buffer = p.read_buffer(p.last_read);
   std::size_t n = p.tls ? co_await p.tls->async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec))
                         : co_await p.tcp->async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
   // Data that arrived with an error is delivered first; the error comes back on the next read.
+  p.last_read = n;
   if (ec && n == 0) co_return read_result{make_result(ec, "read"), {}};
-  co_return read_result{io_result{io_status::ok, "read", ""}, std::string_view(p.buf.data(), n)};
+  co_return read_result{io_result{io_status::ok, "read", ""}, std::string_view(p.buf.get(), n)};
 }
 
 namespace {

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <deque>
+#include <set>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "net/asio.hpp"
@@ -136,76 +137,113 @@ asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
       co_return;
     }
     if (st.stop.load()) co_return;
-    t.expires_after(std::chrono::milliseconds(2));
+    // Waiting for the rate's next slot: sleep until then; waiting for a free connection: poll.
+    if (g.active < std::max(1, st.opt.per_host)) t.expires_at(g.next_slot);
+    else t.expires_after(std::chrono::milliseconds(2));
     boost::system::error_code ec;
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 
+case_result skipped_mutation(const planned_case& pc) {
+  const auto& sc = *pc.sc;
+  case_result c;
+  c.scenario_id = sc.id;
+  c.scenario_file = sc.file;
+  c.title = sc.title;
+  c.protocol = std::string(scenario::to_string(sc.protocol));
+  c.run = pc.run;
+  c.target.host = pc.host;
+  c.target.port = pc.port;
+  c.target.tls_mode = std::string(scenario::to_string(sc.tls));
+  c.started = iso8601_now();
+  c.result = verdict::skip;
+  c.message = "scenario changes the mailbox (mutates: true); run with --allow-mutation";
+  return c;
+}
+
+// Runs case i once its host admits it and stores the result; false when stopped before it began.
+// Kept out of worker() so the frames of the many idle workers of a large --jobs stay small.
+asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
+  const auto& pc = st.cases[i];
+  const auto& sc = *pc.sc;
+  co_await acquire(st, pc.host);
+  if (st.stop.load()) {
+    --st.gates[pc.host].active;
+    co_return false;
+  }
+  session::options so;
+  so.host = pc.host;
+  so.port = pc.port;
+  so.bind = st.opt.bind;
+  so.sni = st.opt.sni;
+  so.ca_file = st.opt.ca_file;
+  so.client_cert = st.opt.client_cert;
+  so.client_key = st.opt.client_key;
+  so.insecure = st.opt.insecure;
+  if (!st.opt.helo.empty()) so.helo = st.opt.helo;
+  so.timeout_ms = st.opt.timeout_ms;
+  so.run = pc.run;
+  so.run_id = st.run_token + "-" + std::to_string(i);
+  so.stop = &st.stop;
+  try {
+    auto rec = co_await session::run_scenario(sc, st.vars[pc.sc], std::move(so));
+    auto findings = rules::judge(rec, st.judge);
+    case_result& c = rec.result;
+    add_expectation_findings(c, sc);
+    for (auto& f : findings) c.findings.push_back(std::move(f));
+    c.result = combine_case_verdict(c);
+    st.results[i] = std::move(c);
+  } catch (const std::exception& e) {
+    // A harness defect must not lose the run: the case is an error with the reason.
+    case_result c;
+    c.scenario_id = sc.id;
+    c.scenario_file = sc.file;
+    c.protocol = std::string(scenario::to_string(sc.protocol));
+    c.target.host = pc.host;
+    c.target.port = pc.port;
+    c.result = verdict::error;
+    c.message = std::string("internal error: ") + e.what();
+    st.results[i] = std::move(c);
+  }
+  --st.gates[pc.host].active;
+  co_return true;
+}
+
 asio::awaitable<void> worker(exec_state& st) {
   while (!st.stop.load() && st.next < st.cases.size()) {
     std::size_t i = st.next++;
-    const auto& pc = st.cases[i];
-    const auto& sc = *pc.sc;
-    case_result c;
-    if (sc.mutates && !st.opt.allow_mutation) {
-      c.scenario_id = sc.id;
-      c.scenario_file = sc.file;
-      c.title = sc.title;
-      c.protocol = std::string(scenario::to_string(sc.protocol));
-      c.run = pc.run;
-      c.target.host = pc.host;
-      c.target.port = pc.port;
-      c.target.tls_mode = std::string(scenario::to_string(sc.tls));
-      c.started = iso8601_now();
-      c.result = verdict::skip;
-      c.message = "scenario changes the mailbox (mutates: true); run with --allow-mutation";
-    } else {
-      co_await acquire(st, pc.host);
-      if (st.stop.load()) {
-        --st.gates[pc.host].active;
-        break;
-      }
-      session::options so;
-      so.host = pc.host;
-      so.port = pc.port;
-      so.bind = st.opt.bind;
-      so.sni = st.opt.sni;
-      so.ca_file = st.opt.ca_file;
-      so.client_cert = st.opt.client_cert;
-      so.client_key = st.opt.client_key;
-      so.insecure = st.opt.insecure;
-      if (!st.opt.helo.empty()) so.helo = st.opt.helo;
-      so.timeout_ms = st.opt.timeout_ms;
-      so.run = pc.run;
-      so.run_id = st.run_token + "-" + std::to_string(i);
-      so.stop = &st.stop;
-      try {
-        auto rec = co_await session::run_scenario(sc, st.vars[pc.sc], so);
-        auto findings = rules::judge(rec, st.judge);
-        c = std::move(rec.result);
-        add_expectation_findings(c, sc);
-        for (auto& f : findings) c.findings.push_back(std::move(f));
-        c.result = combine_case_verdict(c);
-      } catch (const std::exception& e) {
-        // A harness defect must not lose the run: the case is an error with the reason.
-        c.scenario_id = sc.id;
-        c.scenario_file = sc.file;
-        c.protocol = std::string(scenario::to_string(sc.protocol));
-        c.target.host = pc.host;
-        c.target.port = pc.port;
-        c.result = verdict::error;
-        c.message = std::string("internal error: ") + e.what();
-      }
-      --st.gates[pc.host].active;
-    }
-    st.results[i] = std::move(c);
+    if (st.cases[i].sc->mutates && !st.opt.allow_mutation) st.results[i] = skipped_mutation(st.cases[i]);
+    else if (!co_await run_case(st, i)) break;
     ++st.done;
     if (st.progress) st.progress(*st.results[i], st.done, static_cast<int>(st.cases.size()));
   }
 }
 
 }  // namespace
+
+fd_limit ensure_fd_limit(std::size_t wanted) {
+  fd_limit out;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return out;
+  out.soft = static_cast<std::size_t>(rl.rlim_cur);
+  out.hard = static_cast<std::size_t>(rl.rlim_max);
+  if (rl.rlim_cur != RLIM_INFINITY && out.soft < wanted) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? static_cast<rlim_t>(wanted) : std::min<rlim_t>(rl.rlim_max, wanted);
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) {
+      out.soft = static_cast<std::size_t>(want.rlim_cur);
+      out.raised = true;
+    }
+  }
+  return out;
+}
+
+std::size_t max_concurrency(const run_options& opt, std::size_t planned) {
+  std::set<std::string> hosts(opt.targets.begin(), opt.targets.end());
+  std::size_t by_host = static_cast<std::size_t>(std::max(1, opt.per_host)) * std::max<std::size_t>(1, hosts.size());
+  return std::max<std::size_t>(1, std::min({static_cast<std::size_t>(std::max(1, opt.jobs)), by_host, planned}));
+}
 
 run_report execute(const std::vector<scenario::scenario>& scenarios, const run_options& opt,
                    const std::atomic<bool>& stop, const progress_fn& progress) {
@@ -229,8 +267,19 @@ run_report execute(const std::vector<scenario::scenario>& scenarios, const run_o
   r.targets = opt.targets;
   auto t0 = std::chrono::steady_clock::now();
   asio::io_context io(1);
-  int workers = std::max(1, std::min<int>(opt.jobs, static_cast<int>(st.cases.size())));
-  for (int i = 0; i < workers; ++i)
+  // One descriptor per open session: raise the soft limit if needed, else run fewer at a time
+  // rather than fail sessions with EMFILE.
+  std::size_t workers = max_concurrency(opt, st.cases.size());
+  auto fds = ensure_fd_limit(workers + fd_reserve);
+  if (fds.soft > 0 && fds.soft < workers + fd_reserve) {
+    std::size_t fit = fds.soft > 2 * fd_reserve ? fds.soft - fd_reserve : 1;
+    std::fprintf(stderr,
+                 "mailspec: %zu concurrent sessions need about %zu file descriptors, but the limit is %zu "
+                 "(hard %zu); running %zu at a time\n",
+                 workers, workers + fd_reserve, fds.soft, fds.hard, fit);
+    workers = std::min(workers, fit);
+  }
+  for (std::size_t i = 0; i < workers; ++i)
     asio::co_spawn(io, worker(st), [](std::exception_ptr e) {
       if (e) std::rethrow_exception(e);
     });

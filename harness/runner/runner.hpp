@@ -57,6 +57,21 @@ std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios,
 
 using progress_fn = std::function<void(const case_result&, int done, int total)>;
 
+// Open descriptors a run needs beyond its sessions (epoll, resolver, report files, stdio).
+inline constexpr std::size_t fd_reserve = 64;
+
+struct fd_limit {
+  std::size_t soft = 0;  // RLIMIT_NOFILE soft limit after the call
+  std::size_t hard = 0;
+  bool raised = false;   // the soft limit was raised
+};
+// Raises the soft RLIMIT_NOFILE toward the hard limit when fewer than `wanted` descriptors are
+// allowed (never lowers it). The caller caps its concurrency at soft - fd_reserve.
+fd_limit ensure_fd_limit(std::size_t wanted);
+
+// Sessions that can be open at once: --jobs, capped by --per-host x hosts and by the plan size.
+std::size_t max_concurrency(const run_options& opt, std::size_t planned);
+
 // Runs the plan; stop (SIGINT/SIGTERM) ends it early with report.incomplete set.
 run_report execute(const std::vector<scenario::scenario>& scenarios, const run_options& opt,
                    const std::atomic<bool>& stop, const progress_fn& progress);

@@ -1,11 +1,23 @@
-// The runner's plan: --port mapping, --only selection, --repeat and deterministic --shard.
+// The runner's plan (--port mapping, --only selection, --repeat, deterministic --shard) and its
+// concurrency (--jobs / --per-host, the descriptor limit).
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <set>
 
+#include "fake_server.hpp"
 #include "runner/runner.hpp"
+#include "scenario/loader.hpp"
 
 using namespace mailspec;
+namespace fake = mailspec::fake;
 
 namespace {
 
@@ -63,4 +75,156 @@ TEST_CASE("shards split scenarios x targets x repeats into disjoint complete par
   }
   CHECK(total == all);
   CHECK(seen.size() == all);
+}
+
+TEST_CASE("shards of the same plan are identical whatever the order scenarios were loaded in") {
+  auto scs = three();
+  auto reversed = scs;
+  std::reverse(reversed.begin(), reversed.end());
+  runner::run_options o;
+  o.targets = {"h1", "h2"};
+  o.repeat = 3;
+  for (int k = 1; k <= 4; ++k) {
+    o.shard = runner::shard_spec{k, 4};
+    auto a = runner::plan(scs, o), b = runner::plan(reversed, o);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].sc->id == b[i].sc->id);
+      CHECK(a[i].host == b[i].host);
+      CHECK(a[i].run == b[i].run);
+    }
+  }
+  o.targets = {"h1"};
+  o.repeat = 1;
+  o.shard = runner::shard_spec{1, 13};  // more shards than cases: some are empty, none fails
+  CHECK(runner::plan(scs, o).size() == 1);
+  o.shard = runner::shard_spec{13, 13};
+  CHECK(runner::plan(scs, o).empty());
+}
+
+TEST_CASE("concurrency is --jobs capped by --per-host x distinct hosts and by the plan") {
+  runner::run_options o;
+  o.targets = {"a", "b", "a"};
+  o.jobs = 10000;
+  o.per_host = 10000;
+  CHECK(runner::max_concurrency(o, 10000) == 10000);
+  CHECK(runner::max_concurrency(o, 12) == 12);
+  o.per_host = 2;
+  CHECK(runner::max_concurrency(o, 100) == 4);  // two distinct hosts
+  o.jobs = 3;
+  CHECK(runner::max_concurrency(o, 100) == 3);
+  CHECK(runner::max_concurrency(o, 0) == 1);
+}
+
+namespace {
+
+// Restores RLIMIT_NOFILE when a test changed it.
+struct saved_nofile {
+  rlimit before{};
+  saved_nofile() { ::getrlimit(RLIMIT_NOFILE, &before); }
+  ~saved_nofile() { ::setrlimit(RLIMIT_NOFILE, &before); }
+};
+
+}  // namespace
+
+TEST_CASE("the soft descriptor limit is raised toward the hard limit, never lowered") {
+  saved_nofile saved;
+  if (saved.before.rlim_max != RLIM_INFINITY && saved.before.rlim_max < 512) {
+    WARN("hard RLIMIT_NOFILE below 512: not tested");
+    return;
+  }
+  rlimit low = saved.before;
+  low.rlim_cur = 128;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  auto r = runner::ensure_fd_limit(400);
+  CHECK(r.raised);
+  CHECK(r.soft == 400);
+  rlimit now{};
+  ::getrlimit(RLIMIT_NOFILE, &now);
+  CHECK(now.rlim_cur == 400);
+  auto again = runner::ensure_fd_limit(100);  // enough already: untouched
+  CHECK_FALSE(again.raised);
+  CHECK(again.soft == 400);
+  if (saved.before.rlim_max != RLIM_INFINITY) {
+    auto top = runner::ensure_fd_limit(static_cast<std::size_t>(saved.before.rlim_max) + 1000);
+    CHECK(top.soft == static_cast<std::size_t>(saved.before.rlim_max));  // as far as allowed
+  }
+}
+
+namespace {
+
+// mailspec-fake in a child process (its descriptors must not count against this process's limit).
+struct fake_process {
+  pid_t pid = -1;
+  int port = 0;
+  fake_process(const std::string& script_json, int connections) {
+    std::string path = "/tmp/mailspec-unit-runner-" + std::to_string(::getpid()) + ".json";
+    std::ofstream(path) << script_json;
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      std::string bin = std::string(MAILSPEC_BINARY_DIR) + "/tests/fake/mailspec-fake";
+      std::string n = std::to_string(connections);
+      ::execl(bin.c_str(), bin.c_str(), "--script", path.c_str(), "--connections", n.c_str(), (char*)nullptr);
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    char buf[32] = {};
+    ssize_t got = ::read(fds[0], buf, sizeof buf - 1);
+    ::close(fds[0]);
+    std::remove(path.c_str());
+    port = got > 0 ? std::atoi(buf) : 0;
+  }
+  ~fake_process() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run with more sessions than the soft descriptor limit raises it and every session runs") {
+  saved_nofile saved;
+  if (saved.before.rlim_max != RLIM_INFINITY && saved.before.rlim_max < 1024) {
+    WARN("hard RLIMIT_NOFILE below 1024: not tested");
+    return;
+  }
+  // Greets each connection only after 500 ms, so all 300 sessions are open at once.
+  fake_process server(R"({"connections": 0, "actions": [{"sleep": 500}, {"send": "* OK fake ready\r\n"}, {"drain": 200}]})", 0);
+  REQUIRE(server.port > 0);
+  rlimit low = saved.before;
+  low.rlim_cur = 64;  // fewer than the 300 sessions below need
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+
+  auto loaded = scenario::load_text("idle.json", R"({"format": 1, "id": "t/greeting", "title": "greeting",
+    "protocol": "imap", "connection": {"port": 143, "tls": "none"},
+    "steps": [{"id": "greeting", "expect": {"untagged": ["* OK*"]}}]})");
+  for (const auto& e : loaded.errors) FAIL(e.format());
+  runner::run_options o;
+  o.targets = {"127.0.0.1"};
+  o.port_map = {{"imap", server.port}};
+  o.repeat = 300;
+  o.jobs = 300;
+  o.per_host = 300;
+  o.timeout_ms = 20000;
+  std::atomic<bool> stop{false};
+  auto r = runner::execute(loaded.scenarios, o, stop, {});
+  REQUIRE(r.cases.size() == 300);
+  std::size_t passed = 0;
+  std::string first_problem;
+  for (const auto& c : r.cases) {
+    if (c.result == verdict::pass) ++passed;
+    else if (first_problem.empty()) first_problem = c.message;
+  }
+  INFO(first_problem);
+  CHECK(passed == 300);
+  rlimit now{};
+  ::getrlimit(RLIMIT_NOFILE, &now);
+  CHECK(now.rlim_cur >= 300 + runner::fd_reserve);
 }
