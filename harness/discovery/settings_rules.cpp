@@ -262,10 +262,10 @@ void detail::add_settings_rules(std::vector<rules::rule>& v) {
                   "The domain publishes its mail servers for clients: an autoconfig document or RFC 6186/8314 SRV records "
                   "(nothing published is an error: nothing could be checked).",
                   published));
-  v.push_back(row("settings/autoconfig/valid", "settings", "Thunderbird autoconfig (config-v1.1.xml)", level::must,
+  v.push_back(row("settings/autoconfig/valid", "settings", "RFC 6186 §1 (client configuration); Thunderbird autoconfig (config-v1.1.xml)", level::must,
                   "A published config-v1.1.xml is well-formed XML with <clientConfig><emailProvider> and server entries.",
                   autoconfig_valid));
-  v.push_back(row("settings/autoconfig/https", "settings", "Thunderbird autoconfig; RFC 9110 §4.3.4", level::must,
+  v.push_back(row("settings/autoconfig/https", "settings", "RFC 9110 §4.3.4; Thunderbird autoconfig", level::must,
                   "Autoconfig is fetched over HTTPS; the server's certificate must be valid for the host name asked.",
                   autoconfig_https, severity::high));
   v.push_back(row("settings/autoconfig/redirect", "settings", "RFC 6186 §6; RFC 9110 §15.4", level::should,
@@ -280,7 +280,7 @@ void detail::add_settings_rules(std::vector<rules::rule>& v) {
                   "MSPs that support POP, IMAP and/or Message Submission should offer implicit TLS; published settings "
                   "should therefore include socketType SSL (ports 993, 995, 465), not only STARTTLS.",
                   implicit_recommended, severity::low));
-  v.push_back(row("settings/published/entry-valid", "settings", "Thunderbird autoconfig (config-v1.1.xml)", level::must,
+  v.push_back(row("settings/published/entry-valid", "settings", "RFC 6186 §1 (client configuration); Thunderbird autoconfig (config-v1.1.xml)", level::must,
                   "Each published server names a host, a port 1-65535, a socketType of SSL, STARTTLS or plain and known "
                   "authentication methods.",
                   entry_valid));

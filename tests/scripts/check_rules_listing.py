@@ -15,9 +15,6 @@ LEVELS = {"MUST", "SHOULD", "INFO"}  # RFC 2119 keywords, as in report.json
 SEVERITIES = {"none", "low", "medium", "high", "critical"}
 # The first reference of a spec is an RFC and a section: "RFC 5321 §4.2.1", "RFC 5246 §A.5".
 SPEC = re.compile(r"^RFC [1-9][0-9]{2,4} §[0-9A-Z][0-9A-Za-z.]*")
-# Published client settings have no RFC yet: settings/ rules on the autoconfig document itself cite
-# Thunderbird's format (config-v1.1.xml), the specification clients implement.
-NON_RFC_SPEC = re.compile(r"^Thunderbird autoconfig\b")
 
 
 def run(mailspec, *args):
@@ -50,8 +47,7 @@ def problems(rules, text, minimum):
         if r.get("severity") not in SEVERITIES:
             yield f"{where}: severity {r.get('severity')!r} not one of {sorted(SEVERITIES)}"
         spec = r.get("spec")
-        non_rfc_ok = rid.startswith("settings/") and isinstance(spec, str) and NON_RFC_SPEC.match(spec)
-        if not isinstance(spec, str) or not (SPEC.match(spec) or non_rfc_ok):
+        if not isinstance(spec, str) or not SPEC.match(spec):
             yield f"{where}: spec {spec!r} does not start with an RFC and a section (RFC N §S)"
         req = r.get("requirement")
         if not isinstance(req, str) or len(req.strip()) < 20:
