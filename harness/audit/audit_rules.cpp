@@ -71,8 +71,11 @@ void starttls_works(context& c) {
 void implicit_works(context& c) {
   auto r = fact(c, key::implicit_tls);
   if (!probe_is(c, "tls") || !r) return;
-  if (*r == "ok") c.held_case();
-  else c.broken_case("a TLS handshake right after connecting", *r);
+  if (*r == "ok") return c.held_case();
+  if (auto p = fact(c, key::not_tls))
+    return c.broken_case("a TLS handshake right after connecting", "the port answered in plaintext: " + *p,
+                         "the port does not speak implicit TLS");
+  c.broken_case("a TLS handshake right after connecting", *r);
 }
 
 void required_before_auth(context& c) {
@@ -122,30 +125,35 @@ void capabilities(context& c) {
                 "capabilities before vs after TLS");
 }
 
-void version_list(const context& c, std::string& accepted, std::string& refused) {
+// Versions by outcome of their probe; `unknown` = no answer or no TLS at all (not a refusal).
+void version_list(const context& c, std::string& accepted, std::string& refused, std::string* unknown = nullptr) {
   for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}) {
     std::string f = fact_or(c, std::string("tls.version.") + v);
-    if (f.rfind("accepted", 0) == 0) accepted += (accepted.empty() ? "" : " ") + std::string(v);
-    else if (!f.empty()) refused += (refused.empty() ? "" : " ") + std::string(v);
+    std::string* into = f.rfind("accepted", 0) == 0 ? &accepted : f.rfind("refused", 0) == 0 ? &refused : unknown;
+    if (into && !f.empty()) *into += (into->empty() ? "" : " ") + std::string(v);
   }
 }
 
 void modern_supported(context& c) {
   if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused;
-  version_list(c, accepted, refused);
+  std::string accepted, refused, unknown;
+  version_list(c, accepted, refused, &unknown);
   if (accepted.find("TLSv1.2") != std::string::npos || accepted.find("TLSv1.3") != std::string::npos)
     return c.held_case(accepted);
   if (refused.find("TLSv1.2") != std::string::npos && refused.find("TLSv1.3") != std::string::npos)
-    c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (accepted.empty() ? "none" : accepted));
+    return c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (accepted.empty() ? "none" : accepted));
+  if (!unknown.empty())
+    c.broken_case("an answer to the TLS 1.2 and TLS 1.3 handshakes", "no answer or no TLS: " + unknown,
+                  std::string(as_error) + "could not tell which TLS versions the server accepts");
 }
 
 void versions_info(context& c) {
   if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused;
-  version_list(c, accepted, refused);
-  if (accepted.empty() && refused.empty()) return;
-  c.broken_case("", "accepted: " + (accepted.empty() ? "none" : accepted) + "; refused: " + (refused.empty() ? "none" : refused),
+  std::string accepted, refused, unknown;
+  version_list(c, accepted, refused, &unknown);
+  if (accepted.empty() && refused.empty() && unknown.empty()) return;
+  c.broken_case("", "accepted: " + (accepted.empty() ? "none" : accepted) + "; refused: " + (refused.empty() ? "none" : refused) +
+                        (unknown.empty() ? "" : "; no answer: " + unknown),
                 "TLS versions");
 }
 
@@ -183,6 +191,7 @@ std::vector<finding> judge(const session::record& rec, const rules::judge_option
     if (!rules::selected(r.id, opt.only)) continue;
     std::vector<finding> raw;
     context c(rec, r, raw);
+    c.actual_is_visible = true;  // the probe facts are stored in visible form (first_line)
     try {
       r.check(c);
     } catch (const std::exception& e) {

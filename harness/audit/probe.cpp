@@ -111,7 +111,32 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
   if (port.tls != "implicit" || !implicit_handshake) co_return true;
   bool ok = co_await handshake(tls_defaults("implicit"));
   note(key::implicit_tls, ok ? "ok" : "handshake failed: " + rec.result.tls.back().handshake_error);
+  if (!ok) implicit_failure();
   co_return ok;
+}
+
+// Why an implicit-TLS handshake failed, when it is not a TLS judgement: no answer at all (the
+// harness could not test), or a plaintext reply instead of TLS, which for a throttling reply
+// (Exim's "421" over its connection limit) is throttling, never a fail of the port's TLS.
+void probe::implicit_failure() {
+  const auto& f = rec.result.tls.back();
+  if (handshake_timeout_) {
+    note(key::unreachable, "no answer to the TLS handshake within " + std::to_string(tls_timeout().count()) +
+                               " ms (the port accepted the connection, then stayed silent)");
+    return;
+  }
+  if (f.non_tls_reply.empty()) return;
+  std::string line = first_line(f.non_tls_reply);
+  note(key::not_tls, line);
+  meta("evidence: the implicit-TLS port answered in plaintext: " + visible(f.non_tls_reply));
+  std::string_view l = f.non_tls_reply;
+  bool throttle = (port.protocol == "smtp" && l.substr(0, 3) == "421") ||
+                  (port.protocol == "imap" && upper(l.substr(0, 5)) == "* BYE") ||
+                  (port.protocol == "pop3" && upper(l.substr(0, 4)) == "-ERR");
+  if (throttle) {
+    note(key::throttled, "a plaintext reply instead of TLS: " + line);
+    meta("throttled: " + line);
+  }
 }
 
 asio::awaitable<bool> probe::handshake(net::tls_options o) {
@@ -127,6 +152,7 @@ asio::awaitable<bool> probe::handshake(net::tls_options o) {
   }
   conn_.set_deadline(std::chrono::steady_clock::now() + o.timeout);
   auto r = co_await conn_.start_tls(o, opt.host, facts);
+  handshake_timeout_ = r.status == net::io_status::timeout;
   std::string limits = o.min_version.empty() && o.max_version.empty()
                            ? ""
                            : " [" + (o.min_version.empty() ? "any" : o.min_version) + ".." +

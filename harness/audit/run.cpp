@@ -152,7 +152,9 @@ void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
   const options& opt = s.opt;
   const port_spec& p = opt.ports[i];
   bool greeted = fact(main, key::banner) && !fact(main, key::throttled) && !fact(main, key::wrong_protocol);
-  bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled);
+  // An implicit-TLS port that answered in plaintext speaks no TLS: version and cipher probes
+  // would only record that again (and fail "TLS 1.2 or 1.3 accepted" on a port without TLS).
+  bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled) && !fact(main, key::not_tls);
   if (p.tls == "starttls" && greeted) {
     s.add({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
     auto st = fact(main, key::starttls_result);

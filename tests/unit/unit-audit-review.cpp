@@ -1,0 +1,132 @@
+// Outside acceptance review of `mailspec audit`: misbehaving peers and configurations the lab
+// does not have. Each test failed before its fix (see harness/audit/README.md, "Verdicts").
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <catch2/catch.hpp>
+
+#include "audit/audit.hpp"
+#include "audit/probes.hpp"
+#include "fake_server.hpp"
+#include "test_ca.hpp"
+
+namespace {
+
+namespace fake = mailspec::fake;
+namespace audit = mailspec::audit;
+using mailspec::verdict;
+
+audit::options local_options(const std::string& ports) {
+  audit::options o;
+  o.host = "127.0.0.1";
+  o.ports = audit::parse_ports(ports);
+  o.ca_file = fake::test_ca().ca_cert;
+  o.timeout_ms = 1000;
+  o.loopback_only = true;
+  return o;
+}
+
+fake::server_options many() {
+  fake::server_options so;
+  so.connections = 0;
+  return so;
+}
+
+const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
+  for (const auto& f : c.findings)
+    if (f.rule == rule) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> ids(const mailspec::run_report& r) {
+  std::vector<std::string> out;
+  for (const auto& c : r.cases) out.push_back(c.scenario_id);
+  return out;
+}
+
+bool any_fail(const mailspec::run_report& r) {
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings)
+      if (f.result == verdict::fail) return true;
+  return false;
+}
+
+}  // namespace
+
+// Exim over its connection limit writes "421 ..." in plaintext on its implicit-TLS port: that is
+// throttling (an error that shows the 421), not a port without TLS, and no version probe fails.
+TEST_CASE("regression: a plaintext 421 on an implicit-TLS port is throttling, shown, never a fail") {
+  fake::fake_server server({fake::send("421 4.3.2 Too many concurrent SMTP connections; please try again later\r\n"),
+                            fake::sleep_ms(200), fake::close()},
+                           many());
+  auto r = audit::run(local_options("submissions=" + std::to_string(server.port())));
+  CHECK_FALSE(any_fail(r));
+  REQUIRE(r.cases.size() == 1);  // no tls-versions / tls-ciphers case on a port that speaks no TLS
+  const auto& c = r.cases.front();
+  CHECK(c.result == verdict::error);
+  auto f = find(c, "audit/throttled");
+  REQUIRE(f);
+  CHECK(f->actual.find("421 4.3.2 Too many concurrent SMTP connections") != std::string::npos);
+  REQUIRE_FALSE(c.tls.empty());
+  CHECK(c.tls.front().handshake_error.find("421 4.3.2") != std::string::npos);
+}
+
+TEST_CASE("regression: an implicit-TLS port that greets in plaintext fails implicit-tls/works with the greeting") {
+  fake::fake_server server({fake::send("* OK [CAPABILITY IMAP4rev1] plaintext IMAP on the imaps port\r\n"),
+                            fake::sleep_ms(200), fake::close()},
+                           many());
+  auto r = audit::run(local_options("imaps=" + std::to_string(server.port())));
+  CHECK(ids(r) == std::vector<std::string>{"audit/imaps:" + std::to_string(server.port()) + "/tls"});
+  const auto& c = r.cases.front();
+  auto f = find(c, "audit/implicit-tls/works");
+  REQUIRE(f);
+  CHECK(f->result == verdict::fail);
+  CHECK(f->actual.find("* OK [CAPABILITY IMAP4rev1] plaintext IMAP on the imaps port") != std::string::npos);
+  CHECK_FALSE(find(c, "tls/version/modern-supported"));
+}
+
+TEST_CASE("regression: an implicit-TLS port that never answers the handshake is an error, not a fail") {
+  fake::fake_server server({fake::sleep_ms(3000), fake::close()}, many());
+  auto o = local_options("pop3s=" + std::to_string(server.port()));
+  o.timeout_ms = 300;
+  auto r = audit::run(o);
+  CHECK_FALSE(any_fail(r));
+  REQUIRE(r.cases.size() == 1);
+  CHECK(r.cases.front().result == verdict::error);
+  auto f = find(r.cases.front(), "audit/reachable");
+  REQUIRE(f);
+  CHECK(f->actual.find("no answer to the TLS handshake") != std::string::npos);
+}
+
+TEST_CASE("regression: TLS versions that got no answer are unknown, not refused") {
+  mailspec::session::record rec;
+  rec.result.protocol = "imap";
+  rec.result.extra = {{"probe", "tls-versions"},
+                      {"service", "imaps"},
+                      {"tls.version.TLSv1", "refused: handshake: unsupported protocol"},
+                      {"tls.version.TLSv1.1", "refused: handshake: unsupported protocol"},
+                      {"tls.version.TLSv1.2", "no answer: handshake: deadline expired"},
+                      {"tls.version.TLSv1.3", "no answer: handshake: deadline expired"}};
+  auto found = audit::judge(rec);
+  const mailspec::finding* modern = nullptr;
+  for (const auto& f : found)
+    if (f.rule == "tls/version/modern-supported") modern = &f;
+  REQUIRE(modern);
+  CHECK(modern->result == verdict::error);
+  // Both refused by an answer: the real finding stays a fail.
+  rec.result.extra["tls.version.TLSv1.2"] = "refused: handshake: tlsv1 alert protocol version";
+  rec.result.extra["tls.version.TLSv1.3"] = "refused: handshake: tlsv1 alert protocol version";
+  bool failed = false;
+  for (const auto& f : audit::judge(rec))
+    if (f.rule == "tls/version/modern-supported") failed = f.result == verdict::fail;
+  CHECK(failed);
+}
+
+TEST_CASE("regression: audit findings show server text escaped once (a backslash stays one backslash)") {
+  fake::fake_server server({fake::send("220 mail\\relay ESMTP\r\n"), fake::read_line(), fake::send("250 mail\r\n"),
+                            fake::read_line(), fake::send("502 no\r\n"), fake::read_line(), fake::close()},
+                           many());
+  auto o = local_options("submission=" + std::to_string(server.port()));
+  auto c = audit::probe_port(o, o.ports.front());
+  auto f = find(c, "audit/banner");
+  REQUIRE(f);
+  CHECK(f->actual == "220 mail\\\\relay ESMTP");  // visible(): one backslash shown as two, once
+}
