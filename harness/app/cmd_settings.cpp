@@ -47,6 +47,9 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.resolver = s.resolver;
   d.port_map = parse_port_map(o.ports);
   d.ca_file = o.ca_file;
+  check_client_identity(o);
+  d.client_cert = o.client_cert;
+  d.client_key = o.client_key;
   d.bind = o.bind;
   d.helo = o.helo;
   d.timeout_ms = o.timeout_ms;

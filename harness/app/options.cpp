@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "app/baseline.hpp"
+#include "net/tls_client.hpp"
 #include "report/report.hpp"
 
 #include <fstream>
@@ -77,6 +78,26 @@ void check_client_identity(const common_options& o) {
   for (const auto* f : {&o.client_cert, &o.client_key})
     if (!f->empty() && !std::filesystem::is_regular_file(*f))
       throw std::invalid_argument((f == &o.client_cert ? "--client-cert " : "--client-key ") + *f + ": no such file");
+  check_tls_files(o);
+}
+
+void check_tls_files(const common_options& o) {
+  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
+    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  if (o.ca_file.empty() && o.client_cert.empty()) return;
+  // Loaded now, as every handshake will load them: a file that is not PEM, or a key that does not
+  // match its certificate, is a usage error before any connection, not a failed handshake that a
+  // report would blame on the server.
+  net::tls_options t;
+  t.ca_file = o.ca_file;
+  t.client_cert = o.client_cert;
+  t.client_key = o.client_key;
+  std::string error;
+  if (!net::make_client_context(t, error)) {
+    const std::string prefix = "tls options: ";
+    if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+    throw std::invalid_argument(error);
+  }
 }
 
 double parse_rate(const std::string& s) {

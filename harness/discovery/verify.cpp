@@ -41,6 +41,8 @@ audit::options audit_options(const settings_options& opt, const std::string& hos
   a.address = address;
   a.bind = opt.bind;
   a.ca_file = opt.ca_file;
+  a.client_cert = opt.client_cert;
+  a.client_key = opt.client_key;
   if (!opt.helo.empty()) a.helo = opt.helo;
   a.timeout_ms = opt.timeout_ms;
   a.strict = opt.strict;

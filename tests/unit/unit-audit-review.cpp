@@ -2,6 +2,11 @@
 // does not have. Each test failed before its fix (see harness/audit/README.md, "Verdicts").
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "audit/audit.hpp"
 #include "audit/probes.hpp"
@@ -129,4 +134,46 @@ TEST_CASE("regression: audit findings show server text escaped once (a backslash
   auto f = find(c, "audit/banner");
   REQUIRE(f);
   CHECK(f->actual == "220 mail\\\\relay ESMTP");  // visible(): one backslash shown as two, once
+}
+
+namespace {
+
+// Runs the built binary (argv joined by the shell; arguments here need no quoting); exit code.
+int mailspec_cli(const std::string& args) {
+  std::string cmd = std::string(MAILSPEC_BINARY_DIR) + "/mailspec " + args + " >/dev/null 2>&1";
+  int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string temp_file(const std::string& name, const std::string& text) {
+  std::string path = "/tmp/mailspec-unit-" + std::to_string(::getpid()) + "-" + name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return path;
+}
+
+}  // namespace
+
+// A --ca-file that holds no certificate, or a client key that does not match its certificate,
+// used to fail every TLS port of the audited server ("handshake failed: tls options: ...").
+TEST_CASE("regression: unusable --ca-file or client key is a usage error (64) before any connection") {
+  fake::fake_server server({fake::send("* OK\r\n"), fake::close()}, many());
+  const std::string ports = "--ports imaps=" + std::to_string(server.port()) + " --timeout-ms 500 --format json";
+  const std::string out = "/tmp/mailspec-unit-" + std::to_string(::getpid()) + "-out";
+  const std::string dir = " --report-dir " + out;
+  const std::string not_pem = temp_file("not-a-ca.pem", "this is not a certificate\n");
+  const auto& ca = fake::test_ca();
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --ca-file " + not_pem) == 64);
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --ca-file " + ca.ca_cert + " --client-cert " +
+                     ca.cert("valid") + " --client-key " + ca.key("expired")) == 64);
+  CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --client-cert " + ca.cert("valid")) == 64);
+  CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --ca-file " + not_pem) == 64);
+  CHECK(server.accepted() == 0);
+  // The same files, usable: the audit runs (and reaches the server).
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --ca-file " + ca.ca_cert + " --client-cert " +
+                     ca.cert("valid") + " --client-key " + ca.key("valid")) != 64);
+  CHECK(server.accepted() > 0);
+  std::remove(not_pem.c_str());
+  std::system(("rm -rf " + out).c_str());
 }
