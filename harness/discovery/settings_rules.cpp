@@ -201,8 +201,13 @@ void published(context& c) {
 void autoconfig_valid(context& c) {
   if (!role_is(c, "discovery")) return;
   if (auto e = get(c, fact::autoconfig_error))
-    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", *e);
-  if (!get_or(c, fact::autoconfig_source).empty()) c.held_case(get_or(c, fact::autoconfig_source));
+    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", *e,
+                         "a client gets no usable configuration from this source");
+  if (!get_or(c, fact::autoconfig_source).empty()) return c.held_case(get_or(c, fact::autoconfig_source));
+  // A fetch that timed out says nothing about the document: the harness could not judge.
+  if (auto t = get(c, fact::autoconfig_unanswered))
+    c.emit(nullptr, verdict::error, "an answer from the autoconfig host within the deadline", *t,
+           "could not tell whether a valid autoconfig is published");
 }
 
 void autoconfig_https(context& c) {

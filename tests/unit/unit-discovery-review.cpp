@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 
+#include "discovery/https.hpp"
 #include "discovery/settings.hpp"
 #include "fake_server.hpp"
 #include "test_ca.hpp"
@@ -78,4 +80,104 @@ TEST_CASE("regression: settings presents --client-cert to a published server tha
   for (const auto& e : server.events()) presented = presented || e.rfind("client certificate ", 0) == 0;
   CHECK(presented);
   std::remove(file.c_str());
+}
+
+namespace {
+
+std::vector<mailspec::finding> judge_facts(std::map<std::string, std::string> extra) {
+  mailspec::session::record rec;
+  rec.result.extra = std::move(extra);
+  return d::judge(rec);
+}
+
+const mailspec::finding* finding_of(const std::vector<mailspec::finding>& v, const std::string& rule) {
+  for (const auto& f : v)
+    if (f.rule == rule) return &f;
+  return nullptr;
+}
+
+fake::server_options https_server(std::string leaf) {
+  fake::server_options o;
+  o.implicit_tls = true;
+  o.connections = 0;
+  o.tls.leaf = std::move(leaf);
+  o.io_timeout = 3000ms;
+  return o;
+}
+
+d::fetch_options localhost_fetch() {
+  d::fetch_options o;
+  o.ca_file = fake::test_ca().ca_cert;
+  o.timeout = 2000ms;
+  o.resolve = [](const std::string&) {
+    d::dns_answer<std::string> a;
+    a.status = d::dns_status::ok;
+    a.records = {"127.0.0.1"};
+    return a;
+  };
+  return o;
+}
+
+}  // namespace
+
+// Every policy fetch failure was reported as "a certificate problem makes it untrusted", and a
+// timeout (the harness could not tell) as a fail.
+TEST_CASE("regression: policy/mta-sts/policy-fetch says why, and a timeout is an error") {
+  auto fetch = [](const std::string& outcome) {
+    return judge_facts({{"settings.role", "mta-sts"},
+                        {"mta_sts.txt.status", "ok"},
+                        {"mta_sts.txt", "v=STSv1; id=1"},
+                        {"mta_sts.policy.url", "https://mta-sts.lab.test/.well-known/mta-sts.txt"},
+                        {"mta_sts.policy.fetch", outcome}});
+  };
+  auto timeout = fetch("HTTP read: deadline expired");
+  auto f = finding_of(timeout, "policy/mta-sts/policy-fetch");
+  REQUIRE(f);
+  CHECK(f->result == verdict::error);
+  auto missing = fetch("HTTP 404 from https://mta-sts.lab.test/.well-known/mta-sts.txt");
+  f = finding_of(missing, "policy/mta-sts/policy-fetch");
+  REQUIRE(f);
+  CHECK(f->result == verdict::fail);
+  CHECK(f->message.find("certificate") == std::string::npos);
+  CHECK(f->message.find("not at the well-known URL") != std::string::npos);
+  auto redirect = fetch("redirect not followed (no redirects are followed here): 302 https://a/x -> /y");
+  f = finding_of(redirect, "policy/mta-sts/policy-fetch");
+  REQUIRE(f);
+  CHECK(f->message.find("redirect") != std::string::npos);
+  auto cert = fetch("TLS handshake with mta-sts.lab.test (127.0.0.1:443): certificate not valid for mta-sts.lab.test: hostname mismatch");
+  f = finding_of(cert, "policy/mta-sts/policy-fetch");
+  REQUIRE(f);
+  CHECK(f->message.find("certificate") != std::string::npos);
+}
+
+// A slow autoconfig host was a fail of settings/autoconfig/valid ("a well-formed config-v1.1.xml"
+// expected, "deadline expired" found): nothing was judged, so it is an error.
+TEST_CASE("regression: an autoconfig fetch that timed out is an error, not an invalid document") {
+  auto found = judge_facts({{"settings.role", "discovery"},
+                            {"servers", ""},
+                            {"autoconfig.source", ""},
+                            {"autoconfig.unanswered", "https://autoconfig.lab.test/mail/config-v1.1.xml: HTTP read: deadline expired"}});
+  auto f = finding_of(found, "settings/autoconfig/valid");
+  REQUIRE(f);
+  CHECK(f->result == verdict::error);
+}
+
+TEST_CASE("regression: an HTTPS host with a certificate for another name says hostname mismatch") {
+  fake::fake_server s({fake::expect_line("GET *"), fake::drain(300)}, https_server("wrong_host"));
+  auto r = d::https_get("https://localhost:" + std::to_string(s.port()) + "/.well-known/mta-sts.txt", localhost_fetch());
+  CHECK_FALSE(r.ok);
+  CHECK(r.verify_error == "hostname mismatch");
+  CHECK(r.error.find("hostname mismatch") != std::string::npos);
+}
+
+TEST_CASE("regression: with redirects off, a redirect is named as not followed (was \"more than 0 redirects\")") {
+  fake::fake_server s({fake::expect_line("GET *"),
+                       fake::send("HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n"), fake::drain(300)},
+                      https_server("valid"));
+  auto o = localhost_fetch();
+  o.max_redirects = 0;
+  auto r = d::https_get("https://localhost:" + std::to_string(s.port()) + "/.well-known/mta-sts.txt", o);
+  CHECK_FALSE(r.ok);
+  CHECK(r.error.find("redirect not followed") != std::string::npos);
+  CHECK(r.error.find("/elsewhere") != std::string::npos);
 }
