@@ -185,6 +185,17 @@ const rules::rule* find_rule(std::string_view id) {
   return nullptr;
 }
 
+std::vector<std::string> unknown_only_prefixes(const std::vector<std::string>& only) {
+  std::vector<std::string> out;
+  for (const auto& p : only) {
+    bool any = false;
+    for (const auto* table : {&rules::catalogue(), &catalogue()})
+      for (const auto& r : *table) any = any || rules::selected(r.id, {p});
+    if (!any) out.push_back(p);
+  }
+  return out;
+}
+
 std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt) {
   std::vector<finding> out;
   for (const auto& r : catalogue()) {

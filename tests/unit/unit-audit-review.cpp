@@ -177,3 +177,26 @@ TEST_CASE("regression: unusable --ca-file or client key is a usage error (64) be
   std::remove(not_pem.c_str());
   std::system(("rm -rf " + out).c_str());
 }
+
+// `--only tls/cert` still ran every probe (the canary login included) and `--only typo` gave an
+// audit of passes that checked nothing, exit 0.
+TEST_CASE("regression: --only prunes the probes it does not need and rejects prefixes no rule has") {
+  CHECK(audit::unknown_only_prefixes({"tls/cert", "audit/plaintext-login", "smtp/"}).empty());
+  CHECK(audit::unknown_only_prefixes({"tls/crt", "tls/cert"}) == std::vector<std::string>{"tls/crt"});
+  fake::fake_server server({fake::send("220 fake ESMTP\r\n"), fake::read_line(),
+                            fake::send("250-fake\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"), fake::read_line(),
+                            fake::send("535 5.7.8 no\r\n"), fake::read_line(), fake::close()},
+                           many());
+  auto o = local_options("submission=" + std::to_string(server.port()));
+  o.only = {"tls/cert"};
+  auto r = audit::run(o);
+  CHECK(server.received().find("mailspec-canary-") == std::string::npos);
+  for (const auto& c : r.cases) {
+    CHECK(c.scenario_id.find("/plaintext-login") == std::string::npos);
+    CHECK(c.scenario_id.find("/tls-versions") == std::string::npos);
+    for (const auto& f : c.findings) CHECK(f.rule.rfind("tls/cert", 0) == 0);
+    // Nothing selected applied (the STARTTLS here is refused): skipped, not passed.
+    if (c.findings.empty()) CHECK(c.result == verdict::skip);
+  }
+  CHECK(mailspec_cli("audit 127.0.0.1 --ports imap=" + std::to_string(server.port()) + " --only tls/crt") == 64);
+}
