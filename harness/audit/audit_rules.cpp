@@ -18,6 +18,14 @@ constexpr std::string_view as_error = "[error] ";
 constexpr std::string_view as_info = "[info] ";
 const std::string mx_note = "[info] public MX port (RFC 3207 §4: a publicly-referenced server must not require "
                             "STARTTLS): reported, not failed. ";
+// Credentials on the MX: RFC 3207 §4 forbids requiring STARTTLS to *deliver* mail, not refusing
+// AUTH before it, and RFC 8314 covers submission only; RFC 4954 §4 says server sites SHOULD NOT
+// permit a plaintext password mechanism without TLS. So a warning (a fail with --strict), not a
+// mere observation: the audit answers "does any port accept a password before TLS?".
+constexpr std::string_view as_warn = "[warn] ";
+const std::string mx_login_note = "[warn] public MX port: RFC 4954 §4 (server sites SHOULD NOT permit a plaintext "
+                                  "password mechanism without TLS; RFC 3207 §4 only forbids requiring STARTTLS for "
+                                  "delivery). ";
 
 const std::string* fact(const context& c, const std::string& k) {
   const auto& x = c.rec.result.extra;
@@ -83,7 +91,7 @@ void required_before_auth(context& c) {
   if (!probe_is(c, "plaintext-login") || !adv) return;
   if (adv->empty()) return c.held_case("no login offered before TLS");
   c.broken_case("no login offered before TLS (SMTP: no AUTH before STARTTLS; IMAP: LOGINDISABLED; POP3: no USER/SASL)",
-                *adv, (is_mx(c) ? mx_note : "") + "the plaintext channel invites credentials");
+                *adv, (is_mx(c) ? mx_login_note : "") + "the plaintext channel invites credentials");
 }
 
 void plaintext_login(context& c, std::string_view proto) {
@@ -99,7 +107,7 @@ void plaintext_login(context& c, std::string_view proto) {
                                        : "the server evaluated credentials sent over plaintext: a real password "
                                          "would have been exposed";
   c.broken_case("a refusal before evaluating (IMAP BAD / NO [PRIVACYREQUIRED], POP3 -ERR to USER, SMTP 530/538)",
-                reply + " -- " + canary, (is_mx(c) ? mx_note : "") + msg);
+                reply + " -- " + canary, (is_mx(c) ? mx_login_note : "") + msg);
 }
 
 void injection(context& c, std::string_view proto) {
@@ -219,7 +227,9 @@ std::vector<finding> judge(const session::record& rec, const rules::judge_option
     for (auto& f : raw) {
       if (f.message.rfind(as_error, 0) == 0) f.result = verdict::error, f.message.erase(0, as_error.size());
       else if (f.message.rfind(as_info, 0) == 0) f.result = verdict::info, f.message.erase(0, as_info.size());
-      else if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
+      else if (f.message.rfind(as_warn, 0) == 0)
+        f.result = opt.strict || f.result != verdict::fail ? f.result : verdict::warn, f.message.erase(0, as_warn.size());
+      if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
       if (f.result == verdict::info || f.result == verdict::error) f.sev = f.result == verdict::error ? severity::none : f.sev;
       bad = bad || f.result != verdict::pass;
     }
