@@ -218,7 +218,18 @@ asio::awaitable<bool> probe::greet() {
   if (!io.ok() && text.empty()) {
     if (io.status == session::read_status::eof || io.status == session::read_status::io_error)
       note(key::throttled, "connection closed before the greeting (" + io.message + ")");
+    else if (io.status == session::read_status::timeout)
+      note(key::unreachable, "no greeting within " + std::to_string(reply_timeout().count()) +
+                                 " ms: the port accepted the connection and sent nothing (an implicit-TLS port? " +
+                                 io.message + ")");
     else note(key::unreachable, "no greeting: " + io.message);
+    co_return false;
+  }
+  // SMTP 554 instead of 220 is "no SMTP service here" for this client (RFC 5321 §3.1): the
+  // server refused the audit (a blocklist, a policy), which is not a port without SMTP.
+  if (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 554) {
+    note(key::throttled, "refused at the greeting: " + text);
+    meta("refused: " + text);
     co_return false;
   }
   if (check_throttle(e)) co_return false;

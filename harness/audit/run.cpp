@@ -128,9 +128,14 @@ case_result detail::judge_case(session::record&& rec, const std::string& family,
   // A throttled or unreachable probe judged nothing: its other findings would only echo the
   // refusal (e.g. a 421 greeting failing a greeting rule), so the case is an error, never a fail.
   bool untested = c.extra.count(key::throttled) || c.extra.count(key::unreachable);
-  for (auto& f : found)
+  // A port that answers another protocol (an SSH banner on 25) has one finding, "does not speak
+  // smtp"; the protocol's grammar rules failing on the foreign banner would only repeat it.
+  bool foreign = c.extra.count(key::wrong_protocol) > 0;
+  for (auto& f : found) {
+    if (foreign && f.result != verdict::pass && !audit::find_rule(f.rule)) continue;
     if (!untested || f.result == verdict::error || f.rule == "audit/throttled" || f.rule == "audit/reachable")
       c.findings.push_back(std::move(f));
+  }
   if (untested) c.result = verdict::error;
   if (c.message.empty()) {
     for (const char* k : {key::unreachable, key::throttled})

@@ -200,3 +200,35 @@ TEST_CASE("regression: --only prunes the probes it does not need and rejects pre
   }
   CHECK(mailspec_cli("audit 127.0.0.1 --ports imap=" + std::to_string(server.port()) + " --only tls/crt") == 64);
 }
+
+TEST_CASE("regression: SMTP 554 at the greeting is a refusal (error), not a port without SMTP") {
+  fake::fake_server server({fake::send("554 5.7.1 mx.example: your address is listed\r\n"), fake::read_line(),
+                            fake::close()},
+                           many());
+  auto r = audit::run(local_options("submission=" + std::to_string(server.port())));
+  REQUIRE(r.cases.size() == 1);
+  CHECK(r.cases.front().result == verdict::error);
+  CHECK_FALSE(any_fail(r));
+  auto f = find(r.cases.front(), "audit/throttled");
+  REQUIRE(f);
+  CHECK(f->actual.find("554 5.7.1") != std::string::npos);
+}
+
+TEST_CASE("regression: a port that speaks another protocol has one fail, not the grammar rules' echoes") {
+  fake::fake_server server({fake::send("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), fake::sleep_ms(300), fake::close()}, many());
+  auto o = local_options("smtp=" + std::to_string(server.port()));
+  auto c = audit::probe_port(o, o.ports.front());
+  std::vector<std::string> failed;
+  for (const auto& f : c.findings)
+    if (f.result == verdict::fail) failed.push_back(f.rule);
+  CHECK(failed == std::vector<std::string>{"audit/protocol/greeting"});
+}
+
+TEST_CASE("regression: a STARTTLS port that accepts and stays silent says so") {
+  fake::fake_server server({fake::sleep_ms(2000), fake::close()}, many());
+  auto o = local_options("imap=" + std::to_string(server.port()));
+  o.timeout_ms = 300;
+  auto c = audit::probe_port(o, o.ports.front());
+  CHECK(c.result == verdict::error);
+  CHECK(c.extra.at("unreachable").find("accepted the connection and sent nothing") != std::string::npos);
+}
