@@ -215,9 +215,20 @@ void hostname_resolves(context& c) {
 void published(context& c) {
   if (!role_is(c, "discovery")) return;
   std::string s = get_or(c, fact::servers);
-  if (s.empty())
-    return c.emit(nullptr, verdict::error, "autoconfig or SRV records naming the mail servers",
-                  get_or(c, fact::sources), "nothing published: no server to check");
+  if (s.empty()) {
+    // Every SRV service published with target "." (RFC 2782: "decidedly not available at this
+    // domain") is a statement, not an absence: the domain says it offers no mail client service.
+    auto srv = split(get_or(c, fact::srv), "\n");
+    auto declined = std::count_if(srv.begin(), srv.end(),
+                                  [](const std::string& l) { return l.find("(service not offered)") != std::string::npos; });
+    if (!srv.empty() && declined == static_cast<std::ptrdiff_t>(srv.size()))
+      return c.emit(nullptr, verdict::info, "autoconfig or SRV records naming the mail servers", get_or(c, fact::srv),
+                    "every SRV service is published as not offered (target \".\", RFC 2782): no server to check");
+    std::string tried = get_or(c, fact::sources);
+    if (declined > 0) tried += "\n" + get_or(c, fact::srv);
+    return c.emit(nullptr, verdict::error, "autoconfig or SRV records naming the mail servers", tried,
+                  "nothing published: no server to check");
+  }
   c.held_case(s);
 }
 

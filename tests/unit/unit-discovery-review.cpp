@@ -202,3 +202,24 @@ TEST_CASE("regression: password-encrypted is matched against the SASL mechanisms
   CHECK(verdict_for("AUTH PLAIN SCRAM-SHA-256-PLUS") == verdict::warn);
   CHECK(verdict_for("AUTH PLAIN LOGIN") == verdict::fail);
 }
+
+// A domain whose six SRV services all say "." (RFC 2782: decidedly not available) was reported as
+// "nothing published", an error (exit 2) as if discovery had failed.
+TEST_CASE("regression: every SRV service published as \".\" is an observation, not an error") {
+  std::string srv;
+  for (const char* s : {"_submissions", "_submission", "_imaps", "_imap", "_pop3s", "_pop3"})
+    srv += std::string(srv.empty() ? "" : "\n") + s + "._tcp.lab.test: ok [0 0 1 .] (service not offered)";
+  auto found = judge_facts({{"settings.role", "discovery"}, {"servers", ""}, {"srv", srv}, {"sources", "MX lab.test: NXDOMAIN"}});
+  auto f = finding_of(found, "settings/discovery/published");
+  REQUIRE(f);
+  CHECK(f->result == verdict::info);
+  // Only some declined, nothing else published: still nothing to check, and the SRV lines are shown.
+  auto partial = judge_facts({{"settings.role", "discovery"},
+                              {"servers", ""},
+                              {"srv", "_imaps._tcp.lab.test: ok [0 0 1 .] (service not offered)\n_imap._tcp.lab.test: NXDOMAIN"},
+                              {"sources", "MX lab.test: NXDOMAIN"}});
+  f = finding_of(partial, "settings/discovery/published");
+  REQUIRE(f);
+  CHECK(f->result == verdict::error);
+  CHECK(f->actual.find("service not offered") != std::string::npos);
+}
