@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 
+#include "discovery/autoconfig.hpp"
 #include "discovery/https.hpp"
 #include "discovery/settings.hpp"
 #include "fake_server.hpp"
@@ -222,4 +223,14 @@ TEST_CASE("regression: every SRV service published as \".\" is an observation, n
   REQUIRE(f);
   CHECK(f->result == verdict::error);
   CHECK(f->actual.find("service not offered") != std::string::npos);
+}
+
+TEST_CASE("regression: settings input: a second @ or an IP address is not an EMAIL or DOMAIN") {
+  d::email_address a;
+  std::string why;
+  CHECK_FALSE(d::parse_email_or_domain("alice@@lab.test", a, why));  // was: local part "alice@"
+  CHECK_FALSE(d::parse_email_or_domain("127.0.0.1", a, why));        // was: SRV lookups under 127.0.0.1
+  CHECK(why.find("mailspec audit 127.0.0.1") != std::string::npos);
+  CHECK(d::parse_email_or_domain("alice@mail2.lab.test", a, why));
+  CHECK(d::parse_email_or_domain("1und1.de", a, why));  // digits, but a name
 }
