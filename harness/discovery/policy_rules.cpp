@@ -50,7 +50,8 @@ void policy_fetch(context& c) {
     return c.emit(nullptr, verdict::error, expected, *f, "could not fetch the policy: nothing judged");
   std::string why = f->rfind("TLS handshake", 0) == 0 ? "senders refuse a policy from a host whose certificate does not verify"
                     : has("redirect")                 ? "senders must not follow redirects for the policy"
-                    : has("limit")                    ? "the policy body is over the 64 KiB bound mailspec reads"
+                    : has("body over")                ? "the policy body is over the 64 KiB bound mailspec reads"
+                    : has("header limit")             ? "the HTTP response header is over the 64 KiB bound mailspec reads"
                     : dns_absent                      ? "the TXT record announces a policy, but the policy host has no address"
                     : f->rfind("HTTP ", 0) == 0       ? "the TXT record announces a policy that is not at the well-known URL"
                                                       : "senders cannot get the policy";
