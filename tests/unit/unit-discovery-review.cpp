@@ -145,10 +145,12 @@ TEST_CASE("regression: policy/mta-sts/policy-fetch says why, and a timeout is an
   f = finding_of(redirect, "policy/mta-sts/policy-fetch");
   REQUIRE(f);
   CHECK(f->message.find("redirect") != std::string::npos);
-  f = finding_of(fetch("HTTP read: header limit exceeded"), "policy/mta-sts/policy-fetch");
+  auto header = fetch("HTTP read: header limit exceeded");
+  f = finding_of(header, "policy/mta-sts/policy-fetch");
   REQUIRE(f);
   CHECK(f->message.find("header") != std::string::npos);
-  f = finding_of(fetch("HTTP body over the 65536-byte limit"), "policy/mta-sts/policy-fetch");
+  auto body = fetch("HTTP body over the 65536-byte limit");
+  f = finding_of(body, "policy/mta-sts/policy-fetch");
   REQUIRE(f);
   CHECK(f->message.find("body") != std::string::npos);
   auto cert = fetch("TLS handshake with mta-sts.lab.test (127.0.0.1:443): certificate not valid for mta-sts.lab.test: hostname mismatch");
