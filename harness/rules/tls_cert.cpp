@@ -18,11 +18,25 @@ void each_leaf(const record& rec, F f) {
     if (t.handshake_ok && t.leaf) f(t, *t.leaf);
 }
 
+// OpenSSL's "unable to get local issuer certificate" is the same error for an untrusted CA and
+// for a server that does not send its intermediate (the commonest chain mistake): say which
+// case the certificates the server sent point to.
+std::string chain_hint(const tls_facts& t, const certificate_facts& leaf) {
+  constexpr long unable_to_get_issuer_locally = 20;  // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+  if (leaf.self_signed) return " (self-signed)";
+  if (t.verify_code != unable_to_get_issuer_locally) return "";
+  if (t.chain.size() <= 1)
+    return " (the server sent only its own certificate: if " + leaf.issuer +
+           " is an intermediate CA, the server must send it too; otherwise that CA is not trusted)";
+  return " (the server sent " + std::to_string(t.chain.size()) + " certificates; the last is issued by " +
+         t.chain.back().issuer + ", which is not trusted here: another trust store or --ca-file?)";
+}
+
 void chain(context& c) {
   each_leaf(c.rec, [&](const tls_facts& t, const certificate_facts& leaf) {
     if (t.chain_ok) c.held_case(leaf.subject);
     else c.broken_case("a chain that verifies to a trusted root", leaf.subject + " issued by " + leaf.issuer,
-                       "verify error: " + t.verify_error + (leaf.self_signed ? " (self-signed)" : ""));
+                       "verify error: " + t.verify_error + chain_hint(t, leaf));
   });
 }
 

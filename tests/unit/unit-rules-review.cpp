@@ -1,0 +1,52 @@
+// Outside acceptance review of the tls/ rules. Failed before the fix.
+#include <catch2/catch.hpp>
+
+#include "rules/rules.hpp"
+
+using namespace mailspec;
+
+namespace {
+
+session::record with_leaf(long verify_code, std::string verify_error, int sent) {
+  session::record rec;
+  rec.result.protocol = "imap";
+  tls_facts t;
+  t.handshake_ok = true;
+  t.chain_ok = false;
+  t.verify_code = verify_code;
+  t.verify_error = std::move(verify_error);
+  certificate_facts leaf;
+  leaf.subject = "CN=mail.example.net";
+  leaf.issuer = "CN=Example Intermediate CA";
+  t.leaf = leaf;
+  t.chain.push_back(leaf);
+  if (sent > 1) {
+    certificate_facts inter;
+    inter.subject = "CN=Example Intermediate CA";
+    inter.issuer = "CN=Example Root CA";
+    t.chain.push_back(inter);
+  }
+  rec.result.tls.push_back(t);
+  return rec;
+}
+
+std::string chain_message(const session::record& rec) {
+  rules::judge_options o;
+  o.only = {"tls/cert/chain"};
+  auto found = rules::judge(rec, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].result == verdict::fail);
+  return found[0].message;
+}
+
+}  // namespace
+
+TEST_CASE("regression: tls/cert/chain tells a missing intermediate from an untrusted root") {
+  auto missing = chain_message(with_leaf(20, "unable to get local issuer certificate", 1));
+  CHECK(missing.find("sent only its own certificate") != std::string::npos);
+  CHECK(missing.find("CN=Example Intermediate CA is an intermediate CA") != std::string::npos);
+  auto untrusted = chain_message(with_leaf(20, "unable to get local issuer certificate", 2));
+  CHECK(untrusted.find("CN=Example Root CA, which is not trusted") != std::string::npos);
+  auto expired = chain_message(with_leaf(10, "certificate has expired", 1));
+  CHECK(expired == "verify error: certificate has expired");
+}
