@@ -1,4 +1,5 @@
 // The server certificate: chain, hostname (RFC 7817 / RFC 6125), validity window, key, signature.
+#include <algorithm>
 #include <ctime>
 
 #include "rules/detail.hpp"
@@ -45,7 +46,17 @@ void hostname(context& c) {
     if (t.verify_name.empty()) return;
     std::string san;
     for (const auto& s : leaf.san) san += (san.empty() ? "" : ", ") + s;
-    if (t.hostname_ok) c.held_case(t.verify_name);
+    bool dns_san = std::any_of(leaf.san.begin(), leaf.san.end(), [](const std::string& s) { return s.rfind("DNS:", 0) == 0; });
+    // OpenSSL falls back to the subject CN when there is no DNS subjectAltName; RFC 6125 §6.4.4
+    // allows that only as a last resort and RFC 9525 (which obsoletes it) not at all, so clients
+    // that follow it (and the browsers' libraries) reject such a certificate.
+    bool ip_name = t.verify_name.find(':') != std::string::npos ||
+                   t.verify_name.find_first_not_of("0123456789.") == std::string::npos;  // matched by an IP SAN
+    if (t.hostname_ok && !dns_san && !ip_name)
+      c.emit(nullptr, verdict::warn, "the name " + t.verify_name + " in a subjectAltName DNS entry",
+             "subject " + leaf.subject + "; no subjectAltName",
+             "matched only through the subject CN: clients that follow RFC 9525 reject this certificate");
+    else if (t.hostname_ok) c.held_case(t.verify_name);
     else c.broken_case("a certificate valid for " + t.verify_name, "subject " + leaf.subject + "; SAN " + san);
   });
 }

@@ -50,3 +50,33 @@ TEST_CASE("regression: tls/cert/chain tells a missing intermediate from an untru
   auto expired = chain_message(with_leaf(10, "certificate has expired", 1));
   CHECK(expired == "verify error: certificate has expired");
 }
+
+// A leaf with only a subject CN (no subjectAltName) passed tls/cert/hostname through OpenSSL's
+// CN fallback, which RFC 9525 clients no longer use.
+TEST_CASE("regression: a name matched only by the subject CN warns") {
+  session::record rec;
+  rec.result.protocol = "imap";
+  tls_facts t;
+  t.handshake_ok = true;
+  t.chain_ok = true;
+  t.hostname_ok = true;  // OpenSSL matched CN=mail.example.net
+  t.verify_name = "mail.example.net";
+  certificate_facts leaf;
+  leaf.subject = "CN=mail.example.net";
+  t.leaf = leaf;
+  rec.result.tls.push_back(t);
+  rules::judge_options o;
+  o.only = {"tls/cert/hostname"};
+  auto found = rules::judge(rec, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].result == verdict::warn);
+  rec.result.tls[0].leaf->san = {"DNS:mail.example.net"};
+  found = rules::judge(rec, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].result == verdict::pass);
+  rec.result.tls[0].leaf->san = {"IP:192.0.2.1"};
+  rec.result.tls[0].verify_name = "192.0.2.1";
+  found = rules::judge(rec, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].result == verdict::pass);
+}
