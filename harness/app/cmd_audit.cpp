@@ -51,6 +51,7 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.ports = audit::parse_ports(ports);
   apply_port_map(a.ports, o.ports);
   a.bind = o.bind;
+  check_bind(o);
   a.ca_file = o.ca_file;
   a.client_cert = o.client_cert;
   a.client_key = o.client_key;

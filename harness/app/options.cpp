@@ -10,6 +10,8 @@
 
 #include "app/baseline.hpp"
 #include "net/tls_client.hpp"
+
+#include <boost/asio/ip/address.hpp>
 #include "report/report.hpp"
 
 #include <fstream>
@@ -81,6 +83,17 @@ void check_client_identity(const common_options& o) {
   check_tls_files(o);
 }
 
+void check_bind(const common_options& o) {
+  if (o.bind.empty()) return;
+  std::string a = o.bind;
+  if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(a, ec);
+  // A source address is an address of this machine, never a name: a bad one would otherwise make
+  // every probe an "unreachable" error.
+  if (ec) throw std::invalid_argument("--bind " + o.bind + ": expected an IPv4 or IPv6 address of this machine");
+}
+
 void check_tls_files(const common_options& o) {
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
@@ -146,6 +159,7 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.sni = o.sni;
   r.helo = o.helo;
   r.bind = o.bind;
+  check_bind(o);
   r.timeout_ms = o.timeout_ms;
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");

@@ -49,6 +49,8 @@ std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs)
 void check_client_identity(const common_options& o);
 // --ca-file, --client-cert/--client-key load as PEM and the key matches (throws std::invalid_argument).
 void check_tls_files(const common_options& o);
+// --bind is an IP address ([v6] allowed); throws std::invalid_argument.
+void check_bind(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 

@@ -169,6 +169,9 @@ TEST_CASE("regression: unusable --ca-file or client key is a usage error (64) be
                      ca.cert("valid") + " --client-key " + ca.key("expired")) == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --client-cert " + ca.cert("valid")) == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --ca-file " + not_pem) == 64);
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind notanip") == 64);  // was: every probe "unreachable"
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind 999.1.1.1") == 64);
+  CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --bind mail.example.net") == 64);
   CHECK(server.accepted() == 0);
   // The same files, usable: the audit runs (and reaches the server).
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --ca-file " + ca.ca_cert + " --client-cert " +
