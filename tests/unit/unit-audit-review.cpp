@@ -157,7 +157,7 @@ std::string temp_file(const std::string& name, const std::string& text) {
 
 // A --ca-file that holds no certificate, or a client key that does not match its certificate,
 // used to fail every TLS port of the audited server ("handshake failed: tls options: ...").
-TEST_CASE("regression: unusable --ca-file or client key is a usage error (64) before any connection") {
+TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error (64) before any connection") {
   fake::fake_server server({fake::send("* OK\r\n"), fake::close()}, many());
   const std::string ports = "--ports imaps=" + std::to_string(server.port()) + " --timeout-ms 500 --format json";
   const std::string out = "/tmp/mailspec-unit-" + std::to_string(::getpid()) + "-out";
