@@ -10,6 +10,9 @@
 
 #include "audit/audit.hpp"
 #include "audit/probes.hpp"
+#include "session/record.hpp"
+
+#include <optional>
 #include "fake_server.hpp"
 #include "test_ca.hpp"
 
@@ -234,4 +237,73 @@ TEST_CASE("regression: a STARTTLS port that accepts and stays silent says so") {
   auto c = audit::probe_port(o, o.ports.front());
   CHECK(c.result == verdict::error);
   CHECK(c.extra.at("unreachable").find("accepted the connection and sent nothing") != std::string::npos);
+}
+
+// IMAP without LOGINDISABLED whose LOGIN is refused with a plain NO asking for TLS, and POP3 that
+// takes USER and refuses PASS asking for TLS, were "evaluated" (fail, high).
+TEST_CASE("regression: a refusal that asks for TLS is a refusal even without LOGINDISABLED") {
+  SECTION("IMAP NO asking for STARTTLS") {
+    fake::fake_server server({fake::send("* OK IMAP ready\r\n"), fake::read_line(),
+                              fake::send("* CAPABILITY IMAP4rev1 STARTTLS\r\nM1 OK done\r\n"), fake::read_line(),
+                              fake::send("M2 NO Plaintext logins are not allowed here, use STARTTLS first\r\n"),
+                              fake::drain(300)});
+    auto o = local_options("imap=" + std::to_string(server.port()));
+    {
+      boost::asio::io_context io;
+      std::optional<mailspec::session::record> rec;
+      boost::asio::co_spawn(io, audit::detail::probe_plaintext_login(o, o.ports.front()),
+                            [&](std::exception_ptr e, mailspec::session::record r) {
+                              if (e) std::rethrow_exception(e);
+                              rec = std::move(r);
+                            });
+      io.run();
+      REQUIRE(rec);
+      auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+      auto f = find(c, "audit/plaintext-login/imap");
+      REQUIRE(f);
+      CHECK(f->result == verdict::pass);
+      auto adv = find(c, "tls/starttls/required-before-auth");  // LOGIN still offered: the SHOULD stands
+      REQUIRE(adv);
+      CHECK(adv->result == verdict::warn);
+    }
+  }
+  SECTION("IMAP NO [AUTHENTICATIONFAILED] stays an evaluation") {
+    fake::fake_server server({fake::send("* OK IMAP ready\r\n"), fake::read_line(),
+                              fake::send("* CAPABILITY IMAP4rev1 STARTTLS\r\nM1 OK done\r\n"), fake::read_line(),
+                              fake::send("M2 NO [AUTHENTICATIONFAILED] Authentication failed (use TLS next time)\r\n"),
+                              fake::drain(300)});
+    auto o = local_options("imap=" + std::to_string(server.port()));
+    boost::asio::io_context io;
+    std::optional<mailspec::session::record> rec;
+    boost::asio::co_spawn(io, audit::detail::probe_plaintext_login(o, o.ports.front()),
+                          [&](std::exception_ptr e, mailspec::session::record r) {
+                            if (e) std::rethrow_exception(e);
+                            rec = std::move(r);
+                          });
+    io.run();
+    REQUIRE(rec);
+    auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+    auto f = find(c, "audit/plaintext-login/imap");
+    REQUIRE(f);
+    CHECK(f->result == verdict::fail);
+  }
+  SECTION("POP3 -ERR to PASS asking for TLS") {
+    fake::fake_server server({fake::send("+OK POP3 ready\r\n"), fake::read_line(), fake::send("+OK\r\nUSER\r\nSTLS\r\n.\r\n"),
+                              fake::read_line(), fake::send("+OK send PASS\r\n"), fake::read_line(),
+                              fake::send("-ERR TLS required to log in.\r\n"), fake::drain(300)});
+    auto o = local_options("pop3=" + std::to_string(server.port()));
+    boost::asio::io_context io;
+    std::optional<mailspec::session::record> rec;
+    boost::asio::co_spawn(io, audit::detail::probe_plaintext_login(o, o.ports.front()),
+                          [&](std::exception_ptr e, mailspec::session::record r) {
+                            if (e) std::rethrow_exception(e);
+                            rec = std::move(r);
+                          });
+    io.run();
+    REQUIRE(rec);
+    auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+    auto f = find(c, "audit/plaintext-login/pop3");
+    REQUIRE(f);
+    CHECK(f->result == verdict::pass);
+  }
 }
