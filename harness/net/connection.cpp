@@ -103,7 +103,11 @@ void take_plaintext_ahead(beast::tcp_stream& tcp, tls_facts& facts) {
 
 }  // namespace
 
-asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const std::string& host, tls_facts& facts) {
+asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const std::string& given_host, tls_facts& facts) {
+  // "[::1]" (as a user may write an IPv6 target) is the address ::1: no SNI (RFC 6066 §3 allows
+  // host names only) and the IP SAN checked, not a host name "[::1]" that no certificate has.
+  const bool bracketed = given_host.size() > 2 && given_host.front() == '[' && given_host.back() == ']';
+  const std::string host = bracketed ? given_host.substr(1, given_host.size() - 2) : given_host;
   auto& p = *p_;
   facts.mode = opt.mode;
   facts.verify_mode = opt.verify;

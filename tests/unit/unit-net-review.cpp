@@ -68,3 +68,14 @@ TEST_CASE("regression: a handshake answered in plaintext names what the server s
   CHECK(facts.handshake_error.find("\"421 4.3.2 Too many connections\"") != std::string::npos);
   CHECK(io.message == facts.handshake_error);
 }
+
+TEST_CASE("regression: a bracketed IPv6 target sends no SNI and is checked as the address") {
+  fake::server_options so = implicit("valid");  // SAN includes IP:::1
+  so.listen = "::1";
+  fake::fake_server server({fake::read_until_close()}, so);
+  auto f = implicit_handshake(server.port(), "[::1]", trusting());
+  REQUIRE(f.handshake_ok);
+  CHECK(f.sni.empty());  // was "[::1]"
+  CHECK(f.verify_name == "::1");
+  CHECK(f.hostname_ok);  // was a tls/cert/hostname fail
+}
