@@ -65,7 +65,7 @@ classified classify(const case_result& c, const audit::port_spec& p) {
   std::string banner = extra(c, "banner") ? *extra(c, "banner") : "";
   if (auto u = extra(c, "unreachable"); u && u->rfind("no greeting", 0) != 0) {
     k.socket = "unknown";
-    k.evidence = "connect failed: " + *u;
+    k.evidence = (u->rfind("connect", 0) == 0 || u->rfind("resolve", 0) == 0 ? "connect failed: " : "") + *u;
     return k;
   }
   if (auto t = extra(c, "throttled")) {
