@@ -242,3 +242,21 @@ TEST_CASE("regression: settings input: a second @ or an IP address is not an EMA
   CHECK(d::parse_email_or_domain("alice@mail2.lab.test", a, why));
   CHECK(d::parse_email_or_domain("1und1.de", a, why));  // digits, but a name
 }
+
+TEST_CASE("regression: a published SSL port that accepts and stays silent is an error that says so") {
+  fake::server_options so;
+  so.connections = 0;
+  fake::fake_server server({fake::sleep_ms(3000), fake::close()}, so);
+  unit_discovery::dnsmasq dns({"--host-record=imap.lab.test,127.0.0.1"});
+  auto file = temp_file("autoconfig-silent.xml", autoconfig_imaps(server.port()));
+  auto o = local(dns, file);
+  o.timeout_ms = 300;
+  auto r = d::run(o);
+  auto c = case_of(r, "settings/imap:imap.lab.test:" + std::to_string(server.port()));
+  REQUIRE(c);
+  CHECK(c->result == verdict::error);
+  CHECK(c->extra.at("real.evidence").rfind("connect failed", 0) == std::string::npos);
+  CHECK(c->extra.at("real.evidence").find("no answer to the TLS handshake") != std::string::npos);
+  for (const auto& f : c->findings) CHECK(f.result != verdict::fail);
+  std::remove(file.c_str());
+}
