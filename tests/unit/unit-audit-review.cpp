@@ -175,6 +175,9 @@ TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind notanip") == 64);  // was: every probe "unreachable"
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind 999.1.1.1") == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --bind mail.example.net") == 64);
+  // An empty --resolver meant the system resolver (queries leaving the machine): refused.
+  CHECK(mailspec_cli("settings lab.test --resolver ''" + dir) == 64);
+  CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9 --preset ''" + dir) == 64);
   CHECK(server.accepted() == 0);
   // The same files, usable: the audit runs (and reaches the server).
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --ca-file " + ca.ca_cert + " --client-cert " +
