@@ -52,6 +52,7 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   apply_port_map(a.ports, o.ports);
   a.bind = o.bind;
   check_bind(o);
+  check_helo(o);
   a.ca_file = o.ca_file;
   a.client_cert = o.client_cert;
   a.client_key = o.client_key;

@@ -53,6 +53,7 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.client_key = o.client_key;
   d.bind = o.bind;
   check_bind(o);
+  check_helo(o);
   d.helo = o.helo;
   d.timeout_ms = o.timeout_ms;
   d.strict = o.strict;

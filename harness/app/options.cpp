@@ -94,6 +94,15 @@ void check_bind(const common_options& o) {
   if (ec) throw std::invalid_argument("--bind " + o.bind + ": expected an IPv4 or IPv6 address of this machine");
 }
 
+void check_helo(const common_options& o) {
+  if (o.helo.empty()) return;
+  // RFC 5321 §4.1.1.1: EHLO takes a domain or an address literal, one word. A space, CR or LF
+  // would put a second command on the wire and every reply after it would be misread.
+  bool ok = o.helo.size() <= 255;
+  for (unsigned char ch : o.helo) ok = ok && ch > 0x20 && ch < 0x7f;
+  if (!ok) throw std::invalid_argument("--helo: expected a domain or an address literal (one word, printable ASCII)");
+}
+
 void check_tls_files(const common_options& o) {
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
@@ -160,6 +169,7 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.helo = o.helo;
   r.bind = o.bind;
   check_bind(o);
+  check_helo(o);
   r.timeout_ms = o.timeout_ms;
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");

@@ -175,6 +175,9 @@ TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind notanip") == 64);  // was: every probe "unreachable"
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --bind 999.1.1.1") == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9" + dir + " --bind mail.example.net") == 64);
+  // --helo with a CR LF put a second command on the wire (the STARTTLS reply was then misread: a false fail).
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --helo 'x VRFY'") == 64);
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --helo \"$(printf 'x\\r\\nVRFY alice')\"") == 64);
   // An empty --resolver meant the system resolver (queries leaving the machine): refused.
   CHECK(mailspec_cli("settings lab.test --resolver ''" + dir) == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9 --preset ''" + dir) == 64);
