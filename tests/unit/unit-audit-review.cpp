@@ -178,6 +178,10 @@ TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error
   // --helo with a CR LF put a second command on the wire (the STARTTLS reply was then misread: a false fail).
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --helo 'x VRFY'") == 64);
   CHECK(mailspec_cli("audit 127.0.0.1 " + ports + dir + " --helo \"$(printf 'x\\r\\nVRFY alice')\"") == 64);
+  // HOST:PORT, a URL or a stray space was a failed DNS lookup per port (to the system resolver).
+  CHECK(mailspec_cli("audit 127.0.0.1:" + std::to_string(server.port()) + " --timeout-ms 300" + dir) == 64);
+  CHECK(mailspec_cli("audit imap://127.0.0.1 --timeout-ms 300" + dir) == 64);
+  CHECK(mailspec_cli("audit ' 127.0.0.1' --timeout-ms 300" + dir) == 64);
   // An empty --resolver meant the system resolver (queries leaving the machine): refused.
   CHECK(mailspec_cli("settings lab.test --resolver ''" + dir) == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9 --preset ''" + dir) == 64);
