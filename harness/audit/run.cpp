@@ -195,7 +195,8 @@ void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
     if (st && *st == "ok") add({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
   }
   auto st = fact(main, key::starttls_result);
-  bool tls_reachable = p.tls == "implicit" ? connected : (greeted && st && st->rfind("refused", 0) != 0);
+  // A STARTTLS handshake that got no answer (main probe: unreachable) would only time out again.
+  bool tls_reachable = p.tls == "implicit" ? connected : (greeted && connected && st && st->rfind("refused", 0) != 0);
   if (!tls_reachable) return;
   for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
     add({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});

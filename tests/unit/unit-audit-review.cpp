@@ -317,3 +317,22 @@ TEST_CASE("regression: a refusal that asks for TLS is a refusal even without LOG
     CHECK(f->result == verdict::pass);
   }
 }
+
+TEST_CASE("regression: a STARTTLS go-ahead followed by silence is one error, not four version timeouts") {
+  fake::fake_server server({fake::send("* OK IMAP ready\r\n"), fake::read_line(),
+                            fake::send("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\nM1 OK done\r\n"), fake::read_line(),
+                            fake::send("M2 OK begin TLS\r\n"), fake::sleep_ms(2000), fake::close()},
+                           many());
+  auto o = local_options("imap=" + std::to_string(server.port()));
+  o.timeout_ms = 300;
+  o.only = {"tls/version", "tls/cipher", "audit/reachable", "audit/starttls/works"};  // no login probe: the script is one reply long
+  auto r = audit::run(o);
+  CHECK_FALSE(any_fail(r));
+  bool main_error = false;
+  for (const auto& c : r.cases) {
+    CHECK(c.scenario_id.find("/tls-versions") == std::string::npos);
+    CHECK(c.scenario_id.find("/tls-ciphers") == std::string::npos);
+    if (c.scenario_id.find("/starttls") != std::string::npos) main_error = c.result == verdict::error;
+  }
+  CHECK(main_error);
+}
