@@ -98,6 +98,7 @@ int run_audit_command(int argc, char** argv, const std::string& host, const std:
   try {
     a = to_audit_options(host, ports, o);
     checked_formats(o);
+    check_report_dir(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;

@@ -87,6 +87,7 @@ int run_settings_command(int argc, char** argv, const settings_args& s, common_o
   try {
     d = to_settings_options(s, o);
     checked_formats(o);
+    check_report_dir(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;

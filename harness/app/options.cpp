@@ -3,6 +3,7 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -92,6 +93,17 @@ void check_bind(const common_options& o) {
   // A source address is an address of this machine, never a name: a bad one would otherwise make
   // every probe an "unreachable" error.
   if (ec) throw std::invalid_argument("--bind " + o.bind + ": expected an IPv4 or IPv6 address of this machine");
+}
+
+void check_report_dir(const common_options& o) {
+  // Made before the first probe: an audit that takes minutes must not end in "cannot write".
+  std::error_code ec;
+  std::filesystem::create_directories(o.report_dir, ec);
+  if (!std::filesystem::is_directory(o.report_dir, ec))
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": cannot create the directory" +
+                                (ec ? " (" + ec.message() + ")" : ""));
+  if (::access(o.report_dir.c_str(), W_OK) != 0)
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": not writable");
 }
 
 void check_helo(const common_options& o) {

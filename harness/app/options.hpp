@@ -53,6 +53,8 @@ void check_tls_files(const common_options& o);
 void check_bind(const common_options& o);
 // --helo is one printable word (a domain or an address literal); throws std::invalid_argument.
 void check_helo(const common_options& o);
+// Creates --report-dir (and parents) now; throws std::invalid_argument when it cannot be written.
+void check_report_dir(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 

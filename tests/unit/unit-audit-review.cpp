@@ -182,6 +182,9 @@ TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error
   CHECK(mailspec_cli("audit 127.0.0.1:" + std::to_string(server.port()) + " --timeout-ms 300" + dir) == 64);
   CHECK(mailspec_cli("audit imap://127.0.0.1 --timeout-ms 300" + dir) == 64);
   CHECK(mailspec_cli("audit ' 127.0.0.1' --timeout-ms 300" + dir) == 64);
+  // An unwritable --report-dir was found only after the whole audit had run.
+  CHECK(mailspec_cli("audit 127.0.0.1 " + ports + " --report-dir /proc/mailspec-no/such") == 64);
+  CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9 --report-dir /proc/mailspec-no/such") == 64);
   // An empty --resolver meant the system resolver (queries leaving the machine): refused.
   CHECK(mailspec_cli("settings lab.test --resolver ''" + dir) == 64);
   CHECK(mailspec_cli("settings lab.test --resolver 127.0.0.1:9 --preset ''" + dir) == 64);
