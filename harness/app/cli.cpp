@@ -199,9 +199,14 @@ int main(int argc, char** argv) {
   settings_args set_args;
   auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, SRV, MX, MTA-STS, TLS-RPT) against its servers");
   settings_cmd->add_option("email", set_args.input, "EMAIL (alice@example.net) or DOMAIN")->required();
-  settings_cmd->add_option("--autoconfig", set_args.autoconfig, "Use this config-v1.1.xml (FILE or https URL) instead of the well-known URLs");
-  settings_cmd->add_option("--preset", set_args.preset, "Use the bundled provider preset NAME (scenarios/providers/NAME.xml)");
-  settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]");
+  // An explicitly empty value would silently mean "not given" (for --resolver: the system
+  // resolver, whose queries leave the machine): refused instead.
+  auto not_empty = [](const std::string& v) { return v.empty() ? std::string("an empty value is not allowed") : std::string(); };
+  settings_cmd->add_option("--autoconfig", set_args.autoconfig, "Use this config-v1.1.xml (FILE or https URL) instead of the well-known URLs")
+      ->check(not_empty);
+  settings_cmd->add_option("--preset", set_args.preset, "Use the bundled provider preset NAME (scenarios/providers/NAME.xml)")
+      ->check(not_empty);
+  settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]")->check(not_empty);
   settings_cmd->add_flag("--skip-mx", set_args.skip_mx, "Do not connect to the MX hosts");
   settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
   settings_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");

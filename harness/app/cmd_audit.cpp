@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -44,13 +46,32 @@ void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std:
   }
 }
 
-audit::options to_audit_options(const std::string& host, const std::string& ports, const common_options& o) {
+// HOST is a name or an IP address: "host:port", a URL or stray spaces would only become a failed
+// DNS lookup per port (sent to the system resolver) and a report of errors.
+void check_host(const std::string& host) {
   if (host.empty()) throw std::invalid_argument("audit: a HOST is required");
+  std::string inner = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(inner, ec);
+  if (!ec && (inner == host || addr.is_v6())) return;
+  if (host.find("://") != std::string::npos)
+    throw std::invalid_argument("audit: \"" + host + "\": HOST is a host name or an IP address, not a URL");
+  if (host.find(':') != std::string::npos)
+    throw std::invalid_argument("audit: \"" + host + "\": HOST takes no port; give ports with --ports (e.g. --ports imap=143)");
+  for (unsigned char ch : host)
+    if (!(std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_'))
+      throw std::invalid_argument("audit: \"" + host + "\": expected a host name or an IP address");
+}
+
+audit::options to_audit_options(const std::string& host, const std::string& ports, const common_options& o) {
+  check_host(host);
   audit::options a;
   a.host = host;
   a.ports = audit::parse_ports(ports);
   apply_port_map(a.ports, o.ports);
   a.bind = o.bind;
+  check_bind(o);
+  check_helo(o);
   a.ca_file = o.ca_file;
   a.client_cert = o.client_cert;
   a.client_key = o.client_key;
@@ -62,6 +83,8 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.rate = parse_rate(o.rate);
   a.strict = o.strict;
   a.only = o.only;
+  for (const auto& p : audit::unknown_only_prefixes(o.only))
+    throw std::invalid_argument("--only " + p + ": no rule of the audit starts with it (mailspec rules lists them)");
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
   if (o.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
@@ -75,6 +98,7 @@ int run_audit_command(int argc, char** argv, const std::string& host, const std:
   try {
     a = to_audit_options(host, ports, o);
     checked_formats(o);
+    check_report_dir(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;

@@ -3,12 +3,16 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
 
 #include "app/baseline.hpp"
+#include "net/tls_client.hpp"
+
+#include <boost/asio/ip/address.hpp>
 #include "report/report.hpp"
 
 #include <fstream>
@@ -77,6 +81,57 @@ void check_client_identity(const common_options& o) {
   for (const auto* f : {&o.client_cert, &o.client_key})
     if (!f->empty() && !std::filesystem::is_regular_file(*f))
       throw std::invalid_argument((f == &o.client_cert ? "--client-cert " : "--client-key ") + *f + ": no such file");
+  check_tls_files(o);
+}
+
+void check_bind(const common_options& o) {
+  if (o.bind.empty()) return;
+  std::string a = o.bind;
+  if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(a, ec);
+  // A source address is an address of this machine, never a name: a bad one would otherwise make
+  // every probe an "unreachable" error.
+  if (ec) throw std::invalid_argument("--bind " + o.bind + ": expected an IPv4 or IPv6 address of this machine");
+}
+
+void check_report_dir(const common_options& o) {
+  // Made before the first probe: an audit that takes minutes must not end in "cannot write".
+  std::error_code ec;
+  std::filesystem::create_directories(o.report_dir, ec);
+  if (!std::filesystem::is_directory(o.report_dir, ec))
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": cannot create the directory" +
+                                (ec ? " (" + ec.message() + ")" : ""));
+  if (::access(o.report_dir.c_str(), W_OK) != 0)
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": not writable");
+}
+
+void check_helo(const common_options& o) {
+  if (o.helo.empty()) return;
+  // RFC 5321 §4.1.1.1: EHLO takes a domain or an address literal, one word. A space, CR or LF
+  // would put a second command on the wire and every reply after it would be misread.
+  bool ok = o.helo.size() <= 255;
+  for (unsigned char ch : o.helo) ok = ok && ch > 0x20 && ch < 0x7f;
+  if (!ok) throw std::invalid_argument("--helo: expected a domain or an address literal (one word, printable ASCII)");
+}
+
+void check_tls_files(const common_options& o) {
+  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
+    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  if (o.ca_file.empty() && o.client_cert.empty()) return;
+  // Loaded now, as every handshake will load them: a file that is not PEM, or a key that does not
+  // match its certificate, is a usage error before any connection, not a failed handshake that a
+  // report would blame on the server.
+  net::tls_options t;
+  t.ca_file = o.ca_file;
+  t.client_cert = o.client_cert;
+  t.client_key = o.client_key;
+  std::string error;
+  if (!net::make_client_context(t, error)) {
+    const std::string prefix = "tls options: ";
+    if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+    throw std::invalid_argument(error);
+  }
 }
 
 double parse_rate(const std::string& s) {
@@ -125,6 +180,8 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.sni = o.sni;
   r.helo = o.helo;
   r.bind = o.bind;
+  check_bind(o);
+  check_helo(o);
   r.timeout_ms = o.timeout_ms;
   if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
     throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");

@@ -47,6 +47,14 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
 std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
 // --client-cert and --client-key: both or neither, and existing files (throws std::invalid_argument).
 void check_client_identity(const common_options& o);
+// --ca-file, --client-cert/--client-key load as PEM and the key matches (throws std::invalid_argument).
+void check_tls_files(const common_options& o);
+// --bind is an IP address ([v6] allowed); throws std::invalid_argument.
+void check_bind(const common_options& o);
+// --helo is one printable word (a domain or an address literal); throws std::invalid_argument.
+void check_helo(const common_options& o);
+// Creates --report-dir (and parents) now; throws std::invalid_argument when it cannot be written.
+void check_report_dir(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 

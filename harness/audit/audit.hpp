@@ -74,6 +74,10 @@ case_result probe_port(const options& opt, const port_spec& port);
 const std::vector<rules::rule>& catalogue();
 const rules::rule* find_rule(std::string_view id);
 
+// The --only prefixes that select no rule the audit can report (rules::catalogue() and
+// audit::catalogue()): a typo would otherwise give an all-pass audit that checked nothing.
+std::vector<std::string> unknown_only_prefixes(const std::vector<std::string>& only);
+
 // Runs audit::catalogue() on a probe record (selected by opt.only; SHOULD -> fail with strict).
 std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt = {});
 

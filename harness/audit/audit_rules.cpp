@@ -18,6 +18,14 @@ constexpr std::string_view as_error = "[error] ";
 constexpr std::string_view as_info = "[info] ";
 const std::string mx_note = "[info] public MX port (RFC 3207 §4: a publicly-referenced server must not require "
                             "STARTTLS): reported, not failed. ";
+// Credentials on the MX: RFC 3207 §4 forbids requiring STARTTLS to *deliver* mail, not refusing
+// AUTH before it, and RFC 8314 covers submission only; RFC 4954 §4 says server sites SHOULD NOT
+// permit a plaintext password mechanism without TLS. So a warning (a fail with --strict), not a
+// mere observation: the audit answers "does any port accept a password before TLS?".
+constexpr std::string_view as_warn = "[warn] ";
+const std::string mx_login_note = "[warn] public MX port: RFC 4954 §4 (server sites SHOULD NOT permit a plaintext "
+                                  "password mechanism without TLS; RFC 3207 §4 only forbids requiring STARTTLS for "
+                                  "delivery). ";
 
 const std::string* fact(const context& c, const std::string& k) {
   const auto& x = c.rec.result.extra;
@@ -71,8 +79,11 @@ void starttls_works(context& c) {
 void implicit_works(context& c) {
   auto r = fact(c, key::implicit_tls);
   if (!probe_is(c, "tls") || !r) return;
-  if (*r == "ok") c.held_case();
-  else c.broken_case("a TLS handshake right after connecting", *r);
+  if (*r == "ok") return c.held_case();
+  if (auto p = fact(c, key::not_tls))
+    return c.broken_case("a TLS handshake right after connecting", "the port answered in plaintext: " + *p,
+                         "the port does not speak implicit TLS");
+  c.broken_case("a TLS handshake right after connecting", *r);
 }
 
 void required_before_auth(context& c) {
@@ -80,7 +91,7 @@ void required_before_auth(context& c) {
   if (!probe_is(c, "plaintext-login") || !adv) return;
   if (adv->empty()) return c.held_case("no login offered before TLS");
   c.broken_case("no login offered before TLS (SMTP: no AUTH before STARTTLS; IMAP: LOGINDISABLED; POP3: no USER/SASL)",
-                *adv, (is_mx(c) ? mx_note : "") + "the plaintext channel invites credentials");
+                *adv, (is_mx(c) ? mx_login_note : "") + "the plaintext channel invites credentials");
 }
 
 void plaintext_login(context& c, std::string_view proto) {
@@ -96,7 +107,7 @@ void plaintext_login(context& c, std::string_view proto) {
                                        : "the server evaluated credentials sent over plaintext: a real password "
                                          "would have been exposed";
   c.broken_case("a refusal before evaluating (IMAP BAD / NO [PRIVACYREQUIRED], POP3 -ERR to USER, SMTP 530/538)",
-                reply + " -- " + canary, (is_mx(c) ? mx_note : "") + msg);
+                reply + " -- " + canary, (is_mx(c) ? mx_login_note : "") + msg);
 }
 
 void injection(context& c, std::string_view proto) {
@@ -122,30 +133,35 @@ void capabilities(context& c) {
                 "capabilities before vs after TLS");
 }
 
-void version_list(const context& c, std::string& accepted, std::string& refused) {
+// Versions by outcome of their probe; `unknown` = no answer or no TLS at all (not a refusal).
+void version_list(const context& c, std::string& accepted, std::string& refused, std::string* unknown = nullptr) {
   for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}) {
     std::string f = fact_or(c, std::string("tls.version.") + v);
-    if (f.rfind("accepted", 0) == 0) accepted += (accepted.empty() ? "" : " ") + std::string(v);
-    else if (!f.empty()) refused += (refused.empty() ? "" : " ") + std::string(v);
+    std::string* into = f.rfind("accepted", 0) == 0 ? &accepted : f.rfind("refused", 0) == 0 ? &refused : unknown;
+    if (into && !f.empty()) *into += (into->empty() ? "" : " ") + std::string(v);
   }
 }
 
 void modern_supported(context& c) {
   if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused;
-  version_list(c, accepted, refused);
+  std::string accepted, refused, unknown;
+  version_list(c, accepted, refused, &unknown);
   if (accepted.find("TLSv1.2") != std::string::npos || accepted.find("TLSv1.3") != std::string::npos)
     return c.held_case(accepted);
   if (refused.find("TLSv1.2") != std::string::npos && refused.find("TLSv1.3") != std::string::npos)
-    c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (accepted.empty() ? "none" : accepted));
+    return c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (accepted.empty() ? "none" : accepted));
+  if (!unknown.empty())
+    c.broken_case("an answer to the TLS 1.2 and TLS 1.3 handshakes", "no answer or no TLS: " + unknown,
+                  std::string(as_error) + "could not tell which TLS versions the server accepts");
 }
 
 void versions_info(context& c) {
   if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused;
-  version_list(c, accepted, refused);
-  if (accepted.empty() && refused.empty()) return;
-  c.broken_case("", "accepted: " + (accepted.empty() ? "none" : accepted) + "; refused: " + (refused.empty() ? "none" : refused),
+  std::string accepted, refused, unknown;
+  version_list(c, accepted, refused, &unknown);
+  if (accepted.empty() && refused.empty() && unknown.empty()) return;
+  c.broken_case("", "accepted: " + (accepted.empty() ? "none" : accepted) + "; refused: " + (refused.empty() ? "none" : refused) +
+                        (unknown.empty() ? "" : "; no answer: " + unknown),
                 "TLS versions");
 }
 
@@ -177,12 +193,24 @@ const rules::rule* find_rule(std::string_view id) {
   return nullptr;
 }
 
+std::vector<std::string> unknown_only_prefixes(const std::vector<std::string>& only) {
+  std::vector<std::string> out;
+  for (const auto& p : only) {
+    bool any = false;
+    for (const auto* table : {&rules::catalogue(), &catalogue()})
+      for (const auto& r : *table) any = any || rules::selected(r.id, {p});
+    if (!any) out.push_back(p);
+  }
+  return out;
+}
+
 std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt) {
   std::vector<finding> out;
   for (const auto& r : catalogue()) {
     if (!rules::selected(r.id, opt.only)) continue;
     std::vector<finding> raw;
     context c(rec, r, raw);
+    c.actual_is_visible = true;  // the probe facts are stored in visible form (first_line)
     try {
       r.check(c);
     } catch (const std::exception& e) {
@@ -199,7 +227,9 @@ std::vector<finding> judge(const session::record& rec, const rules::judge_option
     for (auto& f : raw) {
       if (f.message.rfind(as_error, 0) == 0) f.result = verdict::error, f.message.erase(0, as_error.size());
       else if (f.message.rfind(as_info, 0) == 0) f.result = verdict::info, f.message.erase(0, as_info.size());
-      else if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
+      else if (f.message.rfind(as_warn, 0) == 0)
+        f.result = opt.strict || f.result != verdict::fail ? f.result : verdict::warn, f.message.erase(0, as_warn.size());
+      if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
       if (f.result == verdict::info || f.result == verdict::error) f.sev = f.result == verdict::error ? severity::none : f.sev;
       bad = bad || f.result != verdict::pass;
     }

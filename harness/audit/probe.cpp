@@ -111,7 +111,32 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
   if (port.tls != "implicit" || !implicit_handshake) co_return true;
   bool ok = co_await handshake(tls_defaults("implicit"));
   note(key::implicit_tls, ok ? "ok" : "handshake failed: " + rec.result.tls.back().handshake_error);
+  if (!ok) implicit_failure();
   co_return ok;
+}
+
+// Why an implicit-TLS handshake failed, when it is not a TLS judgement: no answer at all (the
+// harness could not test), or a plaintext reply instead of TLS, which for a throttling reply
+// (Exim's "421" over its connection limit) is throttling, never a fail of the port's TLS.
+void probe::implicit_failure() {
+  const auto& f = rec.result.tls.back();
+  if (handshake_timeout_) {
+    note(key::unreachable, "no answer to the TLS handshake within " + std::to_string(tls_timeout().count()) +
+                               " ms (the port accepted the connection, then stayed silent)");
+    return;
+  }
+  if (f.non_tls_reply.empty()) return;
+  std::string line = first_line(f.non_tls_reply);
+  note(key::not_tls, line);
+  meta("evidence: the implicit-TLS port answered in plaintext: " + visible(f.non_tls_reply));
+  std::string_view l = f.non_tls_reply;
+  bool throttle = (port.protocol == "smtp" && l.substr(0, 3) == "421") ||
+                  (port.protocol == "imap" && upper(l.substr(0, 5)) == "* BYE") ||
+                  (port.protocol == "pop3" && upper(l.substr(0, 4)) == "-ERR");
+  if (throttle) {
+    note(key::throttled, "a plaintext reply instead of TLS: " + line);
+    meta("throttled: " + line);
+  }
 }
 
 asio::awaitable<bool> probe::handshake(net::tls_options o) {
@@ -127,6 +152,7 @@ asio::awaitable<bool> probe::handshake(net::tls_options o) {
   }
   conn_.set_deadline(std::chrono::steady_clock::now() + o.timeout);
   auto r = co_await conn_.start_tls(o, opt.host, facts);
+  handshake_timeout_ = r.status == net::io_status::timeout;
   std::string limits = o.min_version.empty() && o.max_version.empty()
                            ? ""
                            : " [" + (o.min_version.empty() ? "any" : o.min_version) + ".." +
@@ -192,7 +218,18 @@ asio::awaitable<bool> probe::greet() {
   if (!io.ok() && text.empty()) {
     if (io.status == session::read_status::eof || io.status == session::read_status::io_error)
       note(key::throttled, "connection closed before the greeting (" + io.message + ")");
+    else if (io.status == session::read_status::timeout)
+      note(key::unreachable, "no greeting within " + std::to_string(reply_timeout().count()) +
+                                 " ms: the port accepted the connection and sent nothing (an implicit-TLS port? " +
+                                 io.message + ")");
     else note(key::unreachable, "no greeting: " + io.message);
+    co_return false;
+  }
+  // SMTP 554 instead of 220 is "no SMTP service here" for this client (RFC 5321 §3.1): the
+  // server refused the audit (a blocklist, a policy), which is not a port without SMTP.
+  if (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 554) {
+    note(key::throttled, "refused at the greeting: " + text);
+    meta("refused: " + text);
     co_return false;
   }
   if (check_throttle(e)) co_return false;

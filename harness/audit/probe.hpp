@@ -28,6 +28,8 @@ inline constexpr const char* wrong_protocol = "wrong_protocol";
 inline constexpr const char* starttls_offered = "starttls.offered";    // yes | no
 inline constexpr const char* starttls_result = "starttls.result";      // ok | refused: REPLY | handshake failed: ...
 inline constexpr const char* implicit_tls = "implicit_tls.result";     // ok | handshake failed: ...
+// The implicit-TLS port answered in plaintext instead of TLS: its first line (visible form).
+inline constexpr const char* not_tls = "implicit_tls.plaintext_reply";
 inline constexpr const char* login_advertised = "plaintext_login.advertised";  // what the plaintext channel offers
 inline constexpr const char* login_outcome = "plaintext_login.outcome";  // evaluated | refused | accepted | inconclusive
 inline constexpr const char* login_reply = "plaintext_login.reply";
@@ -84,6 +86,8 @@ class probe {
   asio::awaitable<bool> starttls();
   // TLS handshake on the open connection; the facts are appended to rec.result.tls.
   asio::awaitable<bool> handshake(net::tls_options o);
+  // The last handshake failed because its deadline expired (no answer: not a TLS judgement).
+  bool handshake_timed_out() const { return handshake_timeout_; }
   net::tls_options tls_defaults(std::string mode) const;
 
   const session::exchange& ex(std::size_t i) const { return rec.exchanges[i]; }
@@ -107,9 +111,11 @@ class probe {
   int tag_counter_ = 0;
   std::string tag_;
   std::chrono::steady_clock::time_point t0_;
+  bool handshake_timeout_ = false;
   std::size_t begin_exchange(const std::string& command, const std::string& sent, bool pipelined);
   asio::awaitable<session::read_outcome> read_response(session::exchange& e, bool multiline);
   void end_step(std::size_t ex, const session::read_outcome& io);
+  void implicit_failure();
 };
 
 // Upper-cased first word of each capability line / atom.

@@ -78,6 +78,17 @@ bool credentials_code(std::string_view code) {
   return code == "AUTHENTICATIONFAILED" || code == "AUTHORIZATIONFAILED" || code == "EXPIRED";
 }
 
+// A refusal that asks for TLS instead of judging the password ("NO Plaintext logins are not
+// allowed, use STARTTLS", "-ERR TLS required to log in"): servers that do not advertise
+// LOGINDISABLED (or POP3 servers that take USER first) still refuse before evaluating.
+bool asks_for_tls(std::string text) {
+  for (auto& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* w : {"tls", "ssl", "starttls", "stls", "encrypt", "plaintext", "cleartext", "secure connection",
+                        "privacy"})
+    if (text.find(w) != std::string::npos) return true;
+  return false;
+}
+
 asio::awaitable<login_result> imap_login(probe& p, const canary& k, const std::vector<std::string>& caps) {
   // With LOGINDISABLED advertised the server has said it does not permit LOGIN (RFC 9051
   // §6.2.3), so a NO without a credentials code is that refusal (Cyrus 3.6: "NO Login only
@@ -93,6 +104,8 @@ asio::awaitable<login_result> imap_login(probe& p, const canary& k, const std::v
     if (resp.status == "BAD" || resp.code_name() == "PRIVACYREQUIRED") co_return login_result{"refused", text};
     if (resp.status == "NO" && logindisabled && !credentials_code(resp.code_name()))
       co_return login_result{"refused", text + " (LOGINDISABLED advertised)"};
+    if (resp.status == "NO" && !credentials_code(resp.code_name()) && asks_for_tls(resp.text))
+      co_return login_result{"refused", text + " (the reply asks for TLS)"};
     if (resp.status == "NO") co_return login_result{"evaluated", text};
     co_return login_result{"inconclusive", text};
   }
@@ -109,6 +122,10 @@ asio::awaitable<login_result> pop3_login(probe& p, const canary& k) {
   if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
   if (p.check_throttle(*e)) co_return login_result{"inconclusive", reply_text(*e)};
   if (e->pop3.front().status == protocol::pop3_status::ok) co_return login_result{"accepted", reply_text(*e)};
+  // -ERR [AUTH] (RFC 3206) says the credentials were judged; a reply asking for TLS says not.
+  auto code = e->pop3.front().code;
+  for (auto& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (code != "AUTH" && asks_for_tls(reply_text(*e))) co_return login_result{"refused", reply_text(*e) + " (the reply asks for TLS)"};
   co_return login_result{"evaluated", reply_text(*e)};
 }
 

@@ -70,6 +70,9 @@ asio::awaitable<session::record> probe_main(const options& opt, const port_spec&
   }
   if (!co_await p.handshake(p.tls_defaults("starttls"))) {
     p.note(key::starttls_result, "handshake failed: " + c.tls.back().handshake_error);
+    if (p.handshake_timed_out())
+      p.note(key::unreachable, "no answer to the TLS handshake after STARTTLS within " +
+                                   std::to_string(p.tls_timeout().count()) + " ms");
     co_await p.close();
     co_return p.take();
   }
@@ -94,7 +97,12 @@ asio::awaitable<session::record> probe_version(const options& opt, const port_sp
     o.legacy = version == "TLSv1" || version == "TLSv1.1";
     bool ok = co_await p.handshake(o);
     const auto& f = p.rec.result.tls.back();
-    p.note("tls.version." + version, ok ? "accepted (" + f.cipher + ")" : "refused: " + f.handshake_error);
+    // Only an answer refuses a version: silence or plaintext says nothing about it.
+    std::string what = ok                        ? "accepted (" + f.cipher + ")"
+                       : p.handshake_timed_out() ? "no answer: " + f.handshake_error
+                       : !f.non_tls_reply.empty() ? "not TLS: " + f.handshake_error
+                                                  : "refused: " + f.handshake_error;
+    p.note("tls.version." + version, what);
   }
   co_await p.close();
   co_return p.take();

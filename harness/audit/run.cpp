@@ -128,15 +128,25 @@ case_result detail::judge_case(session::record&& rec, const std::string& family,
   // A throttled or unreachable probe judged nothing: its other findings would only echo the
   // refusal (e.g. a 421 greeting failing a greeting rule), so the case is an error, never a fail.
   bool untested = c.extra.count(key::throttled) || c.extra.count(key::unreachable);
-  for (auto& f : found)
+  // A port that answers another protocol (an SSH banner on 25) has one finding, "does not speak
+  // smtp"; the protocol's grammar rules failing on the foreign banner would only repeat it.
+  bool foreign = c.extra.count(key::wrong_protocol) > 0;
+  for (auto& f : found) {
+    if (foreign && f.result != verdict::pass && !audit::find_rule(f.rule)) continue;
     if (!untested || f.result == verdict::error || f.rule == "audit/throttled" || f.rule == "audit/reachable")
       c.findings.push_back(std::move(f));
+  }
   if (untested) c.result = verdict::error;
   if (c.message.empty()) {
     for (const char* k : {key::unreachable, key::throttled})
       if (auto it = c.extra.find(k); it != c.extra.end()) c.message = std::string(k) + ": " + it->second;
   }
   c.result = untested ? verdict::error : combine_case_verdict(c);
+  // With --only, a probe none of whose selected rules applied checked nothing: not a pass.
+  if (!opt.only.empty() && c.findings.empty() && c.result == verdict::pass) {
+    c.result = verdict::skip;
+    if (c.message.empty()) c.message = "no rule selected by --only applies to this probe";
+  }
   return c;
 }
 
@@ -147,23 +157,50 @@ const std::string* fact(const session::record& r, const char* k) {
   return it == r.result.extra.end() ? nullptr : &it->second;
 }
 
+// The rules each follow-up family exists for: with --only, a family none of whose rules is
+// selected does not run (`--only tls/cert` sends no canary login and no version probes).
+bool family_selected(const options& opt, const std::string& family) {
+  static const std::map<std::string, std::vector<std::string>> own = {
+      {"plaintext-login",
+       {"audit/plaintext-login/smtp", "audit/plaintext-login/imap", "audit/plaintext-login/pop3",
+        "tls/starttls/required-before-auth"}},
+      {"injection",
+       {"audit/starttls-injection/smtp", "audit/starttls-injection/imap", "audit/starttls-injection/pop3",
+        "tls/starttls/pre-tls-input", "smtp/rfc3207/4.2/discard-pre-tls-input"}},
+      {"tls-versions", {"tls/version/rfc8996-floor", "tls/version/modern-supported", "audit/tls/versions"}},
+      {"tls-ciphers", {"tls/cipher/null", "tls/cipher/export", "tls/cipher/rc4", "audit/tls/weak-ciphers"}},
+  };
+  if (opt.only.empty()) return true;
+  auto it = own.find(family);
+  if (it == own.end()) return true;
+  for (const auto& id : it->second)
+    if (rules::selected(id, opt.only)) return true;
+  return false;
+}
+
 // The follow-up probes of one port, decided from its main probe.
 void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
   const options& opt = s.opt;
   const port_spec& p = opt.ports[i];
+  auto add = [&](job j) {
+    if (family_selected(opt, j.family)) s.add(std::move(j));
+  };
   bool greeted = fact(main, key::banner) && !fact(main, key::throttled) && !fact(main, key::wrong_protocol);
-  bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled);
+  // An implicit-TLS port that answered in plaintext speaks no TLS: version and cipher probes
+  // would only record that again (and fail "TLS 1.2 or 1.3 accepted" on a port without TLS).
+  bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled) && !fact(main, key::not_tls);
   if (p.tls == "starttls" && greeted) {
-    s.add({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
+    add({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
     auto st = fact(main, key::starttls_result);
-    if (st && *st == "ok") s.add({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
+    if (st && *st == "ok") add({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
   }
   auto st = fact(main, key::starttls_result);
-  bool tls_reachable = p.tls == "implicit" ? connected : (greeted && st && st->rfind("refused", 0) != 0);
+  // A STARTTLS handshake that got no answer (main probe: unreachable) would only time out again.
+  bool tls_reachable = p.tls == "implicit" ? connected : (greeted && connected && st && st->rfind("refused", 0) != 0);
   if (!tls_reachable) return;
   for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
-    s.add({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});
-  s.add({i, "tls-ciphers", [&opt, &p] { return probe_weak_ciphers(opt, p); }});
+    add({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});
+  add({i, "tls-ciphers", [&opt, &p] { return probe_weak_ciphers(opt, p); }});
 }
 
 void add_rule_refs(run_report& r) {

@@ -43,6 +43,10 @@ struct tls_facts {
   std::vector<certificate_facts> chain;  // as sent by the server, leaf first
   std::uint64_t plaintext_bytes_before_handshake = 0;  // STARTTLS: buffered bytes (evidence)
   std::string plaintext_before_handshake;             // those bytes (redacted, bounded)
+  // A failed handshake: what the server sent instead of TLS records (a plaintext "421 ..." or
+  // greeting on an implicit-TLS port), bounded; "" when it sent TLS or nothing. Also quoted in
+  // handshake_error; kept raw here so callers can tell a throttling reply from a wrong port.
+  std::string non_tls_reply;
   std::int64_t handshake_ms = 0;
 };
 

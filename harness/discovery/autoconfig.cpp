@@ -78,13 +78,17 @@ bool parse_email_or_domain(std::string_view in, email_address& out, std::string&
   if (at != std::string::npos) {
     out.local = s.substr(0, at);
     if (out.local.empty()) return why = "\"" + s + "\": nothing before the @", false;
-    if (out.local.find_first_of(" \t\r\n\"<>") != std::string::npos)
+    if (out.local.find_first_of(" \t\r\n\"<>@") != std::string::npos)
       return why = "\"" + s + "\": the local part has characters an address cannot have", false;
   }
   domain = lower(domain);
   if (!domain.empty() && domain.back() == '.') domain.pop_back();
   if (!valid_hostname(domain) || domain.find('.') == std::string::npos)
     return why = "\"" + s + "\": expected EMAIL (user@example.net) or DOMAIN (example.net)", false;
+  // A dotted quad passes the host name syntax, but publishes nothing: SRV, MX and MTA-STS live
+  // under a domain name (a user who means "this server" wants `mailspec audit`).
+  if (domain.find_first_not_of("0123456789.") == std::string::npos)
+    return why = "\"" + s + "\": an IP address is not a mail domain (to check a server by address: mailspec audit " + domain + ")", false;
   out.domain = domain;
   if (at != std::string::npos) out.address = out.local + "@" + domain;
   return true;

@@ -18,6 +18,7 @@ struct found {
   std::string autoconfig_source;     // the document used ("" = none)
   std::optional<autoconfig> config;
   std::vector<std::string> autoconfig_errors, https_errors, redirects_refused;
+  std::vector<std::string> autoconfig_unanswered;  // fetches that hit the deadline (nothing judged)
   std::vector<std::string> srv_lines, srv_mismatch;
   std::vector<published_server> servers;  // autoconfig + SRV, same server merged
   dns_answer<mx_record> mx;

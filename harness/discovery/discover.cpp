@@ -78,6 +78,7 @@ void fetch_autoconfig(const settings_options& opt, found& f, resolver& r, const 
     f.sources.push_back(url + ": " + (not_published(res) ? "not published (" + res.error + ")" : res.error));
     if (!res.redirect_refused.empty()) f.redirects_refused.push_back(res.redirect_refused);
     else if (res.error.rfind("TLS handshake", 0) == 0) f.https_errors.push_back(url + ": " + res.error);
+    else if (res.error.find("deadline expired") != std::string::npos) f.autoconfig_unanswered.push_back(url + ": " + res.error);
     else if (!not_published(res)) f.autoconfig_errors.push_back(url + ": " + res.error);
     return;
   }

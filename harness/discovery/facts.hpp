@@ -15,6 +15,7 @@ inline constexpr const char* autoconfig_source = "autoconfig.source";  // the so
 inline constexpr const char* autoconfig_error = "autoconfig.error";    // a fetched document that did not parse
 inline constexpr const char* autoconfig_https = "autoconfig.https_errors";  // TLS failures of existing hosts
 inline constexpr const char* autoconfig_redirect = "autoconfig.redirect_refused";
+inline constexpr const char* autoconfig_unanswered = "autoconfig.unanswered";  // fetches that timed out
 inline constexpr const char* srv = "srv";                    // one line per SRV name: "NAME: RECORDS | STATUS"
 inline constexpr const char* srv_mismatch = "srv.vs_autoconfig";  // lines "SRV ... | autoconfig ..."
 inline constexpr const char* servers = "servers";            // one line per published server

@@ -111,9 +111,15 @@ asio::awaitable<void> get_once(const url_parts& u, const fetch_options& opt, clo
     co_return;
   }
   ctx.set_verify_mode(ssl::verify_peer);
-  ctx.set_verify_callback(ssl::host_name_verification(u.host));
   beast::ssl_stream<beast::tcp_stream> stream(ex, ctx);
-  if (!is_ip_literal(u.host)) SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
+  // The name is checked by OpenSSL's own verification (not a callback), so a wrong name is
+  // reported as "hostname mismatch" rather than an unspecified verification error.
+  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
+  if (is_ip_literal(u.host)) X509_VERIFY_PARAM_set1_ip_asc(param, u.host.c_str());
+  else {
+    SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
+    SSL_set1_host(stream.native_handle(), u.host.c_str());
+  }
   std::string last = "connect: no address for " + u.host;
   bool connected = false;
   for (const auto& a : addrs) {
@@ -231,7 +237,9 @@ fetch_result https_get(const std::string& url, const fetch_options& opt) {
         return r;
       }
       if (hops >= opt.max_redirects) {
-        r.error = "more than " + std::to_string(opt.max_redirects) + " redirects";
+        r.error = opt.max_redirects == 0 ? "redirect not followed (no redirects are followed here): " + step
+                                         : "more than " + std::to_string(opt.max_redirects) +
+                                               " redirects (a loop?), the last: " + step;
         return r;
       }
       r.redirects.push_back(step);

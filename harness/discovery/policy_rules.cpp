@@ -41,10 +41,21 @@ void policy_fetch(context& c) {
   auto f = get(c, fact::sts_fetch);
   if (!f) return;
   std::string url = get_or(c, fact::sts_url);
-  if (*f != "ok")
-    return c.broken_case("HTTP 200 from " + url + " over TLS with a certificate valid for the mta-sts host", *f,
-                         "senders cannot get the policy (a certificate problem makes it untrusted)");
-  c.held_case(url);
+  if (*f == "ok") return c.held_case(url);
+  const std::string expected = "HTTP 200 from " + url + " over TLS with a certificate valid for the mta-sts host";
+  auto has = [&](std::string_view s) { return f->find(s) != std::string::npos; };
+  // No answer (a timeout, a DNS lookup that failed) says nothing about the policy.
+  bool dns_absent = f->rfind("resolve ", 0) == 0 && (has("NXDOMAIN") || has("no record"));
+  if (has("deadline expired") || (f->rfind("resolve ", 0) == 0 && !dns_absent))
+    return c.emit(nullptr, verdict::error, expected, *f, "could not fetch the policy: nothing judged");
+  std::string why = f->rfind("TLS handshake", 0) == 0 ? "senders refuse a policy from a host whose certificate does not verify"
+                    : has("redirect")                 ? "senders must not follow redirects for the policy"
+                    : has("body over")                ? "the policy body is over the 64 KiB bound mailspec reads"
+                    : has("header limit")             ? "the HTTP response header is over the 64 KiB bound mailspec reads"
+                    : dns_absent                      ? "the TXT record announces a policy, but the policy host has no address"
+                    : f->rfind("HTTP ", 0) == 0       ? "the TXT record announces a policy that is not at the well-known URL"
+                                                      : "senders cannot get the policy";
+  c.broken_case(expected, *f, why);
 }
 
 void content_type(context& c) {

@@ -53,6 +53,7 @@ case_result discovery_case(const settings_options& opt, const found& f) {
   if (!f.autoconfig_errors.empty()) c.extra[fact::autoconfig_error] = lines(f.autoconfig_errors);
   if (!f.https_errors.empty()) c.extra[fact::autoconfig_https] = lines(f.https_errors);
   if (!f.redirects_refused.empty()) c.extra[fact::autoconfig_redirect] = lines(f.redirects_refused);
+  if (!f.autoconfig_unanswered.empty()) c.extra[fact::autoconfig_unanswered] = lines(f.autoconfig_unanswered);
   c.extra[fact::srv] = lines(f.srv_lines);
   if (!f.srv_mismatch.empty()) c.extra[fact::srv_mismatch] = lines(f.srv_mismatch);
   std::vector<std::string> servers, access, submission;

@@ -27,6 +27,8 @@ struct settings_options {
   std::string resolver;     // --resolver IP[:PORT] ("" = the system resolver)
   std::map<std::string, int> port_map;  // --port NAME=PORT: published port -> port connected
   std::string ca_file;
+  std::string client_cert;  // --client-cert / --client-key: presented to mail servers that ask
+  std::string client_key;
   std::string bind;
   std::string helo;
   std::int64_t timeout_ms = 0;

@@ -7,6 +7,7 @@
 
 #include "discovery/facts.hpp"
 #include "discovery/rules_detail.hpp"
+#include "protocol/sasl_client.hpp"
 
 namespace mailspec::discovery::detail {
 
@@ -83,9 +84,19 @@ std::vector<std::string> mechanisms_for(std::string_view method, std::string_vie
     if (protocol == "pop3") m.push_back("USER/PASS");
     return m;
   }
-  if (method == "password-encrypted" || method == "secure")
-    return {"CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS", "DIGEST-MD5"};
-  if (method == "OAuth2") return {"XOAUTH2", "OAUTHBEARER"};
+  // From the mechanisms mailspec speaks (protocol::sasl), so that a published method is matched
+  // against what a client (and mailspec's own scenarios) can use: password-encrypted = those that
+  // take a password without sending it (CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256), OAuth2 = those
+  // that take a token. DIGEST-MD5 (obsolete, RFC 6331) and SCRAM-*-PLUS alone: see auth_offered.
+  if (method == "password-encrypted" || method == "secure" || method == "OAuth2") {
+    std::vector<std::string> m;
+    for (const auto& name : protocol::sasl::supported_mechanisms()) {
+      auto in = protocol::sasl::inputs_of(name);
+      bool challenge_response = in.pass && name != "PLAIN" && name != "LOGIN";
+      if (method == "OAuth2" ? in.token : challenge_response) m.push_back(name);
+    }
+    return m;
+  }
   if (method == "NTLM") return {"NTLM"};
   if (method == "GSSAPI") return {"GSSAPI"};
   if (method == "TLS-client-cert") return {"EXTERNAL"};
@@ -161,6 +172,18 @@ void auth_offered(context& c) {
     any = true;
     if (std::any_of(want.begin(), want.end(), [&](const std::string& w) { return offered.count(w) > 0; })) continue;
     bad = true;
+    if (m == "password-encrypted" || m == "secure") {
+      std::vector<std::string> others;
+      for (const auto& o : offered)
+        if (o == "DIGEST-MD5" || (o.rfind("SCRAM-", 0) == 0 && o.size() > 5 && o.substr(o.size() - 5) == "-PLUS"))
+          others.push_back(o);
+      if (!others.empty()) {
+        c.emit(nullptr, verdict::warn, "published <authentication>" + m + "</authentication>: one of " + join(want, ", "),
+               actual, "only " + join(others, ", ") + " would serve it: DIGEST-MD5 is obsolete (RFC 6331) and mailspec "
+               "does not speak the -PLUS (channel binding) variants, so this could not be checked");
+        continue;
+      }
+    }
     c.broken_case("published <authentication>" + m + "</authentication>: one of " + join(want, ", "), actual,
                   "the server does not offer the published authentication method");
   }
@@ -192,17 +215,33 @@ void hostname_resolves(context& c) {
 void published(context& c) {
   if (!role_is(c, "discovery")) return;
   std::string s = get_or(c, fact::servers);
-  if (s.empty())
-    return c.emit(nullptr, verdict::error, "autoconfig or SRV records naming the mail servers",
-                  get_or(c, fact::sources), "nothing published: no server to check");
+  if (s.empty()) {
+    // Every SRV service published with target "." (RFC 2782: "decidedly not available at this
+    // domain") is a statement, not an absence: the domain says it offers no mail client service.
+    auto srv = split(get_or(c, fact::srv), "\n");
+    auto declined = std::count_if(srv.begin(), srv.end(),
+                                  [](const std::string& l) { return l.find("(service not offered)") != std::string::npos; });
+    if (!srv.empty() && declined == static_cast<std::ptrdiff_t>(srv.size()))
+      return c.emit(nullptr, verdict::info, "autoconfig or SRV records naming the mail servers", get_or(c, fact::srv),
+                    "every SRV service is published as not offered (target \".\", RFC 2782): no server to check");
+    std::string tried = get_or(c, fact::sources);
+    if (declined > 0) tried += "\n" + get_or(c, fact::srv);
+    return c.emit(nullptr, verdict::error, "autoconfig or SRV records naming the mail servers", tried,
+                  "nothing published: no server to check");
+  }
   c.held_case(s);
 }
 
 void autoconfig_valid(context& c) {
   if (!role_is(c, "discovery")) return;
   if (auto e = get(c, fact::autoconfig_error))
-    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", *e);
-  if (!get_or(c, fact::autoconfig_source).empty()) c.held_case(get_or(c, fact::autoconfig_source));
+    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", *e,
+                         "a client gets no usable configuration from this source");
+  if (!get_or(c, fact::autoconfig_source).empty()) return c.held_case(get_or(c, fact::autoconfig_source));
+  // A fetch that timed out says nothing about the document: the harness could not judge.
+  if (auto t = get(c, fact::autoconfig_unanswered))
+    c.emit(nullptr, verdict::error, "an answer from the autoconfig host within the deadline", *t,
+           "could not tell whether a valid autoconfig is published");
 }
 
 void autoconfig_https(context& c) {

@@ -41,6 +41,8 @@ audit::options audit_options(const settings_options& opt, const std::string& hos
   a.address = address;
   a.bind = opt.bind;
   a.ca_file = opt.ca_file;
+  a.client_cert = opt.client_cert;
+  a.client_key = opt.client_key;
   if (!opt.helo.empty()) a.helo = opt.helo;
   a.timeout_ms = opt.timeout_ms;
   a.strict = opt.strict;
@@ -63,7 +65,7 @@ classified classify(const case_result& c, const audit::port_spec& p) {
   std::string banner = extra(c, "banner") ? *extra(c, "banner") : "";
   if (auto u = extra(c, "unreachable"); u && u->rfind("no greeting", 0) != 0) {
     k.socket = "unknown";
-    k.evidence = "connect failed: " + *u;
+    k.evidence = (u->rfind("connect", 0) == 0 || u->rfind("resolve", 0) == 0 ? "connect failed: " : "") + *u;
     return k;
   }
   if (auto t = extra(c, "throttled")) {

@@ -1,5 +1,8 @@
 // connection: deadlines, reads and writes, the TLS upgrade in place, close.
+#include <openssl/bio.h>
 #include <openssl/x509_vfy.h>
+
+#include "core/transcript.hpp"
 
 #include "net/connection_impl.hpp"
 #include "net/io_status.hpp"
@@ -9,6 +12,30 @@ namespace mailspec::net {
 namespace {
 
 constexpr std::size_t plaintext_evidence_limit = 512;
+
+// What OpenSSL reads from the socket during a handshake, as the server sent it (bounded). A
+// handshake that fails on bytes that are not TLS records ("wrong version number") then shows
+// those bytes: Exim's plaintext "421" on its implicit-TLS port, a plaintext greeting, HTTP.
+long capture_reads(BIO* b, int oper, const char* argp, std::size_t, int, long, int ret, std::size_t* processed) {
+  if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && argp && processed) {
+    auto* cap = reinterpret_cast<std::string*>(BIO_get_callback_arg(b));
+    if (cap && cap->size() < plaintext_evidence_limit)
+      cap->append(argp, std::min(*processed, plaintext_evidence_limit - cap->size()));
+  }
+  return ret;
+}
+
+// TLS records start with a content type of 20-23 and a major version of 3.
+bool looks_like_tls(const std::string& bytes) {
+  if (bytes.empty()) return true;  // nothing seen: nothing to show
+  auto type = static_cast<unsigned char>(bytes[0]);
+  return type >= 20 && type <= 23 && (bytes.size() < 2 || static_cast<unsigned char>(bytes[1]) == 3);
+}
+
+std::string first_line_visible(const std::string& bytes) {
+  const std::size_t n = std::min(bytes.find_first_of("\r\n"), bytes.size());
+  return visible(bytes.substr(0, std::min<std::size_t>(n, 200))) + (n > 200 ? "..." : "");
+}
 constexpr std::chrono::milliseconds shutdown_budget{1000};
 
 }  // namespace
@@ -76,7 +103,11 @@ void take_plaintext_ahead(beast::tcp_stream& tcp, tls_facts& facts) {
 
 }  // namespace
 
-asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const std::string& host, tls_facts& facts) {
+asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const std::string& given_host, tls_facts& facts) {
+  // "[::1]" (as a user may write an IPv6 target) is the address ::1: no SNI (RFC 6066 §3 allows
+  // host names only) and the IP SAN checked, not a host name "[::1]" that no certificate has.
+  const bool bracketed = given_host.size() > 2 && given_host.front() == '[' && given_host.back() == ']';
+  const std::string host = bracketed ? given_host.substr(1, given_host.size() - 2) : given_host;
   auto& p = *p_;
   facts.mode = opt.mode;
   facts.verify_mode = opt.verify;
@@ -107,12 +138,28 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
   });
   const auto start = clock::now();
   p.lowest().expires_at(start + opt.timeout);
+  std::string received;  // lives until the callback is removed below
+  BIO* rbio = SSL_get_rbio(ssl);
+  BIO_set_callback_arg(rbio, reinterpret_cast<char*>(&received));
+  BIO_set_callback_ex(rbio, capture_reads);
   boost::system::error_code ec;
   co_await p.tls->async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
   facts.handshake_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start).count();
   if (ec) {
+    // OpenSSL stops after the first record header; the rest of what arrived is still buffered.
+    char sink[256];
+    while (received.size() < plaintext_evidence_limit && BIO_pending(rbio) > 0 && BIO_read(rbio, sink, sizeof sink) > 0) {
+    }
+  }
+  BIO_set_callback_ex(rbio, nullptr);
+  BIO_set_callback_arg(rbio, nullptr);
+  if (ec) {
     auto r = make_result(ec, "handshake");
     if (r.status == io_status::eof) r.message = "handshake: connection closed by the server";
+    if (!looks_like_tls(received)) {
+      facts.non_tls_reply = received;
+      r.message += " (the server answered in plaintext, not TLS: \"" + first_line_visible(received) + "\")";
+    }
     facts.handshake_error = r.message;
     close();  // a failed handshake leaves the stream unusable; nothing more is sent in plaintext
     co_return r;

@@ -127,7 +127,10 @@ void record_verification(SSL* ssl, const verify_state& vs, const tls_options& op
   facts.verify_code = code;
   facts.verify_error = code == X509_V_OK ? "ok" : X509_verify_cert_error_string(code);
   facts.chain_ok = code == X509_V_OK;
-  facts.verify_name = opt.verify_name.empty() ? host : opt.verify_name;
+  // The name asked for is the name verified: with --sni (or a step's sni) that is the SNI name,
+  // whatever address was connected to (RFC 6125 §6: the reference identity is what the client
+  // meant to reach).
+  facts.verify_name = !opt.verify_name.empty() ? opt.verify_name : !opt.sni.empty() ? opt.sni : host;
   facts.hostname_ok = certificate_matches(leaf, facts.verify_name);
   if (leaf) X509_free(leaf);
 }

@@ -28,7 +28,14 @@ std::string upper(std::string_view s) {
 // Console text must not let a server drive the terminal: control bytes are made visible.
 std::string safe(std::string_view s) { return visible(utf8_sanitize(s)); }
 
-std::string where(const case_result& c) { return c.target.host + ":" + std::to_string(c.target.port); }
+// host:port ([v6]:port); a case without a port (settings discovery, MTA-STS, TLS-RPT) shows the
+// domain alone rather than "lab.test:0".
+std::string where(const case_result& c) {
+  const auto& h = c.target.host;
+  if (c.target.port <= 0) return h;
+  bool v6 = h.find(':') != std::string::npos && h.front() != '[';
+  return (v6 ? "[" + h + "]" : h) + ":" + std::to_string(c.target.port);
+}
 
 }  // namespace
 

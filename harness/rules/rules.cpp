@@ -9,8 +9,9 @@
 
 namespace mailspec::rules {
 
-std::string evidence(std::string_view raw, std::size_t max) {
-  std::string v = visible(raw);
+namespace {
+
+std::string bounded(std::string v, std::size_t max) {
   if (v.size() > max) {
     const std::size_t total = v.size();
     v.resize(max);
@@ -18,6 +19,10 @@ std::string evidence(std::string_view raw, std::size_t max) {
   }
   return v;
 }
+
+}  // namespace
+
+std::string evidence(std::string_view raw, std::size_t max) { return bounded(visible(raw), max); }
 
 finding context::make(const session::exchange* ex, verdict v, std::string_view actual) const {
   finding f;
@@ -27,7 +32,7 @@ finding context::make(const session::exchange* ex, verdict v, std::string_view a
   f.result = v;
   f.sev = v == verdict::pass ? severity::none : r.sev;
   f.requirement = r.requirement;
-  f.actual = evidence(actual);
+  f.actual = actual_is_visible ? bounded(std::string(actual), 300) : evidence(actual);
   if (ex) {
     f.step = ex->step;
     f.transcript_index = ex->transcript_index;

@@ -24,6 +24,9 @@ class context {
   context(const session::record& rec, const rule& r, std::vector<finding>& out) : rec(rec), r(r), out_(out) {}
   const session::record& rec;
   const rule& r;
+  // The checks pass `actual` already in visible form (e.g. facts the audit stored visible):
+  // bound it only, so a backslash or \xNN is not escaped twice.
+  bool actual_is_visible = false;
 
   // The rule applied and held. `actual` is optional evidence (made visible and bounded).
   void held(const session::exchange* ex, std::string_view actual = {});

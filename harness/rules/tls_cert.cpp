@@ -1,4 +1,5 @@
 // The server certificate: chain, hostname (RFC 7817 / RFC 6125), validity window, key, signature.
+#include <algorithm>
 #include <ctime>
 
 #include "rules/detail.hpp"
@@ -18,11 +19,25 @@ void each_leaf(const record& rec, F f) {
     if (t.handshake_ok && t.leaf) f(t, *t.leaf);
 }
 
+// OpenSSL's "unable to get local issuer certificate" is the same error for an untrusted CA and
+// for a server that does not send its intermediate (the commonest chain mistake): say which
+// case the certificates the server sent point to.
+std::string chain_hint(const tls_facts& t, const certificate_facts& leaf) {
+  constexpr long unable_to_get_issuer_locally = 20;  // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+  if (leaf.self_signed) return " (self-signed)";
+  if (t.verify_code != unable_to_get_issuer_locally) return "";
+  if (t.chain.size() <= 1)
+    return " (the server sent only its own certificate: if " + leaf.issuer +
+           " is an intermediate CA, the server must send it too; otherwise that CA is not trusted)";
+  return " (the server sent " + std::to_string(t.chain.size()) + " certificates; the last is issued by " +
+         t.chain.back().issuer + ", which is not trusted here: another trust store or --ca-file?)";
+}
+
 void chain(context& c) {
   each_leaf(c.rec, [&](const tls_facts& t, const certificate_facts& leaf) {
     if (t.chain_ok) c.held_case(leaf.subject);
     else c.broken_case("a chain that verifies to a trusted root", leaf.subject + " issued by " + leaf.issuer,
-                       "verify error: " + t.verify_error + (leaf.self_signed ? " (self-signed)" : ""));
+                       "verify error: " + t.verify_error + chain_hint(t, leaf));
   });
 }
 
@@ -31,7 +46,17 @@ void hostname(context& c) {
     if (t.verify_name.empty()) return;
     std::string san;
     for (const auto& s : leaf.san) san += (san.empty() ? "" : ", ") + s;
-    if (t.hostname_ok) c.held_case(t.verify_name);
+    bool dns_san = std::any_of(leaf.san.begin(), leaf.san.end(), [](const std::string& s) { return s.rfind("DNS:", 0) == 0; });
+    // OpenSSL falls back to the subject CN when there is no DNS subjectAltName; RFC 6125 §6.4.4
+    // allows that only as a last resort and RFC 9525 (which obsoletes it) not at all, so clients
+    // that follow it (and the browsers' libraries) reject such a certificate.
+    bool ip_name = t.verify_name.find(':') != std::string::npos ||
+                   t.verify_name.find_first_not_of("0123456789.") == std::string::npos;  // matched by an IP SAN
+    if (t.hostname_ok && !dns_san && !ip_name)
+      c.emit(nullptr, verdict::warn, "the name " + t.verify_name + " in a subjectAltName DNS entry",
+             "subject " + leaf.subject + "; no subjectAltName",
+             "matched only through the subject CN: clients that follow RFC 9525 reject this certificate");
+    else if (t.hostname_ok) c.held_case(t.verify_name);
     else c.broken_case("a certificate valid for " + t.verify_name, "subject " + leaf.subject + "; SAN " + san);
   });
 }

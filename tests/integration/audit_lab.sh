@@ -85,6 +85,9 @@ if lab_up weak; then
   check "weak: no other fail" only_fails "$work/weak/report.json" audit/plaintext-login/ tls/version/rfc8996-floor
   check "weak: plaintext-login not failed on the MX port" test -z "$(jq_py "$work/weak/report.json" \
     '" ".join(c["id"] for c in r["cases"] for f in c.get("findings", []) if c["id"].startswith("audit/smtp:") and f["rule"].startswith("audit/plaintext-login") and f["verdict"] == "fail")')"
+  # RFC 4954 §4: sites SHOULD NOT permit plaintext passwords without TLS, the MX included.
+  check "weak: plaintext-login on the MX port is a warning, severity high" test "$(jq_py "$work/weak/report.json" \
+    '" ".join(f["verdict"] + "/" + f["severity"] for c in r["cases"] for f in c.get("findings", []) if c["id"].startswith("audit/smtp:") and f["rule"] == "audit/plaintext-login/smtp")')" = "warn/high"
 fi
 
 if lab_up badcert; then

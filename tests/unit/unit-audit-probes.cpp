@@ -199,7 +199,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
   }
 }
 
-TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is reported, not failed") {
+TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is a warning, not a fail") {
   SECTION("SMTP submission 535") {
     fake::fake_server server({fake::send("220 fake ESMTP\r\n"), fake::expect_line("EHLO *"),
                               fake::send("250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
@@ -220,7 +220,8 @@ TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is rep
     auto c = run_probe(local_options("smtp", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/smtp");
     REQUIRE(f);
-    CHECK(f->result == verdict::info);
+    CHECK(f->result == verdict::warn);  // RFC 4954 §4 SHOULD NOT (review: was info, invisible in the summary)
+    CHECK(f->sev == severity::high);
     CHECK(f->message.find("MX") != std::string::npos);
   }
   SECTION("POP3 -ERR after PASS") {

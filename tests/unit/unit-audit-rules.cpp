@@ -134,8 +134,9 @@ const std::vector<audit_case>& audit_cases() {
         broken(rba));
     add(rba, "strict: SHOULD becomes fail", probe("plaintext-login", "imap", {{key::login_advertised, "LOGIN"}}),
         verdict::fail, true);
-    add(rba, "public MX: reported, not failed", probe("plaintext-login", "smtp", {{key::login_advertised, "AUTH PLAIN"}}),
-        as_info);
+    // Review: credentials on the MX are RFC 4954 §4's SHOULD NOT, a warning (was info).
+    add(rba, "public MX: a warning, not a fail", probe("plaintext-login", "smtp", {{key::login_advertised, "AUTH PLAIN"}}),
+        verdict::warn);
 
     for (const char* p : {"smtp", "imap", "pop3"}) {
       const std::string id = std::string("audit/plaintext-login/") + p;
@@ -157,8 +158,12 @@ const std::vector<audit_case>& audit_cases() {
           probe("plaintext-login", std::string(p) == "imap" ? "pop3" : "imap", with(canary, {{key::login_outcome, "evaluated"}})),
           silent);
     }
-    add("audit/plaintext-login/smtp", "public MX evaluating credentials: reported, not failed",
-        probe("plaintext-login", "smtp", {{key::login_outcome, "evaluated"}, {key::login_reply, "535 5.7.8 failed"}}), as_info);
+    add("audit/plaintext-login/smtp", "public MX evaluating credentials: a warning, not a fail",
+        probe("plaintext-login", "smtp", {{key::login_outcome, "evaluated"}, {key::login_reply, "535 5.7.8 failed"}}),
+        verdict::warn);
+    add("audit/plaintext-login/smtp", "public MX evaluating credentials, strict: fail",
+        probe("plaintext-login", "smtp", {{key::login_outcome, "evaluated"}, {key::login_reply, "535 5.7.8 failed"}}),
+        verdict::fail, true);
 
     for (const char* p : {"smtp", "imap", "pop3"}) {
       const std::string id = std::string("audit/starttls-injection/") + p;
