@@ -192,6 +192,8 @@ asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
     case_result& c = rec.result;
     add_expectation_findings(c, sc);
     for (auto& f : findings) c.findings.push_back(std::move(f));
+    // Rules quote the server's replies, and a server may echo a secret back.
+    session::redact_case(c, rec.secrets);
     c.result = combine_case_verdict(c);
     st.results[i] = std::move(c);
   } catch (const std::exception& e) {

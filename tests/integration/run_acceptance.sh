@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Outside acceptance of `mailspec run`, `validate`, `merge` and the reports, from the binary only
+# (DESIGN.md §1, §2, §4, §5), against mailspec-fake: each check pins a promise that an acceptance
+# review found broken (named "regression:" in its description).
+#
+# Env: MAILSPEC (mailspec binary), MAILSPEC_FAKE (mailspec-fake binary).
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+: "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
+: "${MAILSPEC_FAKE:?set MAILSPEC_FAKE to the mailspec-fake binary}"
+fake_pids=()
+trap 'for p in "${fake_pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+
+# start_fake NAME SCRIPT-JSON [ARGS...]: mailspec-fake serving the script (written to a file);
+# sets fake_port. Not in a subshell, so the pid can be stopped at exit.
+start_fake() {
+  local name=$1 script=$2 i; shift 2
+  printf '%s\n' "$script" >"$work/$name.script.json"
+  "$MAILSPEC_FAKE" --script "$work/$name.script.json" "$@" >"$work/$name.port" 2>"$work/$name.fake.err" &
+  fake_pids+=($!)
+  fake_port=""
+  for i in $(seq 1 50); do
+    fake_port=$(head -n 1 "$work/$name.port" 2>/dev/null)
+    [ -n "$fake_port" ] && return 0
+    sleep 0.1
+  done
+  bad "$name: mailspec-fake did not start"
+  return 1
+}
+
+scenario() {  # scenario NAME JSON: writes $work/NAME.json
+  printf '%s\n' "$2" >"$work/$1.json"
+}
+
+canary="Canary-Echo-5d2e91"
+export RR_PASS="$canary" RR_USER="bob"
+
+# --- A server that echoes the password back (in a step's reply and in a rule's evidence) ---
+start_fake echo '{"actions": [{"send": "+OK ready\r\n"}, {"expect_line": "USER *"}, {"send": "+OK\r\n"},
+  {"expect_line": "PASS *"}, {"send": "-ERR password '"$canary"' is wrong\r\n"}, {"drain": 1000}]}'
+scenario echo '{"format": 1, "id": "acc/echo", "title": "password echoed", "protocol": "pop3",
+  "connection": {"port": 110, "tls": "none"}, "allow_plaintext_secrets": true,
+  "vars": {"user": {"env": "RR_USER"}, "pass": {"env": "RR_PASS", "secret": true}},
+  "steps": [{"expect": {"status": "+OK"}}, {"send": "USER ${var.user}", "expect": {"status": "+OK"}},
+            {"send": "PASS ${var.pass}", "expect": {"status": "+OK"}}]}'
+run_ms echo run "$work/echo.json" --target 127.0.0.1 --port "pop3=$fake_port" --insecure --report-dir "$work/echo-out"
+expect_exit 1 echo
+check "regression: a password the server echoes is not in the console output" not_leaked "$canary" "$work/echo.out"
+check "regression: a password the server echoes is in no report file" not_leaked "$canary" "$work/echo-out"
+check "the echoed reply is still shown, redacted" grep -q 'secret:pass' "$work/echo.out"
+
+# SMTP: a 535 with a bare LF quoting the password; the CRLF rule's evidence quotes the line.
+start_fake echo-smtp '{"actions": [{"send": "220 fake\r\n"}, {"expect_line": "EHLO *"}, {"send": "250 fake\r\n"},
+  {"expect_line": "AUTH PLAIN *"}, {"send": "535 5.7.8 bad password '"$canary"'\n"}, {"drain": 1000}]}'
+scenario echo-smtp '{"format": 1, "id": "acc/echo-smtp", "title": "password echoed", "protocol": "smtp",
+  "connection": {"port": 25, "tls": "none"}, "allow_plaintext_secrets": true,
+  "vars": {"user": {"env": "RR_USER"}, "pass": {"env": "RR_PASS", "secret": true}},
+  "steps": [{"expect": {"code": 220}}, {"send": "EHLO a.test", "expect": {"code": 250}},
+            {"auth": {"mechanism": "PLAIN", "user": "${var.user}", "pass": "${var.pass}"}}]}'
+run_ms echo-smtp run "$work/echo-smtp.json" --target 127.0.0.1 --port "smtp=$fake_port" --insecure \
+  --report-dir "$work/echo-smtp-out"
+expect_exit 1 echo-smtp
+check "a rule judged the echoed line (bare LF)" \
+  test "$(jq_py "$work/echo-smtp-out/report.json" "sum(1 for f in r['cases'][0]['findings'] if f['verdict'] == 'fail' and 'crlf' in f['rule'])")" -ge 1
+check "regression: a password in a rule finding's evidence is in no report file" not_leaked "$canary" "$work/echo-smtp-out"
+check "regression: ... nor in the console output" not_leaked "$canary" "$work/echo-smtp.out"
+
+finish
