@@ -66,4 +66,40 @@ check "a rule judged the echoed line (bare LF)" \
 check "regression: a password in a rule finding's evidence is in no report file" not_leaked "$canary" "$work/echo-smtp-out"
 check "regression: ... nor in the console output" not_leaked "$canary" "$work/echo-smtp.out"
 
+# --- Values put into a `send` line or a message body cannot smuggle commands in ---
+start_fake inject '{"actions": [{"send": "220 fake\r\n"}, {"expect_line": "EHLO *"}, {"send": "250 fake\r\n"},
+  {"drain": 1500}]}' --connections 1 --dump
+scenario inject '{"format": 1, "id": "acc/inject", "title": "CRLF in a variable", "protocol": "smtp",
+  "connection": {"port": 25, "tls": "none"}, "vars": {"who": {"env": "RR_WHO"}},
+  "steps": [{"expect": {"code": 220}}, {"send": "EHLO a.test", "expect": {"code": 250}},
+            {"id": "vrfy", "send": "VRFY ${var.who}", "expect": {"code": "2xx"}}]}'
+RR_WHO=$'bob\r\nRSET' run_ms inject run "$work/inject.json" --target 127.0.0.1 --port "smtp=$fake_port" --report-dir "$work/inject-out"
+expect_exit 2 inject
+sleep 1.7
+check "regression: a variable with CR LF in a send line sends nothing (no RSET reached the server)" \
+  bash -c "! grep -q RSET '$work/inject.fake.err' && ! grep -q VRFY '$work/inject.fake.err'"
+check "... and the step says why" grep -q 'contains CR or LF' "$work/inject.out"
+
+start_fake body '{"actions": [{"send": "220 fake\r\n"}, {"expect_line": "MAIL *"}, {"send": "250 ok\r\n"},
+  {"expect_line": "RCPT *"}, {"send": "250 ok\r\n"}, {"expect_line": "DATA"}, {"send": "354 go\r\n"}, {"read_line": null}, {"read_line": null}, {"read_line": null},
+  {"read_line": null}, {"send": "250 queued\r\n"}, {"expect_line": "QUIT"}, {"send": "221 bye\r\n"}, {"close": null}]}' \
+  --connections 1 --dump
+scenario body '{"format": 1, "id": "acc/body", "title": "body from a variable", "protocol": "smtp",
+  "connection": {"port": 25, "tls": "none"}, "vars": {"body": {"env": "RR_BODY"}},
+  "steps": [{"expect": {"code": 220}}, {"send": "MAIL FROM:<a@b.test>", "expect": {"code": 250}},
+            {"send": "RCPT TO:<c@d.test>", "expect": {"code": 250}}, {"send": "DATA", "expect": {"code": 354}}, {"message": {"lines": ["Subject: x", "${var.body}"]}, "expect": {"code": 250}},
+            {"send": "QUIT", "expect": {"code": 221}}]}'
+RR_BODY=$'line one\r\n.\r\nQUIT' run_ms body run "$work/body.json" --target 127.0.0.1 --port "smtp=$fake_port" --report-dir "$work/body-out"
+expect_exit 0 body
+check "regression: a line break in a message value is a line of the body, dot-stuffed (no early end of DATA)" \
+  python3 -c "import json,sys; t=[e['text'] for e in json.load(open('$work/body-out/report.json'))['cases'][0]['transcript'] if e['dir']=='c' and e['text'].startswith('Subject')]; sys.exit(0 if t and t[0]=='Subject: x\\\\r\\\\nline one\\\\r\\\\n..\\\\r\\\\nQUIT\\\\r\\\\n.\\\\r\\\\n' else 1)"
+
+# --- Flag values that are wrong for every case are usage errors, before any connection ---
+for flag in "--ca-file /etc/hostname" "--bind 999.1.1.1" "--bind no.such.host.invalid" "--helo a\r\nRSET" "--sni a b"; do
+  # shellcheck disable=SC2086
+  run_ms usage run "$work/echo.json" --target 127.0.0.1 --port pop3=9 --report-dir "$work/usage-out" $(printf '%b' "${flag%% *}") "$(printf '%b' "${flag#* }")"
+  expect_exit 64 usage
+  check "regression: $flag is a usage error that names the flag" grep -q -- "${flag%% *}" "$work/usage.out"
+done
+
 finish
