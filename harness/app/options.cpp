@@ -9,6 +9,8 @@
 #include <stdexcept>
 
 #include "app/baseline.hpp"
+#include "net/asio.hpp"
+#include "net/tls_client.hpp"
 #include "report/report.hpp"
 
 #include <fstream>
@@ -92,6 +94,34 @@ double parse_rate(const std::string& s) {
   throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
 }
 
+void check_connection_flags(const common_options& o) {
+  // Values that are wrong for every case are usage errors, found before any connection, not
+  // one `error` per case.
+  if (!o.ca_file.empty()) {
+    if (!std::filesystem::is_regular_file(o.ca_file)) throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+    net::tls_options probe;
+    probe.ca_file = o.ca_file;
+    std::string why;
+    if (!net::make_client_context(probe, why)) {
+      if (why.rfind("tls options: ", 0) == 0) why.erase(0, 13);
+      throw std::invalid_argument("--ca-file " + o.ca_file + ": not a PEM file of CA certificates (" + why + ")");
+    }
+  }
+  if (!o.bind.empty()) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(o.bind, ec);
+    if (ec) throw std::invalid_argument("--bind expects an IPv4 or IPv6 address of this machine, got \"" + o.bind + "\"");
+  }
+  // Both go on the wire as they are: a space or a control byte (CR, LF) would break the command.
+  auto one_word = [](const std::string& flag, const std::string& v) {
+    bool ok = !v.empty();
+    for (unsigned char ch : v) ok = ok && ch > 0x20 && ch != 0x7f;
+    if (!ok) throw std::invalid_argument(flag + " expects a host name (no spaces or control characters), got \"" + visible(v) + "\"");
+  };
+  if (!o.helo.empty()) one_word("--helo", o.helo);
+  if (!o.sni.empty()) one_word("--sni", o.sni);
+}
+
 namespace {
 
 std::optional<runner::shard_spec> parse_shard(const std::string& s) {
@@ -126,8 +156,7 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.helo = o.helo;
   r.bind = o.bind;
   r.timeout_ms = o.timeout_ms;
-  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
-    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  check_connection_flags(o);
   return r;
 }
 

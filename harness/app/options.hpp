@@ -47,6 +47,9 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
 std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
 // --client-cert and --client-key: both or neither, and existing files (throws std::invalid_argument).
 void check_client_identity(const common_options& o);
+// --ca-file (a loadable PEM CA file), --bind (an IP address), --helo and --sni (one word, no
+// control bytes): throws std::invalid_argument (exit 64).
+void check_connection_flags(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 
