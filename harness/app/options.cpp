@@ -229,15 +229,19 @@ int finish_report(run_report& r, const common_options& o, bool tty) {
     return exit_error;
   }
   report::console con(stdout, tty && formats.count("console"));
+  con.list_warnings(o.fail_on == "warn");
   con.summary(r, o.report_dir);
   if (base) {
     write_baseline_summary(*base, o.report_dir);
     return baseline_exit_code(r, o);
   }
+  // Cases and findings both count: a skipped case stays `skip`, but a rule its transcript broke
+  // is still a real finding about the server.
   auto s = summarize(r);
-  if (s.cases["fail"] > 0) return exit_fail;
-  if (o.fail_on == "warn" && s.cases["warn"] > 0) return exit_fail;
-  if (s.cases["error"] > 0 || r.incomplete) return exit_error;
+  auto any = [&](const char* v) { return s.cases[v] > 0 || s.findings[v] > 0; };
+  if (any("fail")) return exit_fail;
+  if (o.fail_on == "warn" && any("warn")) return exit_fail;
+  if (any("error") || r.incomplete) return exit_error;
   return exit_ok;
 }
 

@@ -52,7 +52,7 @@ void console::case_done(const case_result& c, int done, int total) {
                      (c.run ? " #" + std::to_string(c.run) : "") + "  " + safe(where(c)) + "  " +
                      std::to_string(c.duration_ms) + " ms";
   bool notable = c.result == verdict::fail || c.result == verdict::error || c.result == verdict::warn;
-  if (notable && !c.message.empty()) line += "  " + safe(c.message);
+  if ((notable || c.result == verdict::skip) && !c.message.empty()) line += "  " + safe(c.message);
   clear_progress();
   if (!tty_ || notable) {
     std::fputs((line + "\n").c_str(), out_);
@@ -87,18 +87,27 @@ void console::summary(const run_report& r, const std::string& report_dir) {
   line += "; findings: " + std::to_string(findings_fail) + " fail, " + std::to_string(findings_warn) + " warn";
   line += " (" + std::to_string(r.duration_ms) + " ms)\n";
   std::fputs(line.c_str(), out_);
+  // The cases that make the exit code: fail and error, warn with --fail-on warn, and a skipped
+  // case whose transcript still broke a rule (the case stays skip, the finding counts).
+  auto listed = [&](verdict v) {
+    return v == verdict::fail || v == verdict::error || (list_warnings_ && v == verdict::warn);
+  };
   for (const auto& c : r.cases) {
-    if (c.result != verdict::fail && c.result != verdict::error) continue;
+    bool shown = listed(c.result);
+    for (const auto& f : c.findings) shown = shown || (c.result == verdict::skip && listed(f.result));
+    if (!shown) continue;
     std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
     for (const auto& f : c.findings)
-      if (f.result == c.result) {
+      if (f.result == c.result || (c.result == verdict::skip && listed(f.result))) {
         l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
         if (!f.message.empty()) l += ": " + clip(safe(f.message));
         // expected/actual are already in visible form (CR/LF shown as \r\n) where they hold server bytes.
         if (!f.expected.empty()) l += "\n        expected: " + clip(utf8_sanitize(f.expected));
-        if (!f.actual.empty()) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
+        if (!f.actual.empty() && f.actual != f.message) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
       }
-    if (!c.message.empty()) l += "\n      " + safe(c.message);
+    bool said = false;
+    for (const auto& f : c.findings) said = said || f.message == c.message;
+    if (!c.message.empty() && !said) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
   if (r.incomplete)

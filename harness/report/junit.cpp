@@ -1,6 +1,7 @@
 // junit.xml: one <testsuite> per target and protocol ("host:port protocol"), one <testcase> per
 // case. fail -> <failure>, error -> <error> (the harness could not test; kept apart from
-// failures), skip -> <skipped>reason</skipped>; pass, warn and info pass (warnings listed in <system-out>).
+// failures), skip -> <skipped>reason</skipped>; pass, warn and info pass (warnings listed in <system-out>,
+// and for a skipped case the rules its transcript failed).
 #include <cstdio>
 #include <map>
 
@@ -76,8 +77,13 @@ std::pair<std::string, std::string> details(const case_result& c, verdict v) {
 
 std::string system_out(const case_result& c) {
   std::string out;
+  // A skipped case keeps the rules its transcript broke: they are real findings (and decide the
+  // exit code), listed here since <skipped> cannot carry them.
+  const bool skipped = c.result == verdict::skip;
   for (const auto& f : c.findings)
-    if (f.result == verdict::warn || f.result == verdict::info) out += finding_text(f);
+    if (f.result == verdict::warn || f.result == verdict::info ||
+        (skipped && (f.result == verdict::fail || f.result == verdict::error)))
+      out += finding_text(f);
   if (!c.log.entries().empty()) out += "--- transcript ---\n";
   for (const auto& e : c.log.entries()) {
     char head[48];

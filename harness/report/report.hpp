@@ -60,11 +60,14 @@ class console {
   console(std::FILE* out, bool tty);
   void case_done(const case_result& c, int done, int total);
   void summary(const run_report& r, const std::string& report_dir);
+  // With --fail-on warn the summary also lists the warnings, since they decide the exit code.
+  void list_warnings(bool on) { list_warnings_ = on; }
 
  private:
   std::FILE* out_;
   bool tty_;
   bool progress_shown_ = false;
+  bool list_warnings_ = false;
   void clear_progress();
   std::string paint(const std::string& text, verdict v) const;
 };

@@ -102,4 +102,29 @@ for flag in "--ca-file /etc/hostname" "--bind 999.1.1.1" "--bind no.such.host.in
   check "regression: $flag is a usage error that names the flag" grep -q -- "${flag%% *}" "$work/usage.out"
 done
 
+# --- A skipped case whose transcript breaks a rule: the case is skip, the finding counts ---
+start_fake warn '{"actions": [{"send": "220 fake ESMTP\r\n"}, {"expect_line": "EHLO *"},
+  {"send": "250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"}, {"drain": 500}], "connections": 0}'
+scenario skipwarn '{"format": 1, "id": "acc/skip-warn", "title": "needs CHUNKING", "protocol": "smtp",
+  "connection": {"port": 587, "tls": "none"}, "requires": {"capabilities": ["CHUNKING"]},
+  "steps": [{"expect": {"code": 220}}, {"send": "EHLO x.test", "expect": {"code": 250, "save_capabilities": true}},
+            {"send": "BDAT 0 LAST", "expect": {"code": 250}}]}'
+run_ms skipwarn run "$work/skipwarn.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/skipwarn-out"
+expect_exit 0 skipwarn
+check "regression: a skipped case with a warning finding is skip, not warn" \
+  test "$(jq_py "$work/skipwarn-out/report.json" "r['cases'][0]['verdict'] + ' ' + str(r['summary']['findings']['warn'])")" = "skip 1"
+check "the console says why it skipped" grep -q 'SKIP .*lacks required capability CHUNKING' "$work/skipwarn.out"
+run_ms skipwarn-failon run "$work/skipwarn.json" --target 127.0.0.1 --port "submission=$fake_port" --fail-on warn \
+  --report-dir "$work/skipwarn-out"
+expect_exit 1 skipwarn-failon
+check "--fail-on warn: the summary lists the warning that made the exit code" \
+  grep -q 'smtp/rfc4954/4/auth-plain-before-tls' "$work/skipwarn-failon.out"
+run_ms skipwarn-strict run "$work/skipwarn.json" --target 127.0.0.1 --port "submission=$fake_port" --strict \
+  --report-dir "$work/skipwarn-out"
+expect_exit 1 skipwarn-strict
+check "--strict: the finding fails, the case is still skip" \
+  test "$(jq_py "$work/skipwarn-out/report.json" "r['cases'][0]['verdict'] + ' ' + str(r['summary']['findings']['fail'])")" = "skip 1"
+check "junit.xml: the skipped case lists the failed rule in system-out" \
+  python3 -c "import sys,xml.etree.ElementTree as E; t=E.parse('$work/skipwarn-out/junit.xml').find('.//testcase'); sys.exit(0 if t.find('skipped') is not None and 'auth-plain-before-tls' in t.find('system-out').text else 1)"
+
 finish
