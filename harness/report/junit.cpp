@@ -137,19 +137,30 @@ std::string to_junit(const run_report& r) {
   }
   // <testsuites> has no skipped counter in Jenkins' JUnit XSD; each <testsuite> has one.
   int tests = 0, failures = 0, errors = 0;
-  std::string body;
-  for (std::size_t i = 0; i < suites.size(); ++i) {
-    const suite& s = suites[i];
+  std::size_t size = 0;
+  for (const suite& s : suites) {
     tests += s.tests, failures += s.failures, errors += s.errors;
-    std::string ts = s.timestamp.size() >= 19 ? s.timestamp.substr(0, 19) : s.timestamp;
-    body += "  <testsuite" + attr("name", s.name) + attr("tests", std::to_string(s.tests)) +
-            attr("failures", std::to_string(s.failures)) + attr("errors", std::to_string(s.errors)) +
-            attr("skipped", std::to_string(s.skipped)) + attr("time", seconds(s.ms)) + attr("id", std::to_string(i)) +
-            (ts.empty() ? "" : attr("timestamp", ts)) + ">\n" + s.body + "  </testsuite>\n";
+    size += s.body.size() + 512;
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + attr("name", "mailspec " + r.command) +
-         attr("tests", std::to_string(tests)) + attr("failures", std::to_string(failures)) +
-         attr("errors", std::to_string(errors)) + attr("time", seconds(r.duration_ms)) + ">\n" + body + "</testsuites>\n";
+  // Appended piece by piece, each suite's body released once copied: a large run's junit.xml
+  // is held about twice, not once per concatenation.
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + attr("name", "mailspec " + r.command) +
+                    attr("tests", std::to_string(tests)) + attr("failures", std::to_string(failures)) +
+                    attr("errors", std::to_string(errors)) + attr("time", seconds(r.duration_ms)) + ">\n";
+  out.reserve(out.size() + size + 32);
+  for (std::size_t i = 0; i < suites.size(); ++i) {
+    suite& s = suites[i];
+    std::string ts = s.timestamp.size() >= 19 ? s.timestamp.substr(0, 19) : s.timestamp;
+    out += "  <testsuite" + attr("name", s.name) + attr("tests", std::to_string(s.tests)) +
+           attr("failures", std::to_string(s.failures)) + attr("errors", std::to_string(s.errors)) +
+           attr("skipped", std::to_string(s.skipped)) + attr("time", seconds(s.ms)) + attr("id", std::to_string(i)) +
+           (ts.empty() ? "" : attr("timestamp", ts)) + ">\n";
+    out += s.body;
+    std::string().swap(s.body);
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
 }
 
 }  // namespace mailspec::report

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <iosfwd>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ namespace mailspec::report {
 inline constexpr const char* report_format = "mailspec-report/1";
 
 nlohmann::json to_json(const run_report& r);
+// report.json in parts, for writers that go one case at a time: everything but the cases (with
+// "cases": []), and one case as it appears in "cases".
+nlohmann::json to_json_header(const run_report& r);
+nlohmann::json to_json(const case_result& c);
+// Writes the text of dump_json(to_json(r), indent) without building the whole tree: the memory
+// of one case at a time beyond the run_report itself.
+void write_json(std::ostream& out, const run_report& r, int indent = 2);
 // Inverse of to_json. Throws std::runtime_error naming the JSON pointer on bad input.
 run_report from_json(const nlohmann::json& j);
 // Reads and parses a report.json file; throws std::runtime_error naming the file.
