@@ -77,8 +77,21 @@ int cmd_run(int argc, char** argv, const std::vector<std::string>& paths, const 
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;
   }
+  // Every file is loaded and validated; the environment is required only by the scenarios that
+  // will run (selected by --only, and not held back for want of --allow-mutation): checking a
+  // greeting needs no password.
   scenario::load_result loaded;
-  if (!load_all(paths, true, loaded)) return exit_invalid_input;
+  if (!load_all(paths, false, loaded)) return exit_invalid_input;
+  if (auto miss = runner::unmatched_prefixes(loaded.scenarios, o.only); !miss.empty()) {
+    std::fprintf(stderr, "mailspec: --only %s matches no scenario id and no rule id (mailspec rules lists the rules)\n",
+                 miss.front().c_str());
+    return exit_usage;
+  }
+  std::vector<std::string> will_run;
+  for (const auto* s : runner::select_scenarios(loaded.scenarios, o.only))
+    if (!s->mutates || o.allow_mutation) will_run.push_back(s->file);
+  if (scenario::load_result env_checked; !will_run.empty() && !load_all(will_run, true, env_checked))
+    return exit_invalid_input;
   install_signal_handlers();
   bool tty = isatty(fileno(stdout));
   report::console con(stdout, tty);

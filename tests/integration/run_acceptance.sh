@@ -127,4 +127,30 @@ check "--strict: the finding fails, the case is still skip" \
 check "junit.xml: the skipped case lists the failed rule in system-out" \
   python3 -c "import sys,xml.etree.ElementTree as E; t=E.parse('$work/skipwarn-out/junit.xml').find('.//testcase'); sys.exit(0 if t.find('skipped') is not None and 'auth-plain-before-tls' in t.find('system-out').text else 1)"
 
+# --- --only: a typo is a usage error; only the scenarios that run need their environment ---
+scenario needs-env '{"format": 1, "id": "acc/needs-env", "title": "needs a password", "protocol": "pop3",
+  "connection": {"port": 995, "tls": "implicit"}, "vars": {"pass": {"env": "RR_UNSET_PASSWORD", "secret": true}},
+  "steps": [{"expect": {"status": "+OK"}}, {"send": "PASS ${var.pass}", "expect": {"status": "+OK"}}]}'
+scenario mutating '{"format": 1, "id": "acc/mutating", "title": "sends mail", "protocol": "smtp", "mutates": true,
+  "connection": {"port": 25, "tls": "none"}, "vars": {"rcpt": {"env": "RR_UNSET_RCPT"}},
+  "steps": [{"expect": {"code": 220}}, {"send": "RCPT TO:<${var.rcpt}>", "expect": {"code": 250}}]}'
+mkdir -p "$work/only" && cp "$work/needs-env.json" "$work/mutating.json" "$work/skipwarn.json" "$work/only/"
+run_ms only-typo run "$work/only" --target 127.0.0.1 --port "submission=$fake_port" --only acc/skip-wran --report-dir "$work/only-out"
+expect_exit 64 only-typo
+check "regression: an --only prefix that matches nothing says so (it ran every scenario)" grep -q 'acc/skip-wran matches no scenario' "$work/only-typo.out"
+run_ms only-env run "$work/only" --target 127.0.0.1 --port "submission=$fake_port" --only acc/skip --report-dir "$work/only-out"
+expect_exit 0 only-env
+check "regression: a scenario --only leaves out does not need its environment variables" \
+  test "$(jq_py "$work/only-out/report.json" "','.join(c['id'] + ':' + c['verdict'] for c in r['cases'])")" = "acc/skip-warn:skip"
+run_ms only-mut run "$work/only" --target 127.0.0.1 --port "submission=$fake_port" --only acc/mut --report-dir "$work/only-out"
+expect_exit 0 only-mut
+check "regression: a mutating scenario held back (no --allow-mutation) does not need its environment" \
+  grep -q 'SKIP  acc/mutating' "$work/only-mut.out"
+run_ms only-mut2 run "$work/only" --target 127.0.0.1 --port "submission=$fake_port" --only acc/mut --allow-mutation --report-dir "$work/only-out"
+expect_exit 65 only-mut2
+check "with --allow-mutation it does, and the error names the variable" grep -q 'RR_UNSET_RCPT is not set' "$work/only-mut2.out"
+run_ms only-all run "$work/only" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/only-out"
+expect_exit 65 only-all
+check "without --only every scenario that runs needs its environment" grep -q 'RR_UNSET_PASSWORD is not set' "$work/only-all.out"
+
 finish
