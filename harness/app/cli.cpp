@@ -57,10 +57,12 @@ bool load_all(const std::vector<std::string>& paths, bool check_env, scenario::l
 // argv for the report, with every secret value (from the environment) removed.
 std::vector<std::string> safe_arguments(int argc, char** argv, const std::vector<scenario::scenario>& scs) {
   secret_registry reg;
-  for (const auto& s : scs)
+  for (const auto& s : scs) {
+    const auto credentials = scenario::credential_vars(s);
     for (const auto& [name, v] : s.vars)
-      if (v.secret && v.env)
+      if ((v.secret || credentials.count(name)) && v.env)
         if (const char* val = std::getenv(v.env->c_str())) reg.add(name, val);
+  }
   std::vector<std::string> out;
   for (int i = 0; i < argc; ++i) out.push_back(reg.redact(argv[i]));
   return out;

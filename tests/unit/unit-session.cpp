@@ -189,6 +189,35 @@ TEST_CASE("regression: a server that echoes the password back does not put it in
   CHECK(rec.result.findings.back().actual.find(canary) == std::string::npos);
 }
 
+TEST_CASE("regression: a variable used as an auth password is secret in every step, from the first") {
+  // "The pass of an auth step is always a secret": it was registered only when the auth step ran,
+  // so an earlier step with the same variable showed it, and could send it in plaintext.
+  const char* json = R"({"format": 1, "id": "t/authvar", "title": "t", "protocol": "pop3",
+    "connection": {"port": 995, "tls": "%s"},
+    "vars": {"pw": {"env": "T_PASS"}},
+    "steps": [{"expect": {"status": "+OK"}}, {"send": "NOOP ${var.pw}", "expect": {"status": "+OK"}},
+              {"auth": {"mechanism": "PLAIN", "user": "bob", "pass": "${var.pw}"}}]})";
+  char buf[1024];
+  std::snprintf(buf, sizeof buf, json, "implicit");
+  auto sc = load(buf);
+  CHECK(vars_of(sc).secret.at("pw"));
+  f::server_options so;
+  so.implicit_tls = true;
+  f::fake_server srv({f::send("+OK hi\r\n"), f::read_line(), f::send("+OK\r\n"), f::read_line(), f::send("+ \r\n"),
+                      f::read_line(), f::send("+OK\r\n"), f::drain(500)},
+                     so);
+  auto rec = run(sc, srv.port());
+  CHECK(rec.result.result == verdict::pass);
+  CHECK(srv.received().find(canary) != std::string::npos);
+  CHECK(all_text(rec).find(canary) == std::string::npos);
+  // Over plaintext the NOOP step is refused before connecting, like any secret.
+  std::snprintf(buf, sizeof buf, json, "none");
+  f::fake_server plain({f::send("+OK hi\r\n"), f::drain(500)});
+  auto rec2 = run(load(buf), plain.port());
+  CHECK(rec2.result.result == verdict::error);
+  CHECK(plain.accepted() == 0);
+}
+
 TEST_CASE("a silent server hits the step deadline: error, not fail, within the deadline") {
   f::fake_server srv({f::sleep_ms(3000)});
   auto sc = load(R"({"format": 1, "id": "t/s", "title": "t", "protocol": "imap", "connection": {"port": 143},
