@@ -190,7 +190,7 @@ int baseline_exit_code(const run_report& r, const common_options& o) {
   bool fail = false, warn = false, error = r.incomplete;
   for (const auto& c : r.cases)
     for (const auto& f : c.findings) {
-      if (f.message.rfind("baseline: known", 0) == 0) continue;
+      if (baseline_known(f)) continue;
       fail = fail || f.result == verdict::fail;
       warn = warn || f.result == verdict::warn;
       error = error || f.result == verdict::error;

@@ -92,13 +92,22 @@ void console::summary(const run_report& r, const std::string& report_dir) {
   auto listed = [&](verdict v) {
     return v == verdict::fail || v == verdict::error || (list_warnings_ && v == verdict::warn);
   };
+  int known = 0;
   for (const auto& c : r.cases) {
-    bool shown = listed(c.result);
-    for (const auto& f : c.findings) shown = shown || (c.result == verdict::skip && listed(f.result));
-    if (!shown) continue;
+    // Listed only for what counts: a finding a --baseline covers does not fail the run.
+    bool own = false, own_counted = false, skip_counted = false;
+    for (const auto& f : c.findings) {
+      known += baseline_known(f) && listed(f.result);
+      if (f.result == c.result) {
+        own = true;
+        own_counted = own_counted || !baseline_known(f);
+      }
+      skip_counted = skip_counted || (c.result == verdict::skip && listed(f.result) && !baseline_known(f));
+    }
+    if (!(listed(c.result) && (!own || own_counted)) && !skip_counted) continue;
     std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
     for (const auto& f : c.findings)
-      if (f.result == c.result || (c.result == verdict::skip && listed(f.result))) {
+      if ((f.result == c.result || (c.result == verdict::skip && listed(f.result))) && !baseline_known(f)) {
         l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
         if (!f.message.empty()) l += ": " + clip(safe(f.message));
         // expected/actual are already in visible form (CR/LF shown as \r\n) where they hold server bytes.
@@ -110,6 +119,9 @@ void console::summary(const run_report& r, const std::string& report_dir) {
     if (!c.message.empty() && !said) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
+  if (known)
+    std::fputs(("  (" + std::to_string(known) + " finding" + (known == 1 ? "" : "s") +
+                " known from the baseline not listed)\n").c_str(), out_);
   if (r.incomplete)
     std::fputs(paint("INCOMPLETE: " + safe(r.incomplete_reason), verdict::error).append("\n").c_str(), out_);
   if (!report_dir.empty()) std::fputs(("reports: " + report_dir + "\n").c_str(), out_);

@@ -153,4 +153,28 @@ run_ms only-all run "$work/only" --target 127.0.0.1 --port "submission=$fake_por
 expect_exit 65 only-all
 check "without --only every scenario that runs needs its environment" grep -q 'RR_UNSET_PASSWORD is not set' "$work/only-all.out"
 
+# --- --baseline: what it covers fails neither the exit code nor junit.xml; what is new does ---
+start_fake quit '{"actions": [{"send": "220 fake ESMTP\r\n"}, {"expect_line": "EHLO *"}, {"send": "250-fake\r\n250 STARTTLS\r\n"},
+  {"expect_line": "QUIT"}, {"send": "250 not bye\r\n"}, {"close": null}], "connections": 0}'
+scenario quit '{"format": 1, "id": "acc/quit", "title": "QUIT", "protocol": "smtp", "connection": {"port": 587, "tls": "none"},
+  "steps": [{"expect": {"code": 220}}, {"send": "EHLO x.test", "expect": {"code": 250}}, {"send": "QUIT", "expect": {"code": 221}}]}'
+run_ms bl-first run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/bl-first"
+expect_exit 1 bl-first
+for form in report waivers; do
+  if [ $form = report ]; then base="$work/bl-first/report.json"; else
+    printf '{"waivers": [{"rule": "scenario/expect", "case": "acc/quit", "reason": "r"}, {"rule": "smtp/rfc5321/", "reason": "r"}]}\n' >"$work/waivers.json"
+    base="$work/waivers.json"; fi
+  run_ms bl-$form run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --baseline "$base" --report-dir "$work/bl-$form"
+  expect_exit 0 bl-$form
+  check "regression: --baseline ($form): a known failure is no <failure> in junit.xml either" \
+    python3 -c "import sys,xml.etree.ElementTree as E; t=E.parse('$work/bl-$form/junit.xml').getroot(); sys.exit(0 if not t.findall('.//failure') and t.get('failures') == '0' and 'known' in t.find('.//system-out').text else 1)"
+  check "--baseline ($form): the console lists no known failure as FAIL" bash -c "! grep -q '^  FAIL' '$work/bl-$form.out'"
+done
+printf '{"waivers": [{"rule": "scenario/expect", "case": "acc/quit", "reason": "r"}]}\n' >"$work/waivers1.json"
+run_ms bl-new run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --baseline "$work/waivers1.json" --report-dir "$work/bl-new"
+expect_exit 1 bl-new
+check "--baseline: a new failure fails junit.xml and is listed" \
+  python3 -c "import sys,xml.etree.ElementTree as E; t=E.parse('$work/bl-new/junit.xml').getroot(); sys.exit(0 if len(t.findall('.//failure')) == 1 else 1)"
+check "... on the console too" grep -q 'quit-221' "$work/bl-new.out"
+
 finish
