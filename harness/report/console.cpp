@@ -65,6 +65,7 @@ void console::case_done(const case_result& c, int done, int total) {
 }
 
 namespace {
+constexpr int max_listed_cases = 50;  // cases the summary details; the rest are counted
 // One console line's worth of a finding field.
 std::string clip(std::string s) {
   for (auto& ch : s)
@@ -92,7 +93,7 @@ void console::summary(const run_report& r, const std::string& report_dir) {
   auto listed = [&](verdict v) {
     return v == verdict::fail || v == verdict::error || (list_warnings_ && v == verdict::warn);
   };
-  int known = 0;
+  int known = 0, listed_cases = 0, unlisted = 0;
   for (const auto& c : r.cases) {
     // Listed only for what counts: a finding a --baseline covers does not fail the run.
     bool own = false, own_counted = false, skip_counted = false;
@@ -105,6 +106,11 @@ void console::summary(const run_report& r, const std::string& report_dir) {
       skip_counted = skip_counted || (c.result == verdict::skip && listed(f.result) && !baseline_known(f));
     }
     if (!(listed(c.result) && (!own || own_counted)) && !skip_counted) continue;
+    // A large failing run would print every case: the first ones say enough, the reports the rest.
+    if (++listed_cases > max_listed_cases) {
+      ++unlisted;
+      continue;
+    }
     std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
     for (const auto& f : c.findings)
       if ((f.result == c.result || (c.result == verdict::skip && listed(f.result))) && !baseline_known(f)) {
@@ -119,6 +125,9 @@ void console::summary(const run_report& r, const std::string& report_dir) {
     if (!c.message.empty() && !said) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
+  if (unlisted)
+    std::fputs(("  ... and " + std::to_string(unlisted) + " more case" + (unlisted == 1 ? "" : "s") +
+                " like these (all in the reports)\n").c_str(), out_);
   if (known)
     std::fputs(("  (" + std::to_string(known) + " finding" + (known == 1 ? "" : "s") +
                 " known from the baseline not listed)\n").c_str(), out_);

@@ -177,4 +177,11 @@ check "--baseline: a new failure fails junit.xml and is listed" \
   python3 -c "import sys,xml.etree.ElementTree as E; t=E.parse('$work/bl-new/junit.xml').getroot(); sys.exit(0 if len(t.findall('.//failure')) == 1 else 1)"
 check "... on the console too" grep -q 'quit-221' "$work/bl-new.out"
 
+# --- A large failing run: the console summary details the first 50 cases and counts the rest ---
+run_ms many run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --repeat 60 --jobs 8 --per-host 8 \
+  --format json --report-dir "$work/many"
+expect_exit 1 many
+check "regression: the summary of 60 failing cases lists 50 and counts 10" \
+  bash -c "[ \$(grep -c '^  FAIL acc/quit' '$work/many.out') = 50 ] && grep -q 'and 10 more cases' '$work/many.out'"
+
 finish
