@@ -6,6 +6,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "app/baseline.hpp"
 #include "app/cmd_audit.hpp"
@@ -138,17 +140,58 @@ int cmd_rules(const std::string& format) {
   return exit_ok;
 }
 
+// "--shard K/N" (or "--shard=K/N") among a report's recorded arguments, as {K, N}; {0, 0} when none.
+std::pair<int, int> shard_of(const run_report& r) {
+  for (std::size_t i = 0; i < r.arguments.size(); ++i) {
+    std::string v;
+    if (r.arguments[i] == "--shard" && i + 1 < r.arguments.size()) v = r.arguments[i + 1];
+    else if (r.arguments[i].rfind("--shard=", 0) == 0) v = r.arguments[i].substr(8);
+    int k = 0, n = 0;
+    if (!v.empty() && std::sscanf(v.c_str(), "%d/%d", &k, &n) == 2 && k >= 1 && k <= n) return {k, n};
+  }
+  return {0, 0};
+}
+
+// A merge of the same shard twice, or of shards with one missing, still gives a report: say so
+// on stderr, since its counts are then not those of the planned run.
+void warn_about_shards(const std::vector<run_report>& parts, const std::vector<std::string>& inputs) {
+  std::map<std::string, std::string> seen;  // case key -> input
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    for (const auto& c : parts[i].cases) {
+      std::string key = c.scenario_id + " " + c.target.host + ":" + std::to_string(c.target.port) + " #" +
+                        std::to_string(c.run) + " " + c.started;
+      auto [it, fresh] = seen.emplace(key, inputs[i]);
+      if (!fresh) {
+        std::fprintf(stderr, "mailspec: warning: case %s (%s) is in both %s and %s: the same report merged twice?\n",
+                     c.scenario_id.c_str(), c.started.c_str(), it->second.c_str(), inputs[i].c_str());
+        break;
+      }
+    }
+  std::map<int, std::set<int>> shards;  // N -> the K seen
+  for (const auto& p : parts)
+    if (auto [k, n] = shard_of(p); n > 0) shards[n].insert(k);
+  for (const auto& [n, ks] : shards) {
+    std::string missing;
+    for (int k = 1; k <= n; ++k)
+      if (!ks.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(n);
+    if (!missing.empty())
+      std::fprintf(stderr, "mailspec: warning: shard%s %s not among the merged reports\n",
+                   missing.find(',') == std::string::npos ? "" : "s", missing.c_str());
+  }
+}
+
 int cmd_merge(const std::vector<std::string>& inputs, common_options& o) {
   std::vector<run_report> parts;
   for (const auto& p : inputs) {
     try {
       parts.push_back(report::read_json_file(p));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "mailspec: %s: %s\n", p.c_str(), e.what());
+      std::fprintf(stderr, "mailspec: %s\n", e.what());  // the message names the file
       return exit_invalid_input;
     }
   }
-  auto r = report::merge(parts);
+  warn_about_shards(parts, inputs);
+  auto r = report::merge(std::move(parts));
   r.tool_version = MAILSPEC_VERSION;
   return finish_report(r, o, isatty(fileno(stdout)));
 }

@@ -59,7 +59,7 @@ std::string to_sarif(const run_report& r);
 
 // Joins shard reports: cases concatenated in order, rules and targets united, started = earliest,
 // duration = span from the earliest start to the latest end, incomplete when any input is.
-run_report merge(const std::vector<run_report>& parts);
+run_report merge(std::vector<run_report> parts);
 
 // Console output: a rewritten progress line on a TTY, one plain line per case otherwise;
 // ANSI colours only on a TTY.

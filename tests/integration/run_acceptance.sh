@@ -184,4 +184,21 @@ expect_exit 1 many
 check "regression: the summary of 60 failing cases lists 50 and counts 10" \
   bash -c "[ \$(grep -c '^  FAIL acc/quit' '$work/many.out') = 50 ] && grep -q 'and 10 more cases' '$work/many.out'"
 
+# --- merge: a shard merged twice, or one missing, is said on stderr ---
+for k in 1 2 3; do
+  run_ms shard$k run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --repeat 4 --shard $k/3 \
+    --format json --report-dir "$work/shard$k"
+done
+run_ms merge-all merge "$work/shard1/report.json" "$work/shard2/report.json" "$work/shard3/report.json" --report-dir "$work/merged"
+expect_exit 1 merge-all
+check "merge of the three shards: 4 cases, no warning" \
+  bash -c "[ \$(python3 -c \"import json; print(len(json.load(open('$work/merged/report.json'))['cases']))\") = 4 ] && ! grep -q warning '$work/merge-all.out'"
+run_ms merge-twice merge "$work/shard1/report.json" "$work/shard1/report.json" "$work/shard2/report.json" "$work/shard3/report.json" --report-dir "$work/merged2"
+check "regression: merging a report twice is warned about" grep -q 'merged twice' "$work/merge-twice.out"
+run_ms merge-missing merge "$work/shard1/report.json" "$work/shard3/report.json" --report-dir "$work/merged3"
+check "regression: a missing shard is warned about" grep -q 'shard 2/3 not among the merged reports' "$work/merge-missing.out"
+run_ms merge-bad merge "$work/no-such.json" --report-dir "$work/merged4"
+expect_exit 65 merge-bad
+check "regression: a missing merge input is named once" test "$(grep -o 'no-such.json' "$work/merge-bad.out" | wc -l)" = 1
+
 finish
