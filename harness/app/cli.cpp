@@ -181,6 +181,12 @@ void warn_about_shards(const std::vector<run_report>& parts, const std::vector<s
 }
 
 int cmd_merge(const std::vector<std::string>& inputs, common_options& o) {
+  try {
+    checked_formats(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mailspec: %s\n", e.what());
+    return exit_usage;
+  }
   std::vector<run_report> parts;
   for (const auto& p : inputs) {
     try {

@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "app/baseline.hpp"
 #include "net/asio.hpp"
 #include "net/tls_client.hpp"
@@ -181,7 +183,18 @@ std::set<std::string> parse_formats(const std::string& s) {
 
 }  // namespace
 
-std::set<std::string> checked_formats(const common_options& o) { return parse_formats(o.format); }
+std::set<std::string> checked_formats(const common_options& o) {
+  auto formats = parse_formats(o.format);
+  // The report directory is made now: a run of an hour must not end in "cannot write reports".
+  std::error_code ec;
+  std::filesystem::create_directories(o.report_dir, ec);
+  if (ec || !std::filesystem::is_directory(o.report_dir))
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": cannot create the directory" +
+                                (ec ? ": " + ec.message() : ""));
+  if (::access(o.report_dir.c_str(), W_OK | X_OK) != 0)
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": not writable");
+  return formats;
+}
 
 namespace {
 

@@ -53,7 +53,8 @@ void check_connection_flags(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 
-// The --format list, checked (throws std::invalid_argument on an unknown format).
+// The report options, checked before any work: the --format list (an unknown format throws
+// std::invalid_argument) and --report-dir, created here and writable (else it throws too).
 std::set<std::string> checked_formats(const common_options& o);
 
 // Writes the asked reports and prints the summary; returns the exit code for the report.

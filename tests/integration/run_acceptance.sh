@@ -201,4 +201,12 @@ run_ms merge-bad merge "$work/no-such.json" --report-dir "$work/merged4"
 expect_exit 65 merge-bad
 check "regression: a missing merge input is named once" test "$(grep -o 'no-such.json' "$work/merge-bad.out" | wc -l)" = 1
 
+# --- A --report-dir that cannot be written is a usage error before the run, not after it ---
+touch "$work/a-file"
+run_ms bad-dir run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/a-file/sub"
+expect_exit 64 bad-dir
+check "regression: an unusable --report-dir is refused before any case runs" bash -c "! grep -q 'acc/quit' '$work/bad-dir.out'"
+run_ms bad-dir-merge merge "$work/shard1/report.json" --report-dir "$work/a-file/sub"
+expect_exit 64 bad-dir-merge
+
 finish
