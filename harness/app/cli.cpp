@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "Replay scenarios against a target and judge every reply");
   run->add_option("scenarios", paths, "Scenario files or directories")->required();
-  run->add_option("--target", targets, "Target host (repeatable)")->required();
+  one_value_each(run->add_option("--target", targets, "Target host (repeatable)"))->required();
   add_run_options(*run, o);
   add_tls_options(*run, o);
   add_report_options(*run, o);
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   audit_cmd->add_option("--per-host", o.per_host, "Concurrent connections to the host")->check(CLI::Range(1, 1000))->capture_default_str();
   audit_cmd->add_option("--rate", o.rate, "New connections per second to the host, e.g. 5/s");
-  audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  one_value_each(audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   audit_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   add_tls_options(*audit_cmd, o);
   add_report_options(*audit_cmd, o);
@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
   settings_cmd->add_option("--preset", set_args.preset, "Use the bundled provider preset NAME (scenarios/providers/NAME.xml)");
   settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]");
   settings_cmd->add_flag("--skip-mx", set_args.skip_mx, "Do not connect to the MX hosts");
-  settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  one_value_each(settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   settings_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   add_tls_options(*settings_cmd, o);
   add_report_options(*settings_cmd, o);

@@ -21,6 +21,12 @@
 
 namespace mailspec::app {
 
+CLI::Option* one_value_each(CLI::Option* opt) {
+  // CLI11's list options take every following word: `--target HOST scenarios/` took scenarios/
+  // as a second host ("scenarios is required"), and a bare `--only` took none and ran all.
+  return opt->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void add_report_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--report-dir", o.report_dir, "Directory for report.json and the other reports")->capture_default_str();
   cmd.add_option("--format", o.format, "Comma-separated: json,html,junit,sarif,console")->capture_default_str();
@@ -37,7 +43,7 @@ void add_tls_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--helo", o.helo, "Name for SMTP EHLO/HELO (${target.helo})");
   cmd.add_option("--bind", o.bind, "Source address to connect from");
   cmd.add_option("--timeout-ms", o.timeout_ms, "Override every connect/TLS/step timeout")->check(CLI::Range(1LL, 3600000LL));
-  cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)");
+  one_value_each(cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)"));
 }
 
 void add_run_options(CLI::App& cmd, common_options& o) {
@@ -46,7 +52,7 @@ void add_run_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--per-host", o.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s");
   cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases");
-  cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)");
+  one_value_each(cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)"));
   cmd.add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   cmd.add_flag("--allow-mutation", o.allow_mutation, "Run scenarios that change the mailbox (mutates: true)");
 }

@@ -10,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace mailspec::app {
@@ -38,6 +39,8 @@ struct common_options {
   bool allow_mutation = false;
 };
 
+// A repeatable option that takes exactly one value per occurrence (--target, --port, --only).
+CLI::Option* one_value_each(CLI::Option* opt);
 void add_report_options(CLI::App& cmd, common_options& o);
 void add_tls_options(CLI::App& cmd, common_options& o);
 void add_run_options(CLI::App& cmd, common_options& o);

@@ -209,4 +209,12 @@ check "regression: an unusable --report-dir is refused before any case runs" bas
 run_ms bad-dir-merge merge "$work/shard1/report.json" --report-dir "$work/a-file/sub"
 expect_exit 64 bad-dir-merge
 
+# --- Options before the scenarios: each list option takes one value per occurrence ---
+run_ms order run --target 127.0.0.1 --port "submission=$fake_port" "$work/quit.json" --report-dir "$work/order"
+expect_exit 1 order
+check "regression: \`run --target HOST --port X=N SCENARIO\` runs the scenario (it said 'scenarios is required')" \
+  grep -q 'acc/quit' "$work/order.out"
+run_ms bare-only run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/order" --only
+expect_exit 64 bare-only
+
 finish
