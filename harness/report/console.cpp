@@ -52,7 +52,11 @@ void console::case_done(const case_result& c, int done, int total) {
                      (c.run ? " #" + std::to_string(c.run) : "") + "  " + safe(where(c)) + "  " +
                      std::to_string(c.duration_ms) + " ms";
   bool notable = c.result == verdict::fail || c.result == verdict::error || c.result == verdict::warn;
-  if ((notable || c.result == verdict::skip) && !c.message.empty()) line += "  " + safe(c.message);
+  // The reason on the line itself: the case's message, else that of the step that ended it.
+  std::string why = c.message;
+  for (auto it = c.steps.rbegin(); why.empty() && it != c.steps.rend(); ++it)
+    if (it->result == c.result) why = it->id + ": " + it->message;
+  if ((notable || c.result == verdict::skip) && !why.empty()) line += "  " + safe(why);
   clear_progress();
   if (!tty_ || notable) {
     std::fputs((line + "\n").c_str(), out_);
