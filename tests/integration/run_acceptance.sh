@@ -217,4 +217,13 @@ check "regression: \`run --target HOST --port X=N SCENARIO\` runs the scenario (
 run_ms bare-only run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/order" --only
 expect_exit 64 bare-only
 
+# --- STARTTLS answered 454 (TLS not available for now): TLS could not start, an error (exit 2) ---
+start_fake stls454 '{"actions": [{"send": "220 hi\r\n"}, {"expect_line": "EHLO *"}, {"send": "250-hi\r\n250 STARTTLS\r\n"},
+  {"expect_line": "STARTTLS"}, {"send": "454 4.7.0 TLS not available due to temporary reason\r\n"}, {"drain": 500}]}'
+scenario stls454 '{"format": 1, "id": "acc/stls454", "title": "STARTTLS", "protocol": "smtp", "connection": {"port": 587, "tls": "starttls"},
+  "steps": [{"expect": {"code": 220}}, {"send": "EHLO x.test", "expect": {"code": 250}}, {"send": "STARTTLS", "expect": {"code": 220}},
+            {"starttls": {}}, {"send": "QUIT", "expect": {"code": 221}}]}'
+run_ms stls454 run "$work/stls454.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/stls454"
+expect_exit 2 stls454
+
 finish
