@@ -77,7 +77,7 @@ baseline_outcome apply_baseline(run_report& r, const std::vector<baseline_entry>
         if (is_known(base[i], c, f)) {
           known = true;
           used.insert(i);
-          f.message = "baseline: known" + (base[i].reason.empty() ? "" : " (" + base[i].reason + ")") +
+          f.message = baseline_known_prefix + (base[i].reason.empty() ? "" : " (" + base[i].reason + ")") +
                       (f.message.empty() ? "" : "; " + f.message);
         }
       (known ? out.known : out.fresh).push_back(key_of(c, f.rule));

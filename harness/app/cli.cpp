@@ -6,6 +6,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "app/baseline.hpp"
 #include "app/cmd_audit.hpp"
@@ -57,10 +59,12 @@ bool load_all(const std::vector<std::string>& paths, bool check_env, scenario::l
 // argv for the report, with every secret value (from the environment) removed.
 std::vector<std::string> safe_arguments(int argc, char** argv, const std::vector<scenario::scenario>& scs) {
   secret_registry reg;
-  for (const auto& s : scs)
+  for (const auto& s : scs) {
+    const auto credentials = scenario::credential_vars(s);
     for (const auto& [name, v] : s.vars)
-      if (v.secret && v.env)
+      if ((v.secret || credentials.count(name)) && v.env)
         if (const char* val = std::getenv(v.env->c_str())) reg.add(name, val);
+  }
   std::vector<std::string> out;
   for (int i = 0; i < argc; ++i) out.push_back(reg.redact(argv[i]));
   return out;
@@ -77,8 +81,21 @@ int cmd_run(int argc, char** argv, const std::vector<std::string>& paths, const 
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;
   }
+  // Every file is loaded and validated; the environment is required only by the scenarios that
+  // will run (selected by --only, and not held back for want of --allow-mutation): checking a
+  // greeting needs no password.
   scenario::load_result loaded;
-  if (!load_all(paths, true, loaded)) return exit_invalid_input;
+  if (!load_all(paths, false, loaded)) return exit_invalid_input;
+  if (auto miss = runner::unmatched_prefixes(loaded.scenarios, o.only); !miss.empty()) {
+    std::fprintf(stderr, "mailspec: --only %s matches no scenario id and no rule id (mailspec rules lists the rules)\n",
+                 miss.front().c_str());
+    return exit_usage;
+  }
+  std::vector<std::string> will_run;
+  for (const auto* s : runner::select_scenarios(loaded.scenarios, o.only))
+    if (!s->mutates || o.allow_mutation) will_run.push_back(s->file);
+  if (scenario::load_result env_checked; !will_run.empty() && !load_all(will_run, true, env_checked))
+    return exit_invalid_input;
   install_signal_handlers();
   bool tty = isatty(fileno(stdout));
   report::console con(stdout, tty);
@@ -123,17 +140,64 @@ int cmd_rules(const std::string& format) {
   return exit_ok;
 }
 
+// "--shard K/N" (or "--shard=K/N") among a report's recorded arguments, as {K, N}; {0, 0} when none.
+std::pair<int, int> shard_of(const run_report& r) {
+  for (std::size_t i = 0; i < r.arguments.size(); ++i) {
+    std::string v;
+    if (r.arguments[i] == "--shard" && i + 1 < r.arguments.size()) v = r.arguments[i + 1];
+    else if (r.arguments[i].rfind("--shard=", 0) == 0) v = r.arguments[i].substr(8);
+    int k = 0, n = 0;
+    if (!v.empty() && std::sscanf(v.c_str(), "%d/%d", &k, &n) == 2 && k >= 1 && k <= n) return {k, n};
+  }
+  return {0, 0};
+}
+
+// A merge of the same shard twice, or of shards with one missing, still gives a report: say so
+// on stderr, since its counts are then not those of the planned run.
+void warn_about_shards(const std::vector<run_report>& parts, const std::vector<std::string>& inputs) {
+  std::map<std::string, std::string> seen;  // case key -> input
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    for (const auto& c : parts[i].cases) {
+      std::string key = c.scenario_id + " " + c.target.host + ":" + std::to_string(c.target.port) + " #" +
+                        std::to_string(c.run) + " " + c.started;
+      auto [it, fresh] = seen.emplace(key, inputs[i]);
+      if (!fresh) {
+        std::fprintf(stderr, "mailspec: warning: case %s (%s) is in both %s and %s: the same report merged twice?\n",
+                     c.scenario_id.c_str(), c.started.c_str(), it->second.c_str(), inputs[i].c_str());
+        break;
+      }
+    }
+  std::map<int, std::set<int>> shards;  // N -> the K seen
+  for (const auto& p : parts)
+    if (auto [k, n] = shard_of(p); n > 0) shards[n].insert(k);
+  for (const auto& [n, ks] : shards) {
+    std::string missing;
+    for (int k = 1; k <= n; ++k)
+      if (!ks.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(n);
+    if (!missing.empty())
+      std::fprintf(stderr, "mailspec: warning: shard%s %s not among the merged reports\n",
+                   missing.find(',') == std::string::npos ? "" : "s", missing.c_str());
+  }
+}
+
 int cmd_merge(const std::vector<std::string>& inputs, common_options& o) {
+  try {
+    checked_formats(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mailspec: %s\n", e.what());
+    return exit_usage;
+  }
   std::vector<run_report> parts;
   for (const auto& p : inputs) {
     try {
       parts.push_back(report::read_json_file(p));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "mailspec: %s: %s\n", p.c_str(), e.what());
+      std::fprintf(stderr, "mailspec: %s\n", e.what());  // the message names the file
       return exit_invalid_input;
     }
   }
-  auto r = report::merge(parts);
+  warn_about_shards(parts, inputs);
+  auto r = report::merge(std::move(parts));
   r.tool_version = MAILSPEC_VERSION;
   return finish_report(r, o, isatty(fileno(stdout)));
 }
@@ -178,7 +242,7 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "Replay scenarios against a target and judge every reply");
   run->add_option("scenarios", paths, "Scenario files or directories")->required();
-  run->add_option("--target", targets, "Target host (repeatable)")->required();
+  one_value_each(run->add_option("--target", targets, "Target host (repeatable)"))->required();
   add_run_options(*run, o);
   add_tls_options(*run, o);
   add_report_options(*run, o);
@@ -191,7 +255,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   audit_cmd->add_option("--per-host", o.per_host, "Concurrent connections to the host")->check(CLI::Range(1, 1000))->capture_default_str();
   audit_cmd->add_option("--rate", o.rate, "New connections per second to the host, e.g. 5/s");
-  audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  one_value_each(audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   audit_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   add_tls_options(*audit_cmd, o);
   add_report_options(*audit_cmd, o);
@@ -208,7 +272,7 @@ int main(int argc, char** argv) {
       ->check(not_empty);
   settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]")->check(not_empty);
   settings_cmd->add_flag("--skip-mx", set_args.skip_mx, "Do not connect to the MX hosts");
-  settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)");
+  one_value_each(settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   settings_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   add_tls_options(*settings_cmd, o);
   add_report_options(*settings_cmd, o);

@@ -70,12 +70,10 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.ports = audit::parse_ports(ports);
   apply_port_map(a.ports, o.ports);
   a.bind = o.bind;
-  check_bind(o);
-  check_helo(o);
   a.ca_file = o.ca_file;
   a.client_cert = o.client_cert;
   a.client_key = o.client_key;
-  check_client_identity(o);
+  check_connection_flags(o);
   a.sni = o.sni;
   if (!o.helo.empty()) a.helo = o.helo;
   a.timeout_ms = o.timeout_ms;
@@ -85,8 +83,6 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.only = o.only;
   for (const auto& p : audit::unknown_only_prefixes(o.only))
     throw std::invalid_argument("--only " + p + ": no rule of the audit starts with it (mailspec rules lists them)");
-  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
-    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
   if (o.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
   return a;
 }
@@ -98,7 +94,6 @@ int run_audit_command(int argc, char** argv, const std::string& host, const std:
   try {
     a = to_audit_options(host, ports, o);
     checked_formats(o);
-    check_report_dir(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;

@@ -48,12 +48,10 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.resolver = s.resolver;
   d.port_map = parse_port_map(o.ports);
   d.ca_file = o.ca_file;
-  check_client_identity(o);
+  check_connection_flags(o);
   d.client_cert = o.client_cert;
   d.client_key = o.client_key;
   d.bind = o.bind;
-  check_bind(o);
-  check_helo(o);
   d.helo = o.helo;
   d.timeout_ms = o.timeout_ms;
   d.strict = o.strict;
@@ -65,7 +63,6 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
       throw std::invalid_argument("--only " + p + ": no rule of the settings check starts with it (mailspec rules lists them)");
   }
   d.probe_mx = !s.skip_mx;
-  if (!o.ca_file.empty() && !fs::is_regular_file(o.ca_file)) throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
   if (!o.sni.empty()) throw std::invalid_argument("settings: --sni does not apply (each server is named by the published settings)");
   return d;
 }
@@ -87,7 +84,6 @@ int run_settings_command(int argc, char** argv, const settings_args& s, common_o
   try {
     d = to_settings_options(s, o);
     checked_formats(o);
-    check_report_dir(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;

@@ -9,10 +9,11 @@
 #include <set>
 #include <stdexcept>
 
-#include "app/baseline.hpp"
-#include "net/tls_client.hpp"
+#include <unistd.h>
 
-#include <boost/asio/ip/address.hpp>
+#include "app/baseline.hpp"
+#include "net/asio.hpp"
+#include "net/tls_client.hpp"
 #include "report/report.hpp"
 
 #include <fstream>
@@ -20,6 +21,12 @@
 #include <optional>
 
 namespace mailspec::app {
+
+CLI::Option* one_value_each(CLI::Option* opt) {
+  // CLI11's list options take every following word: `--target HOST scenarios/` took scenarios/
+  // as a second host ("scenarios is required"), and a bare `--only` took none and ran all.
+  return opt->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
 
 void add_report_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--report-dir", o.report_dir, "Directory for report.json and the other reports")->capture_default_str();
@@ -37,7 +44,7 @@ void add_tls_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--helo", o.helo, "Name for SMTP EHLO/HELO (${target.helo})");
   cmd.add_option("--bind", o.bind, "Source address to connect from");
   cmd.add_option("--timeout-ms", o.timeout_ms, "Override every connect/TLS/step timeout")->check(CLI::Range(1LL, 3600000LL));
-  cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)");
+  one_value_each(cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)"));
 }
 
 void add_run_options(CLI::App& cmd, common_options& o) {
@@ -46,7 +53,7 @@ void add_run_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--per-host", o.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s");
   cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases");
-  cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)");
+  one_value_each(cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)"));
   cmd.add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   cmd.add_flag("--allow-mutation", o.allow_mutation, "Run scenarios that change the mailbox (mutates: true)");
 }
@@ -75,65 +82,6 @@ std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs)
   return out;
 }
 
-void check_client_identity(const common_options& o) {
-  if (o.client_cert.empty() != o.client_key.empty())
-    throw std::invalid_argument("--client-cert and --client-key go together");
-  for (const auto* f : {&o.client_cert, &o.client_key})
-    if (!f->empty() && !std::filesystem::is_regular_file(*f))
-      throw std::invalid_argument((f == &o.client_cert ? "--client-cert " : "--client-key ") + *f + ": no such file");
-  check_tls_files(o);
-}
-
-void check_bind(const common_options& o) {
-  if (o.bind.empty()) return;
-  std::string a = o.bind;
-  if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(a, ec);
-  // A source address is an address of this machine, never a name: a bad one would otherwise make
-  // every probe an "unreachable" error.
-  if (ec) throw std::invalid_argument("--bind " + o.bind + ": expected an IPv4 or IPv6 address of this machine");
-}
-
-void check_report_dir(const common_options& o) {
-  // Made before the first probe: an audit that takes minutes must not end in "cannot write".
-  std::error_code ec;
-  std::filesystem::create_directories(o.report_dir, ec);
-  if (!std::filesystem::is_directory(o.report_dir, ec))
-    throw std::invalid_argument("--report-dir " + o.report_dir + ": cannot create the directory" +
-                                (ec ? " (" + ec.message() + ")" : ""));
-  if (::access(o.report_dir.c_str(), W_OK) != 0)
-    throw std::invalid_argument("--report-dir " + o.report_dir + ": not writable");
-}
-
-void check_helo(const common_options& o) {
-  if (o.helo.empty()) return;
-  // RFC 5321 §4.1.1.1: EHLO takes a domain or an address literal, one word. A space, CR or LF
-  // would put a second command on the wire and every reply after it would be misread.
-  bool ok = o.helo.size() <= 255;
-  for (unsigned char ch : o.helo) ok = ok && ch > 0x20 && ch < 0x7f;
-  if (!ok) throw std::invalid_argument("--helo: expected a domain or an address literal (one word, printable ASCII)");
-}
-
-void check_tls_files(const common_options& o) {
-  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
-    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
-  if (o.ca_file.empty() && o.client_cert.empty()) return;
-  // Loaded now, as every handshake will load them: a file that is not PEM, or a key that does not
-  // match its certificate, is a usage error before any connection, not a failed handshake that a
-  // report would blame on the server.
-  net::tls_options t;
-  t.ca_file = o.ca_file;
-  t.client_cert = o.client_cert;
-  t.client_key = o.client_key;
-  std::string error;
-  if (!net::make_client_context(t, error)) {
-    const std::string prefix = "tls options: ";
-    if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
-    throw std::invalid_argument(error);
-  }
-}
-
 double parse_rate(const std::string& s) {
   if (s.empty()) return 0;
   std::string num = s;
@@ -145,6 +93,55 @@ double parse_rate(const std::string& s) {
   } catch (const std::exception&) {
   }
   throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
+}
+
+namespace {
+
+// --ca-file, --client-cert/--client-key are loaded now, as every handshake will load them: a file
+// that is not PEM, or a key that does not match its certificate, is a usage error before any
+// connection, not a failed handshake a report would blame on the server.
+void check_tls_files(const common_options& o) {
+  if (o.client_cert.empty() != o.client_key.empty())
+    throw std::invalid_argument("--client-cert and --client-key go together");
+  for (const auto* f : {&o.ca_file, &o.client_cert, &o.client_key}) {
+    const char* flag = f == &o.ca_file ? "--ca-file " : f == &o.client_cert ? "--client-cert " : "--client-key ";
+    if (!f->empty() && !std::filesystem::is_regular_file(*f)) throw std::invalid_argument(flag + *f + ": no such file");
+  }
+  if (o.ca_file.empty() && o.client_cert.empty()) return;
+  net::tls_options t;
+  t.ca_file = o.ca_file;
+  t.client_cert = o.client_cert;
+  t.client_key = o.client_key;
+  std::string why;
+  if (net::make_client_context(t, why)) return;
+  if (why.rfind("tls options: ", 0) == 0) why.erase(0, 13);
+  if (o.client_cert.empty()) why = "--ca-file " + o.ca_file + ": not a PEM file of CA certificates (" + why + ")";
+  throw std::invalid_argument(why);
+}
+
+}  // namespace
+
+void check_connection_flags(const common_options& o) {
+  // Values that are wrong for every case are usage errors, found before any connection, not
+  // one `error` per case or per probe.
+  check_tls_files(o);
+  if (!o.bind.empty()) {
+    // A source address is an address of this machine ([v6] allowed), never a name.
+    std::string a = o.bind;
+    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(a, ec);
+    if (ec) throw std::invalid_argument("--bind expects an IPv4 or IPv6 address of this machine, got \"" + o.bind + "\"");
+  }
+  // Both go on the wire as they are (RFC 5321 §4.1.1.1: EHLO takes one word): a space or a
+  // control byte (CR, LF) would put a second command on the wire.
+  auto one_word = [](const std::string& flag, const std::string& v) {
+    bool ok = !v.empty() && v.size() <= 255;
+    for (unsigned char ch : v) ok = ok && ch > 0x20 && ch < 0x7f;
+    if (!ok) throw std::invalid_argument(flag + " expects a host name (one word, printable ASCII), got \"" + visible(v) + "\"");
+  };
+  if (!o.helo.empty()) one_word("--helo", o.helo);
+  if (!o.sni.empty()) one_word("--sni", o.sni);
 }
 
 namespace {
@@ -175,16 +172,12 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.ca_file = o.ca_file;
   r.client_cert = o.client_cert;
   r.client_key = o.client_key;
-  check_client_identity(o);
   r.insecure = o.insecure;
   r.sni = o.sni;
   r.helo = o.helo;
   r.bind = o.bind;
-  check_bind(o);
-  check_helo(o);
   r.timeout_ms = o.timeout_ms;
-  if (!o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file))
-    throw std::invalid_argument("--ca-file " + o.ca_file + ": no such file");
+  check_connection_flags(o);
   return r;
 }
 
@@ -209,7 +202,18 @@ std::set<std::string> parse_formats(const std::string& s) {
 
 }  // namespace
 
-std::set<std::string> checked_formats(const common_options& o) { return parse_formats(o.format); }
+std::set<std::string> checked_formats(const common_options& o) {
+  auto formats = parse_formats(o.format);
+  // The report directory is made now: a run of an hour must not end in "cannot write reports".
+  std::error_code ec;
+  std::filesystem::create_directories(o.report_dir, ec);
+  if (ec || !std::filesystem::is_directory(o.report_dir))
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": cannot create the directory" +
+                                (ec ? ": " + ec.message() : ""));
+  if (::access(o.report_dir.c_str(), W_OK | X_OK) != 0)
+    throw std::invalid_argument("--report-dir " + o.report_dir + ": not writable");
+  return formats;
+}
 
 namespace {
 
@@ -218,7 +222,7 @@ int baseline_exit_code(const run_report& r, const common_options& o) {
   bool fail = false, warn = false, error = r.incomplete;
   for (const auto& c : r.cases)
     for (const auto& f : c.findings) {
-      if (f.message.rfind("baseline: known", 0) == 0) continue;
+      if (baseline_known(f)) continue;
       fail = fail || f.result == verdict::fail;
       warn = warn || f.result == verdict::warn;
       error = error || f.result == verdict::error;
@@ -257,15 +261,19 @@ int finish_report(run_report& r, const common_options& o, bool tty) {
     return exit_error;
   }
   report::console con(stdout, tty && formats.count("console"));
+  con.list_warnings(o.fail_on == "warn");
   con.summary(r, o.report_dir);
   if (base) {
     write_baseline_summary(*base, o.report_dir);
     return baseline_exit_code(r, o);
   }
+  // Cases and findings both count: a skipped case stays `skip`, but a rule its transcript broke
+  // is still a real finding about the server.
   auto s = summarize(r);
-  if (s.cases["fail"] > 0) return exit_fail;
-  if (o.fail_on == "warn" && s.cases["warn"] > 0) return exit_fail;
-  if (s.cases["error"] > 0 || r.incomplete) return exit_error;
+  auto any = [&](const char* v) { return s.cases[v] > 0 || s.findings[v] > 0; };
+  if (any("fail")) return exit_fail;
+  if (o.fail_on == "warn" && any("warn")) return exit_fail;
+  if (any("error") || r.incomplete) return exit_error;
   return exit_ok;
 }
 

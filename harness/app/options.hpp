@@ -10,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace mailspec::app {
@@ -38,6 +39,8 @@ struct common_options {
   bool allow_mutation = false;
 };
 
+// A repeatable option that takes exactly one value per occurrence (--target, --port, --only).
+CLI::Option* one_value_each(CLI::Option* opt);
 void add_report_options(CLI::App& cmd, common_options& o);
 void add_tls_options(CLI::App& cmd, common_options& o);
 void add_run_options(CLI::App& cmd, common_options& o);
@@ -45,20 +48,15 @@ void add_run_options(CLI::App& cmd, common_options& o);
 // Throws std::invalid_argument with a user-facing message (exit 64).
 runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets);
 std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs);
-// --client-cert and --client-key: both or neither, and existing files (throws std::invalid_argument).
-void check_client_identity(const common_options& o);
-// --ca-file, --client-cert/--client-key load as PEM and the key matches (throws std::invalid_argument).
-void check_tls_files(const common_options& o);
-// --bind is an IP address ([v6] allowed); throws std::invalid_argument.
-void check_bind(const common_options& o);
-// --helo is one printable word (a domain or an address literal); throws std::invalid_argument.
-void check_helo(const common_options& o);
-// Creates --report-dir (and parents) now; throws std::invalid_argument when it cannot be written.
-void check_report_dir(const common_options& o);
+// --ca-file (a loadable PEM CA file), --client-cert/--client-key (both or neither, loadable, the
+// key matching), --bind (an IP address), --helo and --sni (one word, no control bytes): throws
+// std::invalid_argument (exit 64). run, audit and settings call it before any connection.
+void check_connection_flags(const common_options& o);
 // --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
 double parse_rate(const std::string& s);
 
-// The --format list, checked (throws std::invalid_argument on an unknown format).
+// The report options, checked before any work: the --format list (an unknown format throws
+// std::invalid_argument) and --report-dir, created here and writable (else it throws too).
 std::set<std::string> checked_formats(const common_options& o);
 
 // Writes the asked reports and prints the summary; returns the exit code for the report.

@@ -56,7 +56,8 @@ struct case_result {
 };
 
 // Case verdict from its steps and findings: worst of them, where a case with only
-// skip/info/pass findings and passed steps is a pass (or skip when skipped).
+// skip/info/pass findings and passed steps is a pass. A skipped case (c.result == skip) stays
+// skip whatever its findings say: they keep their own verdicts.
 verdict combine_case_verdict(const case_result& c);
 
 }  // namespace mailspec

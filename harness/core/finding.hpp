@@ -20,4 +20,9 @@ struct finding {
   std::string message;      // short human explanation (optional)
 };
 
+// --baseline marks a finding it covers by starting its message with this: such a finding keeps
+// its verdict (the report stays honest) but fails neither the exit code nor the JUnit testcase.
+inline constexpr const char* baseline_known_prefix = "baseline: known";
+inline bool baseline_known(const finding& f) { return f.message.rfind(baseline_known_prefix, 0) == 0; }
+
 }  // namespace mailspec

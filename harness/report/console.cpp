@@ -59,7 +59,11 @@ void console::case_done(const case_result& c, int done, int total) {
                      (c.run ? " #" + std::to_string(c.run) : "") + "  " + safe(where(c)) + "  " +
                      std::to_string(c.duration_ms) + " ms";
   bool notable = c.result == verdict::fail || c.result == verdict::error || c.result == verdict::warn;
-  if (notable && !c.message.empty()) line += "  " + safe(c.message);
+  // The reason on the line itself: the case's message, else that of the step that ended it.
+  std::string why = c.message;
+  for (auto it = c.steps.rbegin(); why.empty() && it != c.steps.rend(); ++it)
+    if (it->result == c.result) why = it->id + ": " + it->message;
+  if ((notable || c.result == verdict::skip) && !why.empty()) line += "  " + safe(why);
   clear_progress();
   if (!tty_ || notable) {
     std::fputs((line + "\n").c_str(), out_);
@@ -72,6 +76,7 @@ void console::case_done(const case_result& c, int done, int total) {
 }
 
 namespace {
+constexpr int max_listed_cases = 50;  // cases the summary details; the rest are counted
 // One console line's worth of a finding field.
 std::string clip(std::string s) {
   for (auto& ch : s)
@@ -94,20 +99,49 @@ void console::summary(const run_report& r, const std::string& report_dir) {
   line += "; findings: " + std::to_string(findings_fail) + " fail, " + std::to_string(findings_warn) + " warn";
   line += " (" + std::to_string(r.duration_ms) + " ms)\n";
   std::fputs(line.c_str(), out_);
+  // The cases that make the exit code: fail and error, warn with --fail-on warn, and a skipped
+  // case whose transcript still broke a rule (the case stays skip, the finding counts).
+  auto listed = [&](verdict v) {
+    return v == verdict::fail || v == verdict::error || (list_warnings_ && v == verdict::warn);
+  };
+  int known = 0, listed_cases = 0, unlisted = 0;
   for (const auto& c : r.cases) {
-    if (c.result != verdict::fail && c.result != verdict::error) continue;
+    // Listed only for what counts: a finding a --baseline covers does not fail the run.
+    bool own = false, own_counted = false, skip_counted = false;
+    for (const auto& f : c.findings) {
+      known += baseline_known(f) && listed(f.result);
+      if (f.result == c.result) {
+        own = true;
+        own_counted = own_counted || !baseline_known(f);
+      }
+      skip_counted = skip_counted || (c.result == verdict::skip && listed(f.result) && !baseline_known(f));
+    }
+    if (!(listed(c.result) && (!own || own_counted)) && !skip_counted) continue;
+    // A large failing run would print every case: the first ones say enough, the reports the rest.
+    if (++listed_cases > max_listed_cases) {
+      ++unlisted;
+      continue;
+    }
     std::string l = "  " + paint(upper(to_string(c.result)), c.result) + " " + safe(c.scenario_id) + "  " + safe(where(c));
     for (const auto& f : c.findings)
-      if (f.result == c.result) {
+      if ((f.result == c.result || (c.result == verdict::skip && listed(f.result))) && !baseline_known(f)) {
         l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
         if (!f.message.empty()) l += ": " + clip(safe(f.message));
         // expected/actual are already in visible form (CR/LF shown as \r\n) where they hold server bytes.
         if (!f.expected.empty()) l += "\n        expected: " + clip(utf8_sanitize(f.expected));
-        if (!f.actual.empty()) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
+        if (!f.actual.empty() && f.actual != f.message) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
       }
-    if (!c.message.empty()) l += "\n      " + safe(c.message);
+    bool said = false;
+    for (const auto& f : c.findings) said = said || f.message == c.message;
+    if (!c.message.empty() && !said) l += "\n      " + safe(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
+  if (unlisted)
+    std::fputs(("  ... and " + std::to_string(unlisted) + " more case" + (unlisted == 1 ? "" : "s") +
+                " like these (all in the reports)\n").c_str(), out_);
+  if (known)
+    std::fputs(("  (" + std::to_string(known) + " finding" + (known == 1 ? "" : "s") +
+                " known from the baseline not listed)\n").c_str(), out_);
   if (r.incomplete)
     std::fputs(paint("INCOMPLETE: " + safe(r.incomplete_reason), verdict::error).append("\n").c_str(), out_);
   if (!report_dir.empty()) std::fputs(("reports: " + report_dir + "\n").c_str(), out_);

@@ -1,6 +1,7 @@
 // report.html: one self-contained page. The template, script and style come from reports/html
 // (embedded at build time); the report data is embedded as JSON and rendered by the script.
 #include <map>
+#include <stdexcept>
 
 #include "report/html_assets.hpp"
 #include "report/report.hpp"
@@ -24,14 +25,24 @@ std::string html_escape(std::string_view raw) {
   return out;
 }
 
+// Appends text with '<' written as "\u003c": '<' only occurs inside JSON strings, where it means
+// the same; so neither "</script>" nor "<!--" can appear in the <script type="application/json">.
+void append_script_safe(std::string& out, std::string_view json) {
+  for (char c : json) {
+    if (c == '<') out += "\\u003c";
+    else out += c;
+  }
+}
+
 // report.json, made smaller for the page, since parsing the embedded text is most of the load
 // time of a large report: each certificate is stored once in "certificates" (tls[].leaf and
 // tls[].chain[] hold its index), and a finding's spec, requirement and level are left out when
 // equal to its rule's entry in "rules". The page's script puts both back when a case is opened.
-nlohmann::json page_data(const run_report& r) {
-  nlohmann::json j = to_json(r);
+// Built one case at a time straight into the page (never the whole report as a JSON tree).
+void append_page_data(std::string& out, const run_report& r) {
+  nlohmann::json head = to_json_header(r);
   std::map<std::string, nlohmann::json> rules;
-  for (const auto& rule : j["rules"]) rules[rule["id"].get<std::string>()] = rule;
+  for (const auto& rule : head["rules"]) rules[rule["id"].get<std::string>()] = rule;
   nlohmann::json certificates = nlohmann::json::array();
   std::map<std::string, std::size_t> cert_index;
   auto cert_ref = [&](const nlohmann::json& cert) {
@@ -39,7 +50,14 @@ nlohmann::json page_data(const run_report& r) {
     if (fresh) certificates.push_back(cert);
     return it->second;
   };
-  for (auto& c : j["cases"]) {
+  // "cases" sorts before "certificates": the text before the cases does not depend on them.
+  const std::string marker = "\"cases\":[]";
+  std::string text = dump_json(head, -1);
+  auto at = text.find(marker);
+  if (at == std::string::npos) throw std::logic_error("report header without cases");
+  append_script_safe(out, std::string_view(text).substr(0, at + marker.size() - 1));
+  for (std::size_t i = 0; i < r.cases.size(); ++i) {
+    nlohmann::json c = to_json(r.cases[i]);
     for (auto& t : c["tls"]) {
       if (!t["leaf"].is_null()) t["leaf"] = cert_ref(t["leaf"]);
       for (auto& cert : t["chain"]) cert = cert_ref(cert);
@@ -50,21 +68,13 @@ nlohmann::json page_data(const run_report& r) {
       for (const char* key : {"spec", "requirement", "level"})
         if (f[key] == rule->second[key]) f.erase(key);
     }
+    if (i) out += ',';
+    append_script_safe(out, dump_json(c, -1));
   }
-  j["certificates"] = std::move(certificates);
-  return j;
-}
-
-// JSON safe inside <script type="application/json">: '<' only occurs inside JSON strings, where
-// "\u003c" means the same; so neither "</script>" nor "<!--" can appear in the element.
-std::string script_safe_json(const run_report& r) {
-  std::string json = dump_json(page_data(r), -1), out;
-  out.reserve(json.size() + 64);
-  for (char c : json) {
-    if (c == '<') out += "\\u003c";
-    else out += c;
-  }
-  return out;
+  head["certificates"] = std::move(certificates);
+  text = dump_json(head, -1);
+  at = text.find(marker);
+  append_script_safe(out, std::string_view(text).substr(at + marker.size() - 1));
 }
 
 std::string page_title(const run_report& r) {
@@ -80,9 +90,8 @@ std::string page_title(const run_report& r) {
 
 std::string to_html(const run_report& r) {
   std::string_view tpl = assets::template_html();
-  std::string data = script_safe_json(r);
   std::string out;
-  out.reserve(tpl.size() + data.size() + assets::details_js().size() + assets::app_js().size() + assets::style_css().size());
+  out.reserve(tpl.size() + assets::details_js().size() + assets::app_js().size() + assets::style_css().size());
   // One pass over the template: placeholders inside substituted text are never expanded.
   std::size_t pos = 0;
   while (pos < tpl.size()) {
@@ -92,7 +101,7 @@ std::string to_html(const run_report& r) {
     if (close == std::string_view::npos) break;
     out.append(tpl.substr(pos, open - pos));
     std::string_view key = tpl.substr(open + 2, close - open - 2);
-    if (key == "DATA") out += data;
+    if (key == "DATA") append_page_data(out, r);
     else if (key == "SCRIPT") out.append(assets::details_js()).append("\n").append(assets::app_js());
     else if (key == "STYLE") out.append(assets::style_css());
     else if (key == "TITLE") out += html_escape(page_title(r));

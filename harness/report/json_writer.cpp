@@ -1,4 +1,6 @@
 // run_report -> report.json ("mailspec-report/1", DESIGN.md §5; schema: reports/schema/report-v1.json).
+#include <ostream>
+
 #include "report/report.hpp"
 
 namespace mailspec::report {
@@ -82,68 +84,115 @@ json transcript_json(const transcript& t) {
   return out;
 }
 
-json case_json(const case_result& c) {
+}  // namespace
+
+// Built with moves: a case's steps, findings and transcript are made once and moved into place
+// (an initializer list copies each named part, and the cases array once more).
+json to_json(const case_result& c) {
   json steps = json::array(), findings = json::array(), tls = json::array();
   for (const auto& s : c.steps) steps.push_back(step_json(s));
   for (const auto& f : c.findings) findings.push_back(finding_json(f));
   for (const auto& t : c.tls) tls.push_back(tls_json(t));
   const auto& t = c.target;
-  return {{"id", c.scenario_id},
-          {"file", c.scenario_file},
-          {"title", c.title},
-          {"protocol", c.protocol},
-          {"kind", c.kind},
-          {"run", c.run},
-          {"target",
-           {{"host", t.host}, {"ip", t.ip}, {"addresses", t.addresses}, {"port", t.port}, {"tls", t.tls_mode},
-            {"bind", t.bind}}},
-          {"verdict", str(c.result)},
-          {"message", c.message},
-          {"started", c.started},
-          {"duration_ms", c.duration_ms},
-          {"refs", c.refs},
-          {"steps", steps},
-          {"findings", findings},
-          {"transcript", transcript_json(c.log)},
-          {"transcript_dropped", c.log.dropped_entries()},
-          {"tls", tls},
-          {"capabilities", {{"before_tls", c.capabilities_before_tls}, {"after_tls", c.capabilities_after_tls}}},
-          {"extra", c.extra}};
+  json target = json::object();
+  target["host"] = t.host;
+  target["ip"] = t.ip;
+  target["addresses"] = t.addresses;
+  target["port"] = t.port;
+  target["tls"] = t.tls_mode;
+  target["bind"] = t.bind;
+  json caps = json::object();
+  caps["before_tls"] = c.capabilities_before_tls;
+  caps["after_tls"] = c.capabilities_after_tls;
+  json j = json::object();
+  j["id"] = c.scenario_id;
+  j["file"] = c.scenario_file;
+  j["title"] = c.title;
+  j["protocol"] = c.protocol;
+  j["kind"] = c.kind;
+  j["run"] = c.run;
+  j["target"] = std::move(target);
+  j["verdict"] = str(c.result);
+  j["message"] = c.message;
+  j["started"] = c.started;
+  j["duration_ms"] = c.duration_ms;
+  j["refs"] = c.refs;
+  j["steps"] = std::move(steps);
+  j["findings"] = std::move(findings);
+  j["transcript"] = transcript_json(c.log);
+  j["transcript_dropped"] = c.log.dropped_entries();
+  j["tls"] = std::move(tls);
+  j["capabilities"] = std::move(caps);
+  j["extra"] = c.extra;
+  return j;
 }
 
-json summary_json(const run_report& r) {
-  summary_counts s = summarize(r);
-  int total_findings = 0;
-  for (const auto& [k, n] : s.findings) total_findings += n;
-  return {{"cases", s.cases}, {"findings", s.findings}, {"total", s.total_cases}, {"total_findings", total_findings}};
-}
-
-}  // namespace
-
-json to_json(const run_report& r) {
+json to_json_header(const run_report& r) {
   json rules = json::array();
   for (const auto& [id, ref] : r.rules)
     rules.push_back(
         {{"id", id}, {"spec", ref.spec}, {"requirement", ref.requirement}, {"level", ref.level}, {"protocol", ref.protocol}});
-  json cases = json::array();
-  for (const auto& c : r.cases) cases.push_back(case_json(c));
-  json j = {{"format", report_format},
-            {"tool", {{"name", "mailspec"}, {"version", r.tool_version}}},
-            {"command", r.command},
-            {"started", r.started},
-            {"duration_ms", r.duration_ms},
-            {"arguments", r.arguments},
-            {"targets", r.targets},
-            {"incomplete", r.incomplete},
-            {"summary", summary_json(r)},
-            {"rules", rules},
-            {"cases", cases}};
+  summary_counts s = summarize(r);
+  int total_findings = 0;
+  for (const auto& [k, n] : s.findings) total_findings += n;
+  json j = json::object();
+  j["format"] = report_format;
+  j["tool"] = {{"name", "mailspec"}, {"version", r.tool_version}};
+  j["command"] = r.command;
+  j["started"] = r.started;
+  j["duration_ms"] = r.duration_ms;
+  j["arguments"] = r.arguments;
+  j["targets"] = r.targets;
+  j["incomplete"] = r.incomplete;
+  j["summary"] = {{"cases", s.cases}, {"findings", s.findings}, {"total", s.total_cases}, {"total_findings", total_findings}};
+  j["rules"] = std::move(rules);
+  j["cases"] = json::array();
   if (r.incomplete) j["incomplete_reason"] = r.incomplete_reason;
+  return j;
+}
+
+json to_json(const run_report& r) {
+  json j = to_json_header(r);
+  auto& cases = j["cases"];
+  // json's own push_back (not the array_t's): with JSON_DIAGNOSTICS it sets the parent links
+  // that error messages use for their JSON pointer.
+  for (const auto& c : r.cases) cases.push_back(to_json(c));
   return j;
 }
 
 std::string dump_json(const json& j, int indent) {
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+void write_json(std::ostream& out, const run_report& r, int indent) {
+  // The header is dumped with an empty "cases" and split there; each case is built, dumped and
+  // dropped in turn, so a large run never holds more than one case as a JSON tree. The text is
+  // that of dump_json(to_json(r), indent).
+  const std::string head = dump_json(to_json_header(r), indent);
+  const std::string marker = indent < 0 ? "\"cases\":[]" : "\"cases\": []";
+  const auto at = head.find(marker);
+  if (at == std::string::npos || r.cases.empty()) {
+    out << head;
+    return;
+  }
+  const std::size_t open = at + marker.size() - 1;  // just after '['
+  out.write(head.data(), static_cast<std::streamsize>(open));
+  const std::size_t level = indent < 0 ? 0 : static_cast<std::size_t>(indent);
+  const std::string pad(2 * level, ' ');
+  for (std::size_t i = 0; i < r.cases.size(); ++i) {
+    const std::string text = dump_json(to_json(r.cases[i]), indent);
+    if (i) out << ',';
+    if (indent >= 0) out << '\n' << pad;
+    // JSON strings hold no raw newline, so each newline is between tokens: indent it two levels.
+    std::size_t from = 0;
+    for (std::size_t lf; (lf = text.find('\n', from)) != std::string::npos; from = lf + 1) {
+      out.write(text.data() + from, static_cast<std::streamsize>(lf + 1 - from));
+      out << pad;
+    }
+    out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+  }
+  if (indent >= 0) out << '\n' << std::string(level, ' ');
+  out.write(head.data() + open, static_cast<std::streamsize>(head.size() - open));
 }
 
 }  // namespace mailspec::report

@@ -1,6 +1,8 @@
 // junit.xml: one <testsuite> per target and protocol ("host:port protocol"), one <testcase> per
 // case. fail -> <failure>, error -> <error> (the harness could not test; kept apart from
-// failures), skip -> <skipped>reason</skipped>; pass, warn and info pass (warnings listed in <system-out>).
+// failures), skip -> <skipped>reason</skipped>; pass, warn and info pass (warnings listed in <system-out>,
+// and for a skipped case the rules its transcript failed). A case whose every fail/error finding a
+// --baseline covers passes, its known findings listed in <system-out>.
 #include <cstdio>
 #include <map>
 
@@ -74,10 +76,27 @@ std::pair<std::string, std::string> details(const case_result& c, verdict v) {
   return {first, text};
 }
 
+// A fail or error case whose every fail/error finding a --baseline covers does not fail the run,
+// so its testcase does not fail either (the findings are listed in <system-out>).
+bool covered_by_baseline(const case_result& c) {
+  bool any = false;
+  for (const auto& f : c.findings)
+    if (f.result == verdict::fail || f.result == verdict::error) {
+      if (!baseline_known(f)) return false;
+      any = true;
+    }
+  return any;
+}
+
 std::string system_out(const case_result& c) {
   std::string out;
+  // A skipped case keeps the rules its transcript broke: they are real findings (and decide the
+  // exit code), listed here since <skipped> cannot carry them.
+  const bool listed = c.result == verdict::skip || covered_by_baseline(c);
   for (const auto& f : c.findings)
-    if (f.result == verdict::warn || f.result == verdict::info) out += finding_text(f);
+    if (f.result == verdict::warn || f.result == verdict::info ||
+        (listed && (f.result == verdict::fail || f.result == verdict::error)))
+      out += finding_text(f);
   if (!c.log.entries().empty()) out += "--- transcript ---\n";
   for (const auto& e : c.log.entries()) {
     char head[48];
@@ -92,7 +111,7 @@ std::string testcase(const case_result& c) {
   std::string name = c.scenario_id + (c.run ? " #" + std::to_string(c.run) : "");
   std::string x = "    <testcase" + attr("name", name) + attr("classname", class_name(c)) +
                   attr("time", seconds(c.duration_ms)) + ">\n";
-  if (c.result == verdict::fail || c.result == verdict::error) {
+  if ((c.result == verdict::fail || c.result == verdict::error) && !covered_by_baseline(c)) {
     auto [msg, text] = details(c, c.result);
     const char* tag = c.result == verdict::fail ? "failure" : "error";
     x += std::string("      <") + tag + attr("message", msg) + attr("type", std::string(to_string(c.result))) + ">" +
@@ -123,27 +142,38 @@ std::string to_junit(const run_report& r) {
     if (fresh) suites.push_back({name, c.started.empty() ? r.started : c.started, {}});
     suite& s = suites[it->second];
     ++s.tests;
-    s.failures += c.result == verdict::fail;
-    s.errors += c.result == verdict::error;
+    s.failures += c.result == verdict::fail && !covered_by_baseline(c);
+    s.errors += c.result == verdict::error && !covered_by_baseline(c);
     s.skipped += c.result == verdict::skip;
     s.ms += c.duration_ms;
     s.body += testcase(c);
   }
   // <testsuites> has no skipped counter in Jenkins' JUnit XSD; each <testsuite> has one.
   int tests = 0, failures = 0, errors = 0;
-  std::string body;
-  for (std::size_t i = 0; i < suites.size(); ++i) {
-    const suite& s = suites[i];
+  std::size_t size = 0;
+  for (const suite& s : suites) {
     tests += s.tests, failures += s.failures, errors += s.errors;
-    std::string ts = s.timestamp.size() >= 19 ? s.timestamp.substr(0, 19) : s.timestamp;
-    body += "  <testsuite" + attr("name", s.name) + attr("tests", std::to_string(s.tests)) +
-            attr("failures", std::to_string(s.failures)) + attr("errors", std::to_string(s.errors)) +
-            attr("skipped", std::to_string(s.skipped)) + attr("time", seconds(s.ms)) + attr("id", std::to_string(i)) +
-            (ts.empty() ? "" : attr("timestamp", ts)) + ">\n" + s.body + "  </testsuite>\n";
+    size += s.body.size() + 512;
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + attr("name", "mailspec " + r.command) +
-         attr("tests", std::to_string(tests)) + attr("failures", std::to_string(failures)) +
-         attr("errors", std::to_string(errors)) + attr("time", seconds(r.duration_ms)) + ">\n" + body + "</testsuites>\n";
+  // Appended piece by piece, each suite's body released once copied: a large run's junit.xml
+  // is held about twice, not once per concatenation.
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites" + attr("name", "mailspec " + r.command) +
+                    attr("tests", std::to_string(tests)) + attr("failures", std::to_string(failures)) +
+                    attr("errors", std::to_string(errors)) + attr("time", seconds(r.duration_ms)) + ">\n";
+  out.reserve(out.size() + size + 32);
+  for (std::size_t i = 0; i < suites.size(); ++i) {
+    suite& s = suites[i];
+    std::string ts = s.timestamp.size() >= 19 ? s.timestamp.substr(0, 19) : s.timestamp;
+    out += "  <testsuite" + attr("name", s.name) + attr("tests", std::to_string(s.tests)) +
+           attr("failures", std::to_string(s.failures)) + attr("errors", std::to_string(s.errors)) +
+           attr("skipped", std::to_string(s.skipped)) + attr("time", seconds(s.ms)) + attr("id", std::to_string(i)) +
+           (ts.empty() ? "" : attr("timestamp", ts)) + ">\n";
+    out += s.body;
+    std::string().swap(s.body);
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
 }
 
 }  // namespace mailspec::report

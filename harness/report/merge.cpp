@@ -6,7 +6,7 @@
 
 namespace mailspec::report {
 
-run_report merge(const std::vector<run_report>& parts) {
+run_report merge(std::vector<run_report> parts) {
   run_report out;
   if (parts.empty()) return out;
   out.tool_version = parts.front().tool_version;
@@ -16,12 +16,14 @@ run_report merge(const std::vector<run_report>& parts) {
   std::size_t total = 0;
   for (const auto& p : parts) total += p.cases.size();
   out.cases.reserve(total);
-  for (const auto& p : parts) {
+  for (auto& p : parts) {
     if (p.command != out.command) out.command = "merge";
     for (const auto& t : p.targets)
       if (std::find(out.targets.begin(), out.targets.end(), t) == out.targets.end()) out.targets.push_back(t);
     for (const auto& [id, ref] : p.rules) out.rules.emplace(id, ref);
-    out.cases.insert(out.cases.end(), p.cases.begin(), p.cases.end());
+    // Moved, not copied: merging large shards would hold every case twice.
+    out.cases.insert(out.cases.end(), std::make_move_iterator(p.cases.begin()), std::make_move_iterator(p.cases.end()));
+    p.cases.clear();
     if (p.incomplete) {
       out.incomplete = true;
       std::string reason = p.incomplete_reason.empty() ? "a shard was incomplete" : p.incomplete_reason;

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <iosfwd>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ namespace mailspec::report {
 inline constexpr const char* report_format = "mailspec-report/1";
 
 nlohmann::json to_json(const run_report& r);
+// report.json in parts, for writers that go one case at a time: everything but the cases (with
+// "cases": []), and one case as it appears in "cases".
+nlohmann::json to_json_header(const run_report& r);
+nlohmann::json to_json(const case_result& c);
+// Writes the text of dump_json(to_json(r), indent) without building the whole tree: the memory
+// of one case at a time beyond the run_report itself.
+void write_json(std::ostream& out, const run_report& r, int indent = 2);
 // Inverse of to_json. Throws std::runtime_error naming the JSON pointer on bad input.
 run_report from_json(const nlohmann::json& j);
 // Reads and parses a report.json file; throws std::runtime_error naming the file.
@@ -51,7 +59,7 @@ std::string to_sarif(const run_report& r);
 
 // Joins shard reports: cases concatenated in order, rules and targets united, started = earliest,
 // duration = span from the earliest start to the latest end, incomplete when any input is.
-run_report merge(const std::vector<run_report>& parts);
+run_report merge(std::vector<run_report> parts);
 
 // Console output: a rewritten progress line on a TTY, one plain line per case otherwise;
 // ANSI colours only on a TTY.
@@ -60,11 +68,14 @@ class console {
   console(std::FILE* out, bool tty);
   void case_done(const case_result& c, int done, int total);
   void summary(const run_report& r, const std::string& report_dir);
+  // With --fail-on warn the summary also lists the warnings, since they decide the exit code.
+  void list_warnings(bool on) { list_warnings_ = on; }
 
  private:
   std::FILE* out_;
   bool tty_;
   bool progress_shown_ = false;
+  bool list_warnings_ = false;
   void clear_progress();
   std::string paint(const std::string& text, verdict v) const;
 };

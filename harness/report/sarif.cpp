@@ -104,13 +104,29 @@ std::string to_sarif(const run_report& r) {
                                {"message", {{"text", c.scenario_id + ": " + (c.message.empty() ? "harness error" : c.message)}}},
                                {"locations", json::array({location_json(c)})}});
   }
-  json invocation = {{"executionSuccessful", !r.incomplete}, {"toolExecutionNotifications", notifications}};
+  // Assembled with moves: an initializer list would copy the results (one per finding) twice more.
+  json invocation = json::object();
+  invocation["executionSuccessful"] = !r.incomplete;
+  invocation["toolExecutionNotifications"] = std::move(notifications);
   if (!r.arguments.empty()) invocation["arguments"] = r.arguments;
-  json driver = {{"name", "mailspec"}, {"informationUri", information_uri}, {"rules", rules}};
+  json driver = json::object();
+  driver["name"] = "mailspec";
+  driver["informationUri"] = information_uri;
+  driver["rules"] = std::move(rules);
   if (!r.tool_version.empty()) driver["version"] = r.tool_version;
-  json run = {{"tool", {{"driver", driver}}}, {"invocations", json::array({invocation})}, {"results", results}};
-  json log = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"}, {"version", "2.1.0"}, {"runs", json::array({run})}};
-  return dump_json(log) + "\n";
+  json run = json::object();
+  run["tool"]["driver"] = std::move(driver);
+  run["invocations"] = json::array();
+  run["invocations"].push_back(std::move(invocation));
+  run["results"] = std::move(results);
+  json log = json::object();
+  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  log["version"] = "2.1.0";
+  log["runs"] = json::array();
+  log["runs"].push_back(std::move(run));
+  std::string out = dump_json(log);
+  out += '\n';
+  return out;
 }
 
 }  // namespace mailspec::report

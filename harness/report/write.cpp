@@ -9,20 +9,25 @@ namespace mailspec::report {
 
 namespace {
 
-void write_file(const std::filesystem::path& path, const std::string& content) {
+template <typename Fill>
+void write_file_with(const std::filesystem::path& path, Fill fill) {
   // Write next to the target then rename, so a reader never sees half a report.
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error(tmp.string() + ": cannot write report");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    fill(out);
     out.flush();
     if (!out) throw std::runtime_error(tmp.string() + ": write failed");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw std::runtime_error(path.string() + ": cannot rename report into place: " + ec.message());
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  write_file_with(path, [&](std::ostream& out) { out.write(content.data(), static_cast<std::streamsize>(content.size())); });
 }
 
 }  // namespace
@@ -40,7 +45,12 @@ std::vector<std::string> write_reports(const run_report& r, const std::string& d
     write_file(base / name, content);
     written.push_back((base / name).string());
   };
-  emit("report.json", dump_json(to_json(r)) + "\n");
+  // Streamed: report.json of a large run is never held whole, as a tree or as text.
+  write_file_with(base / "report.json", [&](std::ostream& out) {
+    write_json(out, r);
+    out << '\n';
+  });
+  written.push_back((base / "report.json").string());
   if (opts.formats.count("html")) emit("report.html", to_html(r));
   if (opts.formats.count("junit")) emit("junit.xml", to_junit(r));
   if (opts.formats.count("sarif")) emit("report.sarif", to_sarif(r));

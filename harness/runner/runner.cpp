@@ -58,12 +58,34 @@ std::vector<std::string> rule_prefixes(const std::vector<std::string>& only) {
 
 }  // namespace
 
-std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios, const run_options& opt) {
-  auto prefixes = scenario_prefixes(scenarios, opt.only);
+std::vector<std::string> unmatched_prefixes(const std::vector<scenario::scenario>& scenarios,
+                                            const std::vector<std::string>& only) {
+  // The runner's own finding ids count as rules too.
+  static const std::vector<std::string> own = {"scenario/expect", "scenario/run"};
+  auto matched = rule_prefixes(only);
+  auto by_scenario = scenario_prefixes(scenarios, only);
+  std::vector<std::string> out;
+  for (const auto& p : only) {
+    bool hit = std::find(matched.begin(), matched.end(), p) != matched.end() ||
+               std::find(by_scenario.begin(), by_scenario.end(), p) != by_scenario.end() ||
+               starts_with_any(own[0], {p}) || starts_with_any(own[1], {p});
+    if (!hit) out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<const scenario::scenario*> select_scenarios(const std::vector<scenario::scenario>& scenarios,
+                                                        const std::vector<std::string>& only) {
+  auto prefixes = scenario_prefixes(scenarios, only);
   std::vector<const scenario::scenario*> chosen;
   for (const auto& s : scenarios)
     if (prefixes.empty() || starts_with_any(s.id, prefixes)) chosen.push_back(&s);
   std::sort(chosen.begin(), chosen.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  return chosen;
+}
+
+std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios, const run_options& opt) {
+  auto chosen = select_scenarios(scenarios, opt.only);
   std::vector<planned_case> out;
   std::size_t n = 0;
   for (const auto& host : opt.targets)
@@ -192,6 +214,8 @@ asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
     case_result& c = rec.result;
     add_expectation_findings(c, sc);
     for (auto& f : findings) c.findings.push_back(std::move(f));
+    // Rules quote the server's replies, and a server may echo a secret back.
+    session::redact_case(c, rec.secrets);
     c.result = combine_case_verdict(c);
     st.results[i] = std::move(c);
   } catch (const std::exception& e) {

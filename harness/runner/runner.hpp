@@ -53,6 +53,15 @@ struct planned_case {
 
 // Deterministic plan; --only selects scenarios whose id starts with a prefix (prefixes that
 // match no scenario id are rule filters only); --shard K/N keeps every N-th case.
+// --only prefixes that match no scenario id and no rule id (a typo would otherwise run every
+// scenario with every rule, as if --only had not been given).
+std::vector<std::string> unmatched_prefixes(const std::vector<scenario::scenario>& scenarios,
+                                            const std::vector<std::string>& only);
+
+// The scenarios --only selects (every one when no prefix matches a scenario id), in id order.
+std::vector<const scenario::scenario*> select_scenarios(const std::vector<scenario::scenario>& scenarios,
+                                                        const std::vector<std::string>& only);
+
 std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios, const run_options& opt);
 
 using progress_fn = std::function<void(const case_result&, int done, int total)>;

@@ -194,8 +194,29 @@ load_result load_paths(const std::vector<std::string>& paths, const load_options
   return out;
 }
 
+std::set<std::string> credential_vars(const scenario& s) {
+  std::set<std::string> out;
+  auto scan = [&](const std::string& text) {
+    for (std::size_t pos = 0; (pos = text.find("${var.", pos)) != std::string::npos;) {
+      pos += 6;
+      auto end = text.find_first_of("|}", pos);
+      if (end == std::string::npos) break;
+      out.insert(text.substr(pos, end - pos));
+    }
+  };
+  for (const auto& st : s.steps)
+    if (auto a = std::get_if<auth_action>(&st.act)) {
+      scan(a->pass.text);
+      if (a->token) scan(a->token->text);
+    }
+  return out;
+}
+
 resolved_vars resolve_vars(const scenario& s, const load_options& opt) {
   resolved_vars out;
+  // An auth step's password and token are secrets whatever their variables say, and so is every
+  // other use of the same variable (a USER/PASS line, a message), from the first step on.
+  const auto credentials = credential_vars(s);
   for (const auto& [name, v] : s.vars) {
     std::optional<std::string> val;
     if (v.env) {
@@ -204,7 +225,7 @@ resolved_vars resolve_vars(const scenario& s, const load_options& opt) {
     }
     if (!val && v.value && !v.secret) val = v.value;
     if (val) out.values[name] = std::move(*val);
-    out.secret[name] = v.secret;
+    out.secret[name] = v.secret || credentials.count(name);
   }
   return out;
 }

@@ -124,6 +124,16 @@ std::optional<templ> checker::get_templ(const json& j, const std::string& ptr) {
     ok = false;
   }
   if (!ok) return std::nullopt;
+  for (std::size_t i = 0; i < s->size(); ++i) {
+    if (s->compare(i, 2, "$$") == 0) {
+      ++i;
+      continue;
+    }
+    if (s->compare(i, 6, "${cap.") != 0) continue;
+    auto end = s->find_first_of("|}", i + 6);
+    if (end == std::string::npos) break;
+    capture_refs.emplace_back(ptr, s->substr(i + 6, end - i - 6));
+  }
   return templ{std::move(*s)};
 }
 

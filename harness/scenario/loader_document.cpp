@@ -1,4 +1,5 @@
 // Top level of a scenario document: identity, connection, requires, timeouts, vars.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -117,7 +118,15 @@ void parse_identity(checker& c, const json& doc, scenario& s) {
   else if (!doc["format"].is_number_integer() || doc["format"].get<std::int64_t>() != 1)
     c.error("/format", "expected 1 (the only scenario format this version reads), got " + got(doc["format"]));
   if (!doc.contains("id")) c.missing("", "id");
-  else if (auto id = c.get_string(doc["id"], "/id", true)) s.id = *id;
+  else if (auto id = c.get_string(doc["id"], "/id", true)) {
+    // Ids are path-shaped prefix filters (--only) and baseline keys: one word, no control bytes.
+    bool word = std::none_of(id->begin(), id->end(), [](char ch) {
+      auto u = static_cast<unsigned char>(ch);
+      return u <= 0x20 || u == 0x7f;
+    });
+    if (!word) c.error("/id", "expected a path-shaped id without spaces or control characters (e.g. \"imap/login\"), got \"" + *id + "\"");
+    s.id = *id;
+  }
   s.id_pos = c.pos("/id");
   if (doc.contains("title")) s.title = c.get_string(doc["title"], "/title").value_or("");
   if (!doc.contains("protocol")) {
@@ -153,6 +162,10 @@ std::optional<scenario> parse_document(checker& c, const json& doc) {
   }
   if (doc.contains("steps")) parse_steps(c, doc["steps"], s);
   else c.missing("", "steps");
+  for (const auto& [ptr, name] : c.capture_refs)
+    if (std::find(c.capture_defs.begin(), c.capture_defs.end(), name) == c.capture_defs.end())
+      c.error(ptr, "\"${cap." + name + "}\": no regex of this scenario has a group named \"" + name +
+                       "\" (a regex matcher with (?<" + name + ">...) binds it)");
   if (c.error_count() != before) return std::nullopt;
   return s;
 }

@@ -37,8 +37,10 @@ void check_expect_fields(checker& c, const json& j, const std::string& ptr, prot
     } else {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      c.key_error(pointer_append(ptr, key), "\"" + key + "\" is an " + owner + " expectation, not valid in an " +
-                                                upper_name(p) + " scenario (expected one of: " + list + ")");
+      // "an SMTP", "an IMAP", but "a POP3".
+      auto an = [](const std::string& w) { return std::string(!w.empty() && w[0] == 'P' ? "a " : "an ") + w; };
+      c.key_error(pointer_append(ptr, key), "\"" + key + "\" is " + an(owner) + " expectation, not valid in " +
+                                                an(upper_name(p)) + " scenario (expected one of: " + list + ")");
     }
   }
   c.check_fields(unknown, ptr, allowed, "expect");
@@ -153,7 +155,9 @@ std::optional<matcher> parse_matcher(checker& c, const json& j, const std::strin
     auto s = c.get_string(value, vp, true);
     if (!s) return std::nullopt;
     try {
-      return matcher::regex(*s);
+      auto m = matcher::regex(*s);
+      for (auto& name : m.capture_names()) c.capture_defs.push_back(std::move(name));
+      return m;
     } catch (const std::invalid_argument& e) {
       c.error(vp, std::string("invalid regex: ") + e.what());
     }

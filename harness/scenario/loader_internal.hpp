@@ -65,6 +65,10 @@ class checker {
   std::optional<std::string> get_enum(const json& j, const std::string& ptr, const std::vector<std::string>& words,
                                       bool exact_case = false);
 
+  // ${cap.NAME} references (pointer, name) and the named groups regexes define: a reference no
+  // regex can bind is reported once the whole scenario is read.
+  std::vector<std::pair<std::string, std::string>> capture_refs;
+  std::vector<std::string> capture_defs;
   std::vector<std::string> known_vars;
   std::vector<std::string> secret_vars;  // the known_vars declared "secret": true
   std::optional<protocol_kind> protocol;

@@ -91,6 +91,11 @@ matcher matcher::regex(std::string pattern) {
 
 matcher matcher::any() { return matcher{}; }
 
+std::vector<std::string> matcher::capture_names() const {
+  if (kind_ != kind::regex || !compiled_) return {};
+  return static_cast<const compiled_regex*>(compiled_.get())->names;
+}
+
 bool matcher::matches(std::string_view line, std::map<std::string, std::string>* captures) const {
   switch (kind_) {
     case kind::any: return true;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailspec::scenario {
 
@@ -24,6 +25,8 @@ class matcher {
   kind type() const { return kind_; }
   const std::string& pattern() const { return pattern_; }
   std::string describe() const;  // e.g. glob "* OK*", regex /.../, exact "..."
+  // The named groups of a regex (what it can bind as ${cap.NAME}); empty for other kinds.
+  std::vector<std::string> capture_names() const;
 
  private:
   kind kind_ = kind::any;

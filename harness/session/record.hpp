@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/case_result.hpp"
+#include "core/secret.hpp"
 #include "protocol/imap.hpp"
 #include "protocol/pop3.hpp"
 #include "protocol/sasl_client.hpp"
@@ -48,6 +49,13 @@ struct record {
   bool tls_active_at_end = false;
   // Bytes the server sent that answered no command (after the last tagged / unsolicited).
   std::vector<std::string> unsolicited;
+  // Every secret form of the case (values, base64 forms, derived blobs). A server may echo a
+  // secret back; whatever is made from the exchanges later (rule findings) is redacted with it.
+  secret_registry secrets;
 };
+
+// Redacts every text field of a case result that can hold server or client bytes: case and
+// step messages, expected/actual/sent, findings, capabilities, extra facts.
+void redact_case(case_result& c, const secret_registry& secrets);
 
 }  // namespace mailspec::session

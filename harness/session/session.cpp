@@ -71,6 +71,28 @@ std::string check_secret_policy(const scenario::scenario& sc, const scenario::re
   return "";
 }
 
+void redact_case(case_result& c, const secret_registry& secrets) {
+  if (secrets.empty()) return;
+  auto r = [&](std::string& text) {
+    if (secrets.contains_secret(text)) text = secrets.redact(text);
+  };
+  r(c.message);
+  for (auto& s : c.steps) {
+    r(s.expected);
+    r(s.actual);
+    r(s.message);
+    r(s.sent);
+  }
+  for (auto& f : c.findings) {
+    r(f.expected);
+    r(f.actual);
+    r(f.message);
+  }
+  for (auto* caps : {&c.capabilities_before_tls, &c.capabilities_after_tls})
+    for (auto& cap : *caps) r(cap);
+  for (auto& [key, value] : c.extra) r(value);
+}
+
 std::string run_state::next_tag() {
   char buf[16];
   std::snprintf(buf, sizeof buf, "A%03d", ++tag_counter);
@@ -236,7 +258,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
   if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.extra["service"] = "smtp";
   c.result = verdict::pass;
 
-  secret_registry secrets;
+  secret_registry& secrets = rec.secrets;
   for (const auto& [name, value] : vars.values)
     if (auto it = vars.secret.find(name); it != vars.secret.end() && it->second) secrets.add(name, value);
 
@@ -261,6 +283,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
     c.result = verdict::error;
     c.message = why;
     w.meta("not run: " + why);
+    redact_case(c, secrets);
     co_return rec;
   }
   bool up = co_await connect_phase(st, effective(opt.timeout_ms, sc.time.connect_ms));
@@ -312,6 +335,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
     else co_await conn.shutdown();
   }
   finish_case(rec);
+  redact_case(c, secrets);
   c.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   co_return rec;
 }

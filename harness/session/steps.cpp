@@ -59,6 +59,15 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
       co_return step_end::stop;
     }
   }
+  // The loader keeps CR and LF out of a `send` template; a value put into it (an environment
+  // variable, a capture, --helo) must not smuggle in a second command either.
+  if (!raw && e.text.find_first_of("\r\n") != std::string::npos) {
+    r.result = verdict::error;
+    r.message = "the line of step \"" + s.id + "\" contains CR or LF once its ${...} values are put in (" +
+                visible(st.secrets.redact(e.text)) + "); a send is one command line (use send_raw for several); nothing sent";
+    st.w.meta(r.message);
+    co_return step_end::stop;
+  }
   std::string bytes = raw ? e.text : e.text + "\r\n";
   exchange ex;
   ex.step = s.index;
@@ -162,7 +171,17 @@ asio::awaitable<step_end> do_message(run_state& st, const scenario::step& s, con
     for (const auto& l : a.lines) {
       auto e = st.expand(l.text, "");
       secret = secret || e.has_secret;
-      lines.push_back(std::move(e.text));
+      // A value with line breaks (a body from the environment) becomes several lines, each
+      // dot-stuffed: a "\r\n.\r\n" inside a value must not end the DATA early.
+      std::size_t from = 0;
+      for (;;) {
+        auto lf = e.text.find('\n', from);
+        std::string line = e.text.substr(from, lf == std::string::npos ? std::string::npos : lf - from);
+        if (lf != std::string::npos && !line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(std::move(line));
+        if (lf == std::string::npos) break;
+        from = lf + 1;
+      }
     }
   } catch (const std::exception& ex) {
     r.result = verdict::error;

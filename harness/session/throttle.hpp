@@ -10,13 +10,15 @@
 namespace mailspec::session {
 
 // The refusing line (without CRLF), or "" when the exchange holds none:
-//   SMTP: any 421 reply ("421 Too many concurrent SMTP connections", RFC 5321 §4.2.3);
+//   SMTP: any 421 reply ("421 Too many concurrent SMTP connections", RFC 5321 §4.2.3), and 454
+//         to STARTTLS ("TLS not available due to temporary reason", RFC 3207 §4: TLS could not
+//         start, which DESIGN.md §1 names an error);
 //   IMAP: a `* BYE` greeting (RFC 9051 §7.1.5);
 //   POP3: -ERR [IN-USE], [SYS/TEMP] or [LOGIN-DELAY] (RFC 2449 §8.1, RFC 3206 §4).
 inline std::string throttle_signal(const exchange& ex) {
   auto line = [](const std::string& raw) { return raw.substr(0, raw.find_first_of("\r\n")); };
   for (const auto& r : ex.smtp)
-    if (r.code == 421) return line(r.raw());
+    if (r.code == 421 || (r.code == 454 && ex.verb == "STARTTLS")) return line(r.raw());
   if (ex.greeting && !ex.imap.empty() && ex.imap.front().kind == protocol::imap_kind::untagged &&
       ex.imap.front().status == "BYE")
     return line(ex.imap.front().raw);

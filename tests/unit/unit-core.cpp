@@ -78,6 +78,23 @@ TEST_CASE("case verdict is the worst of steps and findings, fail over error") {
   CHECK(combine_case_verdict(d) == verdict::pass);
 }
 
+TEST_CASE("regression: a skipped case stays skip when a passive rule warns or fails on its transcript") {
+  // It used to become `warn` (or `fail`): the skip is the scenario's outcome; the findings keep
+  // their own verdicts and count for the exit code through the findings (app/options.cpp).
+  case_result c;
+  c.result = verdict::skip;
+  c.message = "server lacks required capability CHUNKING";
+  c.steps.push_back({});
+  finding f;
+  f.result = verdict::warn;
+  c.findings.push_back(f);
+  CHECK(combine_case_verdict(c) == verdict::skip);
+  f.result = verdict::fail;
+  c.findings.push_back(f);
+  CHECK(combine_case_verdict(c) == verdict::skip);
+  CHECK(c.findings.back().result == verdict::fail);
+}
+
 TEST_CASE("summary counts cases by verdict") {
   run_report r;
   case_result a, b;

@@ -1,6 +1,8 @@
 // report.json: to_json / from_json round trip, hostile text, errors on bad input.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include <filesystem>
 #include <fstream>
 
@@ -45,6 +47,31 @@ TEST_CASE("report.json survives invalid UTF-8 and NUL bytes from a hostile serve
   CHECK(back["cases"].size() == r.cases.size());
   // The NUL byte in the transcript is shown as \x00, in the visible form.
   CHECK(text.find("\\\\x00nul") != std::string::npos);
+}
+
+TEST_CASE("write_json streams the same text as dump_json(to_json), one case at a time", "[report]") {
+  // report.json is written case by case (a 10,000-case run held the whole tree, then a copy of
+  // it): the streamed text must be the same, indented or compact, with 0, 1 or many cases.
+  for (int n : {0, 1, 3}) {
+    auto r = sample::sample_report(n);
+    if (n == 0) r.cases.clear();
+    r.incomplete = n == 3;
+    r.incomplete_reason = "interrupted";
+    for (int indent : {2, -1, 0}) {
+      std::ostringstream out;
+      report::write_json(out, r, indent);
+      INFO("cases " << r.cases.size() << ", indent " << indent);
+      CHECK(out.str() == report::dump_json(report::to_json(r), indent));
+    }
+  }
+  std::string hostile = "\xff\xfe\n\"cases\": []\r\n";  // invalid UTF-8 and the split marker in a value
+  auto r = sample::sample_report();
+  r.cases[0].message = hostile;
+  r.arguments.push_back(hostile);
+  std::ostringstream out;
+  report::write_json(out, r);
+  CHECK(out.str() == report::dump_json(report::to_json(r)));
+  CHECK(json::parse(out.str())["cases"].size() == r.cases.size());
 }
 
 TEST_CASE("from_json inverts to_json", "[report]") {

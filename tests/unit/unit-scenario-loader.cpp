@@ -348,3 +348,21 @@ TEST_CASE("an OAuth token must come from a secret variable") {
   REQUIRE(a.token);
   CHECK(a.token->text == "${var.token}");
 }
+
+TEST_CASE("regression: a ${cap.NAME} that no regex of the scenario defines is a load error") {
+  // It loaded, and the step failed only at run time ("cannot expand"), after connecting.
+  check_step_error(R"({ "send": "VRFY ${cap.user}" })", "\"VRFY", "/steps/0/send",
+                   "\"${cap.user}\": no regex of this scenario has a group named \"user\" "
+                   "(a regex matcher with (?<user>...) binds it)");
+  std::string two = doc_with_step(
+      R"({ "expect": { "code": 220, "lines": [{ "regex": "220 (?<host>\\S+) .*" }] } }, { "send": "EHLO ${cap.host|b64} $${cap.none}" })");
+  CHECK(errors_of(two).empty());
+}
+
+TEST_CASE("regression: a scenario id with spaces is a load error (ids are --only prefixes and baseline keys)") {
+  std::string doc = doc_with_step(R"({ "expect": { "code": 220 } })");
+  doc.replace(doc.find("\"t/x\""), 5, "\"t x\"");
+  auto errors = errors_of(doc);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("(/id): expected a path-shaped id without spaces") != std::string::npos);
+}

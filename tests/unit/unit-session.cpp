@@ -162,6 +162,62 @@ TEST_CASE("allow_plaintext_secrets alone is not enough; with --insecure the secr
   }
 }
 
+TEST_CASE("regression: a server that echoes the password back does not put it in a step's message") {
+  // The step message ("expected +OK, got -ERR ...") quotes the reply; it leaked the password.
+  const std::string echo = std::string("-ERR password ") + canary + " is wrong\r\n";
+  f::fake_server srv({f::send("+OK hi\r\n"), f::expect_line("USER bob"), f::send("+OK\r\n"),
+                      f::expect_line("PASS *"), f::send(echo), f::drain(500)});
+  auto sc = load(R"({"format": 1, "id": "t/echo", "title": "t", "protocol": "pop3", "connection": {"port": 110},
+    "allow_plaintext_secrets": true,
+    "vars": {"pass": {"env": "T_PASS", "secret": true}},
+    "steps": [{"expect": {"status": "+OK"}}, {"send": "USER bob", "expect": {"status": "+OK"}},
+              {"send": "PASS ${var.pass}", "expect": {"status": "+OK"}}]})");
+  session::options opt;
+  opt.insecure = true;
+  auto rec = run(sc, srv.port(), opt);
+  CHECK(rec.result.result == verdict::fail);
+  REQUIRE(rec.result.steps.size() == 3);
+  CHECK(rec.result.steps[2].message.find("-ERR password") != std::string::npos);
+  CHECK(all_text(rec).find(canary) == std::string::npos);
+  CHECK(rec.result.message.find(canary) == std::string::npos);
+  // What the runner derives later (rule findings) is redacted with the record's registry.
+  CHECK(rec.secrets.contains_secret(echo));
+  finding f;
+  f.actual = echo;
+  rec.result.findings.push_back(f);
+  session::redact_case(rec.result, rec.secrets);
+  CHECK(rec.result.findings.back().actual.find(canary) == std::string::npos);
+}
+
+TEST_CASE("regression: a variable used as an auth password is secret in every step, from the first") {
+  // "The pass of an auth step is always a secret": it was registered only when the auth step ran,
+  // so an earlier step with the same variable showed it, and could send it in plaintext.
+  const char* json = R"({"format": 1, "id": "t/authvar", "title": "t", "protocol": "pop3",
+    "connection": {"port": 995, "tls": "%s"},
+    "vars": {"pw": {"env": "T_PASS"}},
+    "steps": [{"expect": {"status": "+OK"}}, {"send": "NOOP ${var.pw}", "expect": {"status": "+OK"}},
+              {"auth": {"mechanism": "PLAIN", "user": "bob", "pass": "${var.pw}"}}]})";
+  char buf[1024];
+  std::snprintf(buf, sizeof buf, json, "implicit");
+  auto sc = load(buf);
+  CHECK(vars_of(sc).secret.at("pw"));
+  f::server_options so;
+  so.implicit_tls = true;
+  f::fake_server srv({f::send("+OK hi\r\n"), f::read_line(), f::send("+OK\r\n"), f::read_line(), f::send("+ \r\n"),
+                      f::read_line(), f::send("+OK\r\n"), f::drain(500)},
+                     so);
+  auto rec = run(sc, srv.port());
+  CHECK(rec.result.result == verdict::pass);
+  CHECK(srv.received().find(canary) != std::string::npos);
+  CHECK(all_text(rec).find(canary) == std::string::npos);
+  // Over plaintext the NOOP step is refused before connecting, like any secret.
+  std::snprintf(buf, sizeof buf, json, "none");
+  f::fake_server plain({f::send("+OK hi\r\n"), f::drain(500)});
+  auto rec2 = run(load(buf), plain.port());
+  CHECK(rec2.result.result == verdict::error);
+  CHECK(plain.accepted() == 0);
+}
+
 TEST_CASE("a silent server hits the step deadline: error, not fail, within the deadline") {
   f::fake_server srv({f::sleep_ms(3000)});
   auto sc = load(R"({"format": 1, "id": "t/s", "title": "t", "protocol": "imap", "connection": {"port": 143},
