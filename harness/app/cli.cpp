@@ -29,19 +29,6 @@ namespace mailspec::app {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_signal(int) { g_stop.store(true); }
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-}
-
 // Loads and validates; prints every error; returns false when any.
 bool load_all(const std::vector<std::string>& paths, bool check_env, scenario::load_result& out) {
   scenario::load_options lo;
@@ -96,14 +83,14 @@ int cmd_run(int argc, char** argv, const std::vector<std::string>& paths, const 
     if (!s->mutates || o.allow_mutation) will_run.push_back(s->file);
   if (scenario::load_result env_checked; !will_run.empty() && !load_all(will_run, true, env_checked))
     return exit_invalid_input;
-  install_signal_handlers();
+  const auto& stop = install_stop_signals();
   bool tty = isatty(fileno(stdout));
   report::console con(stdout, tty);
-  auto r = runner::execute(loaded.scenarios, ro, g_stop,
+  auto r = runner::execute(loaded.scenarios, ro, stop,
                            [&](const case_result& c, int done, int total) { con.case_done(c, done, total); });
   r.tool_version = MAILSPEC_VERSION;
   r.arguments = safe_arguments(argc, argv, loaded.scenarios);
-  if (g_stop.load() && !r.incomplete) {
+  if (stop.load() && !r.incomplete) {
     r.incomplete = true;
     r.incomplete_reason = "interrupted";
   }

@@ -22,19 +22,6 @@ namespace mailspec::app {
 
 namespace {
 
-std::atomic<bool> g_audit_stop{false};
-
-extern "C" void on_audit_signal(int) { g_audit_stop.store(true); }
-
-void install_audit_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = on_audit_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-}
-
 // Applies --port NAME=PORT (service name or default port number) to the audited ports.
 void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std::string>& specs) {
   auto map = parse_port_map(specs);
@@ -98,14 +85,14 @@ int run_audit_command(int argc, char** argv, const std::string& host, const std:
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;
   }
-  install_audit_signals();
-  a.stop = &g_audit_stop;
+  const auto& stop = install_stop_signals();
+  a.stop = &stop;
   bool tty = isatty(fileno(stdout));
   report::console con(stdout, tty);
   auto r = audit::run(a, [&](const case_result& c, int done, int total) { con.case_done(c, done, total); });
   r.tool_version = MAILSPEC_VERSION;
   for (int i = 0; i < argc; ++i) r.arguments.emplace_back(argv[i]);  // the audit takes no secrets
-  if (g_audit_stop.load() && !r.incomplete) {
+  if (stop.load() && !r.incomplete) {
     r.incomplete = true;
     r.incomplete_reason = "interrupted";
   }

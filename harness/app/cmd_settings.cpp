@@ -26,19 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::atomic<bool> g_settings_stop{false};
-
-extern "C" void on_settings_signal(int) { g_settings_stop.store(true); }
-
-void install_settings_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = on_settings_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-}
-
 discovery::settings_options to_settings_options(const settings_args& s, const common_options& o) {
   discovery::settings_options d;
   d.input = s.input;
@@ -88,8 +75,8 @@ int run_settings_command(int argc, char** argv, const settings_args& s, common_o
     std::fprintf(stderr, "mailspec: %s\n", e.what());
     return exit_usage;
   }
-  install_settings_signals();
-  d.stop = &g_settings_stop;
+  const auto& stop = install_stop_signals();
+  d.stop = &stop;
   bool tty = isatty(fileno(stdout));
   report::console con(stdout, tty);
   run_report r;
@@ -101,7 +88,7 @@ int run_settings_command(int argc, char** argv, const settings_args& s, common_o
   }
   r.tool_version = MAILSPEC_VERSION;
   for (int i = 0; i < argc; ++i) r.arguments.emplace_back(argv[i]);  // settings takes no secrets
-  if (g_settings_stop.load() && !r.incomplete) {
+  if (stop.load() && !r.incomplete) {
     r.incomplete = true;
     r.incomplete_reason = "interrupted";
   }

@@ -3,6 +3,7 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <unistd.h>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,24 @@
 #include <optional>
 
 namespace mailspec::app {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+}  // namespace
+
+const std::atomic<bool>& install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return g_stop;
+}
 
 CLI::Option* one_value_each(CLI::Option* opt) {
   // CLI11's list options take every following word: `--target HOST scenarios/` took scenarios/

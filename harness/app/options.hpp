@@ -1,5 +1,6 @@
 // Options shared by the run, audit and settings commands, and how they become runner options.
 #pragma once
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
@@ -58,6 +59,10 @@ double parse_rate(const std::string& s);
 // The report options, checked before any work: the --format list (an unknown format throws
 // std::invalid_argument) and --report-dir, created here and writable (else it throws too).
 std::set<std::string> checked_formats(const common_options& o);
+
+// SIGINT/SIGTERM set the returned flag (the command stops starting work and writes what ran);
+// SIGPIPE is ignored. One flag for the process: run, audit and settings all use it.
+const std::atomic<bool>& install_stop_signals();
 
 // Writes the asked reports and prints the summary; returns the exit code for the report.
 int finish_report(run_report& r, const common_options& o, bool tty);

@@ -208,21 +208,8 @@ std::vector<finding> judge(const session::record& rec, const rules::judge_option
   std::vector<finding> out;
   for (const auto& r : catalogue()) {
     if (!rules::selected(r.id, opt.only)) continue;
-    std::vector<finding> raw;
-    context c(rec, r, raw);
-    c.actual_is_visible = true;  // the probe facts are stored in visible form (first_line)
-    try {
-      r.check(c);
-    } catch (const std::exception& e) {
-      finding f;
-      f.rule = r.id;
-      f.spec = r.spec;
-      f.lvl = r.lvl;
-      f.result = verdict::error;
-      f.requirement = r.requirement;
-      f.message = std::string("the check could not run: ") + e.what();
-      raw = {f};
-    }
+    // The probe facts are stored in visible form (first_line).
+    auto raw = rules::run_check(r, rec, true);
     bool bad = false;
     for (auto& f : raw) {
       if (f.message.rfind(as_error, 0) == 0) f.result = verdict::error, f.message.erase(0, as_error.size());

@@ -370,20 +370,7 @@ std::vector<finding> judge(const session::record& rec, const rules::judge_option
   std::vector<finding> out;
   for (const auto& r : catalogue()) {
     if (!rules::selected(r.id, opt.only)) continue;
-    std::vector<finding> raw;
-    context c(rec, r, raw);
-    try {
-      r.check(c);
-    } catch (const std::exception& e) {
-      finding f;
-      f.rule = r.id;
-      f.spec = r.spec;
-      f.lvl = r.lvl;
-      f.result = verdict::error;
-      f.requirement = r.requirement;
-      f.message = std::string("the check could not run: ") + e.what();
-      raw = {f};
-    }
+    auto raw = rules::run_check(r, rec);
     bool bad = std::any_of(raw.begin(), raw.end(), [](const finding& f) { return f.result != verdict::pass; });
     for (auto& f : raw) {
       if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;

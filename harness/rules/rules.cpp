@@ -107,25 +107,31 @@ void condense(const rule& r, std::vector<finding>& raw, const judge_options& opt
 
 }  // namespace
 
+std::vector<finding> run_check(const rule& r, const session::record& rec, bool actual_is_visible) {
+  std::vector<finding> raw;
+  context ctx(rec, r, raw);
+  ctx.actual_is_visible = actual_is_visible;
+  try {
+    r.check(ctx);
+  } catch (const std::exception& e) {
+    raw.clear();
+    finding f;
+    f.rule = r.id;
+    f.spec = r.spec;
+    f.lvl = r.lvl;
+    f.result = verdict::error;
+    f.requirement = r.requirement;
+    f.message = std::string("rule could not judge this case: ") + e.what();
+    raw.push_back(std::move(f));
+  }
+  return raw;
+}
+
 std::vector<finding> judge(const session::record& rec, const judge_options& opt) {
   std::vector<finding> out;
   for (const auto& r : catalogue()) {
     if (!selected(r.id, opt.only) || !applies_to(r, rec) || !r.check) continue;
-    std::vector<finding> raw;
-    context ctx(rec, r, raw);
-    try {
-      r.check(ctx);
-    } catch (const std::exception& e) {
-      raw.clear();
-      finding f;
-      f.rule = r.id;
-      f.spec = r.spec;
-      f.lvl = r.lvl;
-      f.result = verdict::error;
-      f.requirement = r.requirement;
-      f.message = std::string("rule could not judge this case: ") + e.what();
-      raw.push_back(std::move(f));
-    }
+    auto raw = run_check(r, rec);
     condense(r, raw, opt, out);
   }
   return out;

@@ -74,6 +74,11 @@ struct judge_options {
 // whole path segments or a leading part of one: "smtp/rfc5321" matches "smtp/rfc5321/4.2/x".
 bool selected(std::string_view id, const std::vector<std::string>& only);
 
+// Runs one rule's check on the record: its raw findings. A check that throws yields one `error`
+// finding (the harness could not judge). actual_is_visible: the record's facts are already in
+// visible form (probe facts), so `actual` is not escaped again. Shared by every catalogue's judge.
+std::vector<finding> run_check(const rule& r, const session::record& rec, bool actual_is_visible = false);
+
 // Runs every selected rule on the record. Per rule: the violations (bounded), else one pass.
 // A check that throws yields one `error` finding for that rule (the harness could not judge).
 std::vector<finding> judge(const session::record& rec, const judge_options& opt = {});
