@@ -67,8 +67,9 @@ class Context:
     pass
 
 
-def lab_up(ctx):
-    env = dict(os.environ, MAILSPEC_LAB_DIR=ctx.lab_dir, MAILSPEC_LAB_PORT_BASE=ctx.lab_base)
+def lab_up(ctx, dovecot_services="default"):
+    env = dict(os.environ, MAILSPEC_LAB_DIR=ctx.lab_dir, MAILSPEC_LAB_PORT_BASE=ctx.lab_base,
+               MAILSPEC_LAB_DOVECOT_SERVICES=dovecot_services)
     subprocess.run([os.path.join(ROOT, "ci", "lab"), "up", "good"], env=env, check=True, stdout=subprocess.DEVNULL)
     ctx.lab = read_env_file(os.path.join(ctx.lab_dir, "env"))
     ctx.ports = dict(item.split("=") for item in ctx.lab["MAILSPEC_PORTS"].split(","))
@@ -121,6 +122,7 @@ def main():
         if any(s in only for s in ("imap", "smtp", "audit")):
             log(f"starting the lab in {ctx.lab_dir} (port base {ctx.lab_base})")
             lab_up(ctx)
+            ctx.relab = lambda services: (lab_down(ctx), lab_up(ctx, services))
         else:
             ctx.env = dict(os.environ)
     except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as e:

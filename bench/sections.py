@@ -41,7 +41,8 @@ def _mailspec_run(ctx, name, scenario, sessions, jobs, extra=(), server_pids=())
             "server_cpu_s_per_1000": round(server * 1000 / sessions, 2) if server is not None else None}
 
 
-def imap(ctx):
+def _imap_set(ctx):
+    """mailspec --jobs 1/8/32 and imaplib against the lab Dovecot as it is configured now."""
     n = ctx.scale
     dovecot = ctx.pids["dovecot-master"]
     runs = [_mailspec_run(ctx, f"imap-j{j}", "imap-replay.json", count, j, server_pids=[dovecot])
@@ -49,8 +50,7 @@ def imap(ctx):
     py = peers.imaplib_sessions(int(ctx.ports["imaps"]), ctx.lab["MAILSPEC_CA_FILE"], ctx.lab["MAILSPEC_USER"],
                                 ctx.lab["MAILSPEC_PASSWORD"], 150 * n, dovecot)
     j8 = runs[1]
-    res = {"dialogue": "implicit TLS (verified), greeting, LOGIN, SELECT INBOX, FETCH 1:* FLAGS, LOGOUT",
-           "mailspec": runs, "imaplib": py, "imaptest": peers.imaptest_skipped()}
+    res = {"mailspec": runs, "imaplib": py}
     res["ratios"] = {
         "jobs8_vs_imaplib": round(j8["sessions_per_s"] / py["sessions_per_s"], 2),
         "mailspec_cpu_vs_dovecot_jobs8": round(j8["cpu_s"] / j8["server_cpu_s"], 3) if j8["server_cpu_s"] else None,
@@ -64,11 +64,31 @@ def imap(ctx):
                       "sessions_per_s": round(ceiling, 1) if ceiling else None,
                       "over_imaplib": round(ceiling / py["sessions_per_s"], 2) if ceiling else None,
                       "jobs8_share_of_ceiling": round(j8["sessions_per_s"] / ceiling, 2) if ceiling else None}
+    res["valid"] = all(r["ok"] == r["sessions"] for r in runs) and py["ok"] == py["sessions"]
+    return res
+
+
+def imap(ctx):
+    """The lab Dovecot as ci/lab configures it (Dovecot's default services: a fresh login and mail
+    process per connection), then once more in Dovecot's high-performance mode, which costs the
+    server about a tenth of the CPU per session. The targets are judged on the first."""
+    res = _imap_set(ctx)
+    res["dialogue"] = "implicit TLS (verified), greeting, LOGIN, SELECT INBOX, FETCH 1:* FLAGS, LOGOUT"
+    res["dovecot_services"] = "default"
+    res["imaptest"] = peers.imaptest_skipped()
     res["targets"] = {
         "jobs8 >= 5x imaplib": res["ratios"]["jobs8_vs_imaplib"] >= 5,
         "mailspec CPU < 25% of Dovecot's": (res["ratios"]["mailspec_cpu_vs_dovecot_jobs8"] or 1) < 0.25,
     }
-    res["valid"] = all(r["ok"] == r["sessions"] for r in runs) and py["ok"] == py["sessions"]
+    if getattr(ctx, "relab", None):
+        try:
+            ctx.relab("performance")
+            perf = _imap_set(ctx)
+        finally:
+            ctx.relab("default")
+        perf["dovecot_services"] = "performance"
+        res["performance_mode"] = perf
+        res["valid"] = res["valid"] and perf["valid"]
     return res
 
 
