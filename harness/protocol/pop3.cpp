@@ -99,7 +99,7 @@ void pop3_framer::take_body_line(detail::raw_line& l) {
   const std::size_t len = l.content_len - skip;
   if (r.body.size() < lim_.max_lines_per_response && stored_bytes_ + len <= lim_.max_response_bytes) {
     stored_bytes_ += len;
-    r.body.emplace_back(c.substr(skip));
+    r.body.push_back(c.substr(skip));
   } else {
     ++r.body_lines_elided;
     over_limit_ = true;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/defect.hpp"
+#include "protocol/line_list.hpp"
 #include "protocol/line_reader.hpp"
 
 namespace mailspec::protocol {
@@ -20,7 +21,7 @@ struct pop3_response {
   std::string text;          // after "+OK "/"-ERR "/"+ ", without the line ending
   std::string code;          // RFC 2449 response code in brackets at start of text, e.g. "IN-USE", "SYS/TEMP"
   bool multiline = false;    // a multi-line body followed (and was read)
-  std::vector<std::string> body;  // body lines, dot-unstuffed, without line endings
+  line_list body;            // body lines, dot-unstuffed, without line endings
   std::size_t body_bytes = 0;     // bytes after the status line as received, "." line included
   bool terminated = true;    // multi-line: the "." line was seen
   std::size_t stuffed_lines = 0;  // lines that began with ".." on the wire

@@ -83,7 +83,7 @@ void scan_listing(context& c, std::string_view verb, bool uid) {
   for (const auto& ex : c.rec.exchanges) {
     if (ex.verb != verb || ex.pop3.empty() || ex.pop3.front().status != pop3_status::ok) continue;
     const auto& r = ex.pop3.front();
-    std::vector<std::string> lines = r.multiline ? r.body : std::vector<std::string>{r.text};
+    std::vector<std::string> lines = r.multiline ? r.body.to_vector() : std::vector<std::string>{r.text};
     bool ok = true;
     for (const auto& l : lines) {
       auto w = split_ws(l);

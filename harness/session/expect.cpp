@@ -245,7 +245,7 @@ expect_outcome check_pop3(const scenario::pop3_expect* e, const exchange& ex, bo
     }
   }
   if (!e->lines.empty()) {
-    std::vector<std::string> lines = r.multiline ? r.body : std::vector<std::string>{strip_eol(r.status_line)};
+    std::vector<std::string> lines = r.multiline ? r.body.to_vector() : std::vector<std::string>{strip_eol(r.status_line)};
     std::string why;
     o.expected += ", lines in order";
     if (!in_order(e->lines, lines, caps, why)) {
@@ -258,13 +258,13 @@ expect_outcome check_pop3(const scenario::pop3_expect* e, const exchange& ex, bo
 
 std::vector<std::string> capabilities_of(scenario::protocol_kind p, const exchange& ex) {
   std::vector<std::string> caps;
-  auto add_mechs = [&](const std::string& head, const std::string& rest) {
+  auto add_mechs = [&](const std::string& head, std::string_view rest) {
     std::size_t i = 0;
     while (i < rest.size()) {
       while (i < rest.size() && rest[i] == ' ') ++i;
       std::size_t j = rest.find(' ', i);
       if (j == std::string::npos) j = rest.size();
-      if (j > i) caps.push_back(head + "=" + upper(rest.substr(i, j - i)));
+      if (j > i) caps.push_back(head + "=" + upper(std::string(rest.substr(i, j - i))));
       i = j;
     }
   };
@@ -281,9 +281,9 @@ std::vector<std::string> capabilities_of(scenario::protocol_kind p, const exchan
       for (auto& c : protocol::imap_capabilities(r)) caps.push_back(c);
   } else {
     for (const auto& r : ex.pop3)
-      for (const auto& line : r.body) {
+      for (const std::string_view line : r.body) {
         auto sp = line.find(' ');
-        std::string kw = upper(line.substr(0, sp));
+        std::string kw = upper(std::string(line.substr(0, sp)));
         caps.push_back(kw);
         if (kw == "SASL" && sp != std::string::npos) add_mechs("SASL", line.substr(sp + 1));
       }

@@ -26,7 +26,7 @@ std::string dump(const pop3_response& r) {
                     (r.multiline ? "m" : "s") + (r.terminated ? "t" : "u") + std::to_string(r.body_bytes) + "|" +
                     std::to_string(r.stuffed_lines) + r.raw + std::to_string(r.raw_elided) + "|" +
                     std::to_string(r.body_lines_elided);
-  for (const auto& b : r.body) out += "[" + b + "]";
+  for (const auto b : r.body) out += "[" + std::string(b) + "]";
   for (const auto& b : r.unstuffed_dot_lines) out += "<" + b + ">";
   for (const auto& d : r.defects) out += std::string(to_string(d.kind)) + std::to_string(d.line) + d.detail;
   return out;
@@ -38,7 +38,7 @@ void check_bounds(const pop3_response& r, const limits& lim) {
   check(r.body.size() <= lim.max_lines_per_response);
   check(r.unstuffed_dot_lines.size() <= lim.max_defects);
   check(r.defects.size() <= lim.max_defects + 11);
-  for (const auto& b : r.body) check(b.size() <= lim.max_line);
+  for (const auto b : r.body) check(b.size() <= lim.max_line);
   if (!r.multiline) check(r.body.empty());
   if (r.multiline) check(r.status == pop3_status::ok);
 }

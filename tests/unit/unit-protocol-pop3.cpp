@@ -14,7 +14,7 @@ std::string dump(const pop3_response& r) {
                     r.code + "|" + (r.multiline ? "m" : "s") + (r.terminated ? "t" : "u") + "|" +
                     std::to_string(r.body_bytes) + "|" + std::to_string(r.stuffed_lines) + "|" + r.raw + "|" +
                     std::to_string(r.raw_elided) + "|" + std::to_string(r.body_lines_elided) + "|";
-  for (const auto& b : r.body) out += "[" + b + "]";
+  for (const auto b : r.body) out += "[" + std::string(b) + "]";
   for (const auto& b : r.unstuffed_dot_lines) out += "<" + b + ">";
   return out + test::dump_defects(r.defects);
 }
@@ -222,4 +222,26 @@ TEST_CASE("regression: pop3 line over the line bound without LF sets over_limit 
   f.feed("b");
   CHECK(f.over_limit());
   CHECK(f.line_over_limit());
+}
+
+TEST_CASE("pop3: body lines share one buffer and read back exactly, empty lines included") {
+  line_list l;
+  CHECK(l.empty());
+  CHECK_THROWS_AS(l.at(0), std::out_of_range);
+  l.push_back("first");
+  l.push_back("");
+  l.push_back(std::string_view("x\0y", 3));
+  REQUIRE(l.size() == 3);
+  CHECK(l[0] == "first");
+  CHECK(l.at(1).empty());
+  CHECK(l.back() == std::string_view("x\0y", 3));
+  CHECK(l == std::vector<std::string>{"first", "", std::string("x\0y", 3)});
+  CHECK_FALSE(l == std::vector<std::string>{"first", ""});
+  CHECK_FALSE(l == std::vector<std::string>{"first", "", "xy"});
+  std::string joined;
+  for (const std::string_view s : l) joined += std::string(s) + "|";
+  CHECK(joined == std::string("first||x\0y|", 11));
+  CHECK(l.to_vector().size() == 3);
+  l.clear();
+  CHECK(l.empty());
 }
