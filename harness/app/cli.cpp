@@ -228,7 +228,9 @@ int main(int argc, char** argv) {
   std::string rules_format = "text";
 
   auto* run = app.add_subcommand("run", "Replay scenarios against a target and judge every reply");
-  run->add_option("scenarios", paths, "Scenario files or directories")->required();
+  // DESIGN.md §1: the scenarios are optional; without any, the bundled library runs.
+  run->add_option("scenarios", paths, "Scenario files or directories (default: the bundled library, " +
+                                          bundled_dir("scenarios") + ")");
   one_value_each(run->add_option("--target", targets, "Target host (repeatable)"))->required();
   add_run_options(*run, o);
   add_tls_options(*run, o);
@@ -288,7 +290,10 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? exit_ok : exit_usage;
   }
-  if (*run) return cmd_run(argc, argv, paths, targets, o);
+  if (*run) {
+    if (paths.empty()) paths.push_back(bundled_dir("scenarios"));
+    return cmd_run(argc, argv, paths, targets, o);
+  }
   if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, o);
   if (*settings_cmd) return run_settings_command(argc, argv, set_args, o);
   if (*validate) return cmd_validate(paths);

@@ -24,8 +24,6 @@ namespace mailspec::app {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 discovery::settings_options to_settings_options(const settings_args& s, const common_options& o) {
   discovery::settings_options d;
   d.input = s.input;
@@ -58,12 +56,7 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
 
 std::string preset_dir() {
   if (const char* env = std::getenv("MAILSPEC_PRESET_DIR"); env && *env) return env;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec)
-    for (const auto& p : {exe.parent_path() / "scenarios/providers", exe.parent_path().parent_path() / "scenarios/providers"})
-      if (fs::is_directory(p, ec)) return p.string();
-  return std::string(MAILSPEC_SOURCE_DIR) + "/scenarios/providers";
+  return bundled_dir("scenarios/providers");
 }
 
 int run_settings_command(int argc, char** argv, const settings_args& s, common_options& o) {

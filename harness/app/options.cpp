@@ -260,6 +260,16 @@ void write_baseline_summary(const baseline_outcome& b, const std::string& dir) {
 
 }  // namespace
 
+std::string bundled_dir(const std::string& rel) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (const auto& p : {exe.parent_path() / rel, exe.parent_path().parent_path() / rel})
+      if (fs::is_directory(p, ec)) return p.string();
+  return std::string(MAILSPEC_SOURCE_DIR) + "/" + rel;
+}
+
 int finish_report(run_report& r, const common_options& o, bool tty) {
   auto formats = parse_formats(o.format);
   std::optional<baseline_outcome> base;

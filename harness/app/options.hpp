@@ -64,6 +64,10 @@ std::set<std::string> checked_formats(const common_options& o);
 // SIGPIPE is ignored. One flag for the process: run, audit and settings all use it.
 const std::atomic<bool>& install_stop_signals();
 
+// A directory of the source tree's bundled data (REL, e.g. "scenarios"): REL next to the binary
+// or one level above it (build/mailspec in a checkout), else the source tree it was built from.
+std::string bundled_dir(const std::string& rel);
+
 // Writes the asked reports and prints the summary; returns the exit code for the report.
 int finish_report(run_report& r, const common_options& o, bool tty);
 

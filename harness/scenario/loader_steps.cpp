@@ -55,9 +55,11 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
 // Which of user / pass / token / authzid a mechanism takes is protocol::sasl::inputs_of.
 void check_auth_inputs(checker& c, const json& j, const std::string& ptr, const std::string& mech) {
   const auto in = protocol::sasl::inputs_of(mech);
-  const std::string takes = in.token  ? " (it takes \"user\" and \"token\")"
-                            : in.pass ? " (it takes \"user\" and \"pass\")"
-                                      : " (it uses the TLS client certificate given with --client-cert)";
+  // The optional authzid is named too: docs/scenario-format.md lists it for PLAIN, SCRAM-* and EXTERNAL.
+  const std::string optional = in.authzid ? ", optionally \"authzid\"" : "";
+  const std::string takes = in.token  ? " (it takes \"user\" and \"token\"" + optional + ")"
+                            : in.pass ? " (it takes \"user\" and \"pass\"" + optional + ")"
+                                      : " (it uses the TLS client certificate given with --client-cert" + optional + ")";
   const std::pair<const char*, bool> fields[] = {{"user", in.user}, {"pass", in.pass}, {"token", in.token}};
   for (auto [name, needed] : fields) {
     if (needed && !j.contains(name)) c.missing(ptr, name);

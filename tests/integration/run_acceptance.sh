@@ -217,6 +217,13 @@ check "regression: \`run --target HOST --port X=N SCENARIO\` runs the scenario (
 run_ms bare-only run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/order" --only
 expect_exit 64 bare-only
 
+# --- DESIGN.md §1 `mailspec run [SCENARIO|DIR ...]`: without one, the bundled library runs ---
+start_fake library '{"actions": [{"send": "220 fake\r\n"}, {"expect_line": "QUIT"}, {"send": "221 bye\r\n"}, {"close": null}]}'
+run_ms library run --target 127.0.0.1 --port "smtp=$fake_port" --only smtp/greeting-quit --report-dir "$work/library"
+expect_exit 0 library
+check "regression: \`run --target HOST\` without a scenario runs the bundled library (it said 'scenarios is required')" \
+  test "$(jq_py "$work/library/report.json" "' '.join(c['id'] + '=' + c['verdict'] for c in r['cases'])")" = "smtp/greeting-quit=pass"
+
 # --- STARTTLS answered 454 (TLS not available for now): TLS could not start, an error (exit 2) ---
 start_fake stls454 '{"actions": [{"send": "220 hi\r\n"}, {"expect_line": "EHLO *"}, {"send": "250-hi\r\n250 STARTTLS\r\n"},
   {"expect_line": "STARTTLS"}, {"send": "454 4.7.0 TLS not available due to temporary reason\r\n"}, {"drain": 500}]}'

@@ -320,10 +320,13 @@ TEST_CASE("auth mechanisms take the inputs they need, and only those") {
         v{"/steps/0/auth/pass: mechanism XOAUTH2 takes no \"pass\" (it takes \"user\" and \"token\")"});
   CHECK(auth_errors(R"({ "mechanism": "SCRAM-SHA-256", "user": "u", "token": "${var.token}" })") ==
         v{"/steps/0/auth/pass: missing required field \"pass\"",
-          "/steps/0/auth/token: mechanism SCRAM-SHA-256 takes no \"token\" (it takes \"user\" and \"pass\")"});
+          "/steps/0/auth/token: mechanism SCRAM-SHA-256 takes no \"token\" (it takes \"user\" and \"pass\", optionally "
+          "\"authzid\")"});
+  CHECK(auth_errors(R"({ "mechanism": "CRAM-MD5", "user": "u", "token": "${var.token}", "pass": "p" })") ==
+        v{"/steps/0/auth/token: mechanism CRAM-MD5 takes no \"token\" (it takes \"user\" and \"pass\")"});
   CHECK(auth_errors(R"({ "mechanism": "EXTERNAL", "user": "u" })") ==
         v{"/steps/0/auth/user: mechanism EXTERNAL takes no \"user\" (it uses the TLS client certificate given with "
-          "--client-cert)"});
+          "--client-cert, optionally \"authzid\")"});
   CHECK(auth_errors(R"({ "mechanism": "CRAM-MD5", "user": "u", "pass": "p", "authzid": "a" })") ==
         v{"/steps/0/auth/authzid: mechanism CRAM-MD5 has no authorization identity (\"authzid\")"});
   CHECK(auth_errors(R"({ "mechanism": "EXTERNAL", "tokn": "x" })") ==
