@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "fake_server.hpp"
 #include "runner/runner.hpp"
@@ -95,4 +96,29 @@ TEST_CASE("a BYE that answers LOGOUT, or comes with a tagged answer, is no throt
                       f::send("* BYE no\r\nA001 BAD no\r\n"), f::close()});
   INFO(describe(bad));
   CHECK(bad.result == verdict::fail);
+}
+
+// A worker waiting for its --rate slot slept until the slot: SIGINT at --rate 0.05/s took up to
+// 20 s to end the run.
+TEST_CASE("regression: a stop request ends a run waiting for a slow --rate slot at once") {
+  auto scs = bundled("smtp/greeting-quit.json");
+  f::server_options so;
+  so.connections = 0;
+  f::fake_server srv({f::send("220 mx.example ESMTP\r\n"), f::expect_line("QUIT"), f::send("221 bye\r\n"), f::close()},
+                     so);
+  auto opt = options_for(srv.port());
+  opt.repeat = 5;
+  opt.rate = 0.05;  // one connection every 20 s
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop.store(true);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto rep = runner::execute(scs, opt, stop, {});
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  stopper.join();
+  CHECK(ms < 2000);
+  CHECK(rep.incomplete);
+  CHECK(rep.cases.size() == 1);
 }
