@@ -275,6 +275,9 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "Join report.json files (e.g. shards) into one set of reports");
   merge->add_option("reports", merge_inputs, "report.json files")->required();
   add_report_options(*merge, o);
+  // DESIGN.md §1: `merge REPORT.json ... --report-dir DIR`. A default would write the joined
+  // reports into ./mailspec-report, where a shard's own report may already be.
+  merge->get_option("--report-dir")->required();
 
   if (argc < 2) {
     std::fprintf(stderr, "mailspec: a command is required: %s (mailspec --help)\n", command_list(app).c_str());

@@ -33,22 +33,7 @@ void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std:
   }
 }
 
-// HOST is a name or an IP address: "host:port", a URL or stray spaces would only become a failed
-// DNS lookup per port (sent to the system resolver) and a report of errors.
-void check_host(const std::string& host) {
-  if (host.empty()) throw std::invalid_argument("audit: a HOST is required");
-  std::string inner = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(inner, ec);
-  if (!ec && (inner == host || addr.is_v6())) return;
-  if (host.find("://") != std::string::npos)
-    throw std::invalid_argument("audit: \"" + host + "\": HOST is a host name or an IP address, not a URL");
-  if (host.find(':') != std::string::npos)
-    throw std::invalid_argument("audit: \"" + host + "\": HOST takes no port; give ports with --ports (e.g. --ports imap=143)");
-  for (unsigned char ch : host)
-    if (!(std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_'))
-      throw std::invalid_argument("audit: \"" + host + "\": expected a host name or an IP address");
-}
+void check_host(const std::string& host) { check_host_name("audit", host, "--ports (e.g. --ports imap=143)"); }
 
 audit::options to_audit_options(const std::string& host, const std::string& ports, const common_options& o) {
   check_host(host);

@@ -3,6 +3,9 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <csignal>
 #include <unistd.h>
 #include <cstdio>
@@ -70,8 +73,11 @@ void add_run_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--jobs", o.jobs, "Concurrent sessions in total")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd.add_option("--repeat", o.repeat, "Run every selected case N times")->check(CLI::Range(1, 1000000))->capture_default_str();
   cmd.add_option("--per-host", o.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s");
-  cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases");
+  // An empty value would mean "not given": `--shard "$SHARD"` with SHARD unset would run the whole
+  // plan in every CI job, `--rate ""` would drop the limit.
+  auto not_empty = [](const std::string& v) { return v.empty() ? std::string("an empty value is not allowed") : std::string(); };
+  cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s")->check(not_empty);
+  cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases")->check(not_empty);
   one_value_each(cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)"));
   cmd.add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   cmd.add_flag("--allow-mutation", o.allow_mutation, "Run scenarios that change the mailbox (mutates: true)");
@@ -108,10 +114,41 @@ double parse_rate(const std::string& s) {
   try {
     std::size_t used = 0;
     double v = std::stod(num, &used);
-    if (used == num.size() && v > 0) return v;
+    // The slot spacing is 1/N s in microseconds: "inf" would mean no limit, and a tiny N overflowed
+    // it into no limit at all. The floor is one connection a day.
+    if (used == num.size() && std::isfinite(v) && v >= min_rate) return v;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument("--rate expects N/s with N > 0, got \"" + s + "\"");
+  throw std::invalid_argument("--rate expects N/s with N a number from 0.00001 (one connection a day) up, got \"" + s +
+                              "\"");
+}
+
+void check_host_name(const std::string& who, const std::string& host, const std::string& port_hint) {
+  if (host.empty()) throw std::invalid_argument(who + ": a HOST is required");
+  std::string inner = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(inner, ec);
+  if (!ec && (inner == host || addr.is_v6())) return;
+  if (host.find("://") != std::string::npos)
+    throw std::invalid_argument(who + ": \"" + host + "\": HOST is a host name or an IP address, not a URL");
+  if (host.find(':') != std::string::npos)
+    throw std::invalid_argument(who + ": \"" + host + "\": HOST takes no port; give ports with " + port_hint);
+  for (unsigned char ch : host)
+    if (!(std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_'))
+      throw std::invalid_argument(who + ": \"" + visible(host) + "\": expected a host name or an IP address");
+}
+
+void check_targets(const std::vector<std::string>& targets) {
+  std::set<std::string> seen;
+  for (const auto& t : targets) {
+    check_host_name("--target", t, "--port (e.g. --port imap=10143)");
+    // The same host twice would plan every case twice under one name (JUnit testcases and report
+    // cases that cannot be told apart); --repeat is the way to run cases again.
+    std::string key = t.size() > 2 && t.front() == '[' && t.back() == ']' ? t.substr(1, t.size() - 2) : t;
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!seen.insert(key).second)
+      throw std::invalid_argument("--target " + t + " is given twice (use --repeat N to run cases again)");
+  }
 }
 
 namespace {
@@ -167,16 +204,24 @@ namespace {
 
 std::optional<runner::shard_spec> parse_shard(const std::string& s) {
   if (s.empty()) return std::nullopt;
+  // Digits only: sscanf's %d took " 1/3" and "+1/3", and overflowed on "1/99999999999".
+  auto number = [](const char* b, const char* e, int& v) {
+    auto [p, ec] = std::from_chars(b, e, v);
+    return b != e && std::isdigit(static_cast<unsigned char>(*b)) && ec == std::errc() && p == e;
+  };
   int k = 0, n = 0;
-  char extra = 0;
-  if (std::sscanf(s.c_str(), "%d/%d%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n)
-    throw std::invalid_argument("--shard expects K/N with 1 <= K <= N, got \"" + s + "\"");
+  auto slash = s.find('/');
+  const char* b = s.data();
+  if (slash == std::string::npos || !number(b, b + slash, k) || !number(b + slash + 1, b + s.size(), n) || n < 1 ||
+      k < 1 || k > n)
+    throw std::invalid_argument("--shard expects K/N with 1 <= K <= N, got \"" + visible(s) + "\"");
   return runner::shard_spec{k, n};
 }
 
 }  // namespace
 
 runner::run_options to_run_options(const common_options& o, const std::vector<std::string>& targets) {
+  check_targets(targets);
   runner::run_options r;
   r.targets = targets;
   r.port_map = parse_port_map(o.ports);

@@ -53,8 +53,14 @@ std::map<std::string, int> parse_port_map(const std::vector<std::string>& specs)
 // key matching), --bind (an IP address), --helo and --sni (one word, no control bytes): throws
 // std::invalid_argument (exit 64). run, audit and settings call it before any connection.
 void check_connection_flags(const common_options& o);
-// --rate "N/s" or "N" (N > 0) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
+// --rate "N/s" or "N" (finite, N >= min_rate) -> N; "" -> 0 (unlimited). Throws std::invalid_argument.
+inline constexpr double min_rate = 1e-5;
 double parse_rate(const std::string& s);
+// HOST of audit / --target of run: a host name or an IP address ([v6] allowed), no port, no URL.
+// Throws std::invalid_argument naming `who`; port_hint says how to give a port instead.
+void check_host_name(const std::string& who, const std::string& host, const std::string& port_hint);
+// Every --target a valid host, none given twice (case-insensitive). Throws std::invalid_argument.
+void check_targets(const std::vector<std::string>& targets);
 
 // The report options, checked before any work: the --format list (an unknown format throws
 // std::invalid_argument) and --report-dir, created here and writable (else it throws too).

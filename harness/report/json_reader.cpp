@@ -1,5 +1,6 @@
 // report.json -> run_report (for merge and --baseline). Strict on types and enumerations,
 // lenient on absent optional members; every error names the JSON pointer.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -21,6 +22,12 @@ T opt(const json& j, const char* key, T def = T{}) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return def;
   return it->get<T>();
+}
+
+// Members that hold objects: a number or an array there is a damaged report, not defaults.
+const json& need_object(const json& j, const std::string& where) {
+  if (!j.is_object()) bad(where, "expected an object, got " + std::string(j.type_name()));
+  return j;
 }
 
 const json& object_at(const json& j, const char* key, const std::string& where) {
@@ -84,6 +91,7 @@ tls_facts tls_from(const json& j) {
 }
 
 step_result step_from(const json& j, const std::string& where) {
+  need_object(j, where);
   step_result s;
   s.index = opt<int>(j, "index");
   s.id = opt<std::string>(j, "id");
@@ -98,6 +106,7 @@ step_result step_from(const json& j, const std::string& where) {
 }
 
 finding finding_from(const json& j, const std::string& where) {
+  need_object(j, where);
   finding f;
   f.rule = object_at(j, "rule", where).get<std::string>();
   f.spec = opt<std::string>(j, "spec");
@@ -127,9 +136,10 @@ channel channel_of(const std::string& s, const std::string& where) {
 }
 
 void transcript_from(const json& arr, transcript& log, const std::string& where) {
+  if (!arr.is_array()) bad(where, "expected an array, got " + std::string(arr.type_name()));
   for (std::size_t i = 0; i < arr.size(); ++i) {
-    const json& e = arr[i];
     std::string w = where + "/" + std::to_string(i);
+    const json& e = need_object(arr[i], w);
     transcript_entry t;
     t.t_ms = opt<std::int64_t>(e, "t_ms");
     t.dir = direction_of(opt<std::string>(e, "dir", "meta"), w);
@@ -167,7 +177,7 @@ case_result case_from(const json& j, const std::string& w) {
   c.protocol = opt<std::string>(j, "protocol");
   c.kind = opt<std::string>(j, "kind", "scenario");
   c.run = opt<int>(j, "run");
-  if (auto it = j.find("target"); it != j.end() && !it->is_null()) target_from(*it, c.target);
+  if (auto it = j.find("target"); it != j.end() && !it->is_null()) target_from(need_object(*it, w + "/target"), c.target);
   c.result = enum_of(j, "verdict", verdict::error, verdict_from_string, w);
   c.message = opt<std::string>(j, "message");
   c.started = opt<std::string>(j, "started");
@@ -177,8 +187,9 @@ case_result case_from(const json& j, const std::string& w) {
   each(j, "findings", w, [&](const json& f, const std::string& fw) { c.findings.push_back(finding_from(f, fw)); });
   if (auto it = j.find("transcript"); it != j.end() && !it->is_null()) transcript_from(*it, c.log, w + "/transcript");
   c.log.add_dropped(opt<std::uint64_t>(j, "transcript_dropped"));
-  each(j, "tls", w, [&](const json& t, const std::string&) { c.tls.push_back(tls_from(t)); });
+  each(j, "tls", w, [&](const json& t, const std::string& tw) { c.tls.push_back(tls_from(need_object(t, tw))); });
   if (auto it = j.find("capabilities"); it != j.end() && !it->is_null()) {
+    need_object(*it, w + "/capabilities");
     c.capabilities_before_tls = opt<std::vector<std::string>>(*it, "before_tls");
     c.capabilities_after_tls = opt<std::vector<std::string>>(*it, "after_tls");
   }
@@ -223,6 +234,8 @@ run_report from_json(const json& j) {
 }
 
 run_report read_json_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error(path + ": a directory, not a report.json file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open report");
   std::stringstream buf;

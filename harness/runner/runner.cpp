@@ -159,8 +159,9 @@ asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
       co_return;
     }
     if (st.stop.load()) co_return;
-    // Waiting for the rate's next slot: sleep until then; waiting for a free connection: poll.
-    if (g.active < std::max(1, st.opt.per_host)) t.expires_at(g.next_slot);
+    // Waiting for the rate's next slot: sleep until then, in short steps so that a stop request
+    // (SIGINT) is seen at once even at a slow --rate; waiting for a free connection: poll.
+    if (g.active < std::max(1, st.opt.per_host)) t.expires_at(std::min(g.next_slot, now + std::chrono::milliseconds(100)));
     else t.expires_after(std::chrono::milliseconds(2));
     boost::system::error_code ec;
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
