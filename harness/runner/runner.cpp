@@ -146,7 +146,9 @@ struct exec_state {
   std::string run_token;  // unique per run: ${run.id} = token-caseindex
 };
 
-asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
+// True when a connection slot was taken (the caller releases it), false when the run was
+// stopped while waiting.
+asio::awaitable<bool> acquire(exec_state& st, const std::string& host) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   for (;;) {
     auto& g = st.gates[host];
@@ -156,9 +158,9 @@ asio::awaitable<void> acquire(exec_state& st, const std::string& host) {
       if (st.opt.rate > 0)
         g.next_slot = std::max(now, g.next_slot) +
                       std::chrono::microseconds(static_cast<std::int64_t>(1e6 / st.opt.rate));
-      co_return;
+      co_return true;
     }
-    if (st.stop.load()) co_return;
+    if (st.stop.load()) co_return false;
     // Waiting for the rate's next slot: sleep until then, in short steps so that a stop request
     // (SIGINT) is seen at once even at a slow --rate; waiting for a free connection: poll.
     if (g.active < std::max(1, st.opt.per_host)) t.expires_at(std::min(g.next_slot, now + std::chrono::milliseconds(100)));
@@ -190,7 +192,8 @@ case_result skipped_mutation(const planned_case& pc) {
 asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
   const auto& pc = st.cases[i];
   const auto& sc = *pc.sc;
-  co_await acquire(st, pc.host);
+  const bool slot = co_await acquire(st, pc.host);
+  if (!slot) co_return false;
   if (st.stop.load()) {
     --st.gates[pc.host].active;
     co_return false;
