@@ -28,6 +28,20 @@ std::string upper(std::string_view s) {
 // Console text must not let a server drive the terminal: control bytes are made visible.
 std::string safe(std::string_view s) { return visible(utf8_sanitize(s)); }
 
+// Messages often quote server bytes already made visible ("got ...\r\n"): like safe(), but a
+// backslash stays one backslash, so such quotes are not escaped twice. No control byte survives
+// either way: visible() turned every one into backslash text.
+std::string safe_message(std::string_view s) {
+  const std::string v = safe(s);
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    out += v[i];
+    if (v[i] == '\\' && i + 1 < v.size() && v[i + 1] == '\\') ++i;
+  }
+  return out;
+}
+
 // host:port ([v6]:port); a case without a port (settings discovery, MTA-STS, TLS-RPT) shows the
 // domain alone rather than "lab.test:0".
 std::string where(const case_result& c) {
@@ -63,7 +77,7 @@ void console::case_done(const case_result& c, int done, int total) {
   std::string why = c.message;
   for (auto it = c.steps.rbegin(); why.empty() && it != c.steps.rend(); ++it)
     if (it->result == c.result) why = it->id + ": " + it->message;
-  if ((notable || c.result == verdict::skip) && !why.empty()) line += "  " + safe(why);
+  if ((notable || c.result == verdict::skip) && !why.empty()) line += "  " + safe_message(why);
   clear_progress();
   if (!tty_ || notable) {
     std::fputs((line + "\n").c_str(), out_);
@@ -126,14 +140,14 @@ void console::summary(const run_report& r, const std::string& report_dir) {
     for (const auto& f : c.findings)
       if ((f.result == c.result || (c.result == verdict::skip && listed(f.result))) && !baseline_known(f)) {
         l += "\n      " + safe(f.rule) + (f.spec.empty() ? "" : " (" + safe(f.spec) + ")");
-        if (!f.message.empty()) l += ": " + clip(safe(f.message));
+        if (!f.message.empty()) l += ": " + clip(safe_message(f.message));
         // expected/actual are already in visible form (CR/LF shown as \r\n) where they hold server bytes.
         if (!f.expected.empty()) l += "\n        expected: " + clip(utf8_sanitize(f.expected));
         if (!f.actual.empty() && f.actual != f.message) l += "\n        actual:   " + clip(utf8_sanitize(f.actual));
       }
     bool said = false;
     for (const auto& f : c.findings) said = said || f.message == c.message;
-    if (!c.message.empty() && !said) l += "\n      " + safe(c.message);
+    if (!c.message.empty() && !said) l += "\n      " + safe_message(c.message);
     std::fputs((l + "\n").c_str(), out_);
   }
   if (unlisted)
