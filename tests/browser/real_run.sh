@@ -27,12 +27,7 @@ trap cleanup EXIT
 start_fake() {
   "$MAILSPEC_FAKE" --script "$2" --print-port --connections 0 >"$work/$1.port" 2>"$work/$1.err" &
   pids+=($!)
-  local i
-  for i in $(seq 1 100); do
-    port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
+  port=$(port_from "$work/$1.port" "${pids[-1]}") && return 0
   cat "$work/$1.err"; echo "0 passed, 1 failed"; exit 1
 }
 start_fake clean "$data/fake/fake-clean.json"; clean=$port

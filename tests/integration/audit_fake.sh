@@ -19,15 +19,9 @@ stop_fake() {
 trap 'stop_fake; rm -rf "$work"' EXIT
 
 start_fake() {  # start_fake NAME SCRIPT: sets fake_pid, fake_port
-  local i
   "$MAILSPEC_FAKE" --script "$2" --print-port --tls-dir "$tls" >"$work/$1.port" 2>"$work/$1.fake.err" &
   fake_pid=$!
-  fake_port=""
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
+  fake_port=$(port_from "$work/$1.port" "$fake_pid") && return 0
   bad "$1: mailspec-fake did not start"; return 1
 }
 

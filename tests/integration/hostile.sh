@@ -34,16 +34,10 @@ trap 'stop_fake; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
 
 # start_fake NAME SCRIPT: mailspec-fake in the background; sets fake_pid and fake_port.
 start_fake() {
-  local name=$1 script=$2 i
+  local name=$1 script=$2
   "$MAILSPEC_FAKE" --script "$script" --print-port --tls-dir "$tls" >"$work/$name.port" 2>"$work/$name.fake.err" &
   fake_pid=$!
-  fake_port=""
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$name.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    kill -0 "$fake_pid" 2>/dev/null || break
-    sleep 0.1
-  done
+  fake_port=$(port_from "$work/$name.port" "$fake_pid") && return 0
   echo "# mailspec-fake did not start:"; sed 's/^/#   /' "$work/$name.fake.err"
   return 1
 }
@@ -52,7 +46,7 @@ start_fake() {
 # hold (invalid UTF-8). Each argument is a python bytes literal to send; the literal "READ" reads
 # one line instead. Sets fake_pid and fake_port.
 start_raw() {
-  local name=$1 i; shift
+  local name=$1; shift
   /usr/bin/python3 - "$@" >"$work/$name.port" 2>"$work/$name.fake.err" <<'PY' &
 import ast, socket, sys, time
 srv = socket.socket()
@@ -75,13 +69,7 @@ except OSError:
 c.close()
 PY
   fake_pid=$!
-  fake_port=""
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$name.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
-  return 1
+  fake_port=$(port_from "$work/$name.port" "$fake_pid")
 }
 
 # run_case NAME SCENARIO: runs mailspec against the fake on $fake_port; sets rc, elapsed_ms, rss_kb.

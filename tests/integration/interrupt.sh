@@ -24,16 +24,9 @@ trap cleanup EXIT
 
 # start_fake NAME SCRIPT: serves SCRIPT on every connection until stopped; sets fake_pid, fake_port.
 start_fake() {
-  local i
   "$MAILSPEC_FAKE" --script "$2" --print-port --connections 0 >"$work/$1.port" 2>"$work/$1.fake.err" &
   fake_pid=$!
-  fake_port=""
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
-  return 1
+  fake_port=$(port_from "$work/$1.port" "$fake_pid")
 }
 stop_fake() {
   kill -TERM "$fake_pid" 2>/dev/null

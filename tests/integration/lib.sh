@@ -27,6 +27,19 @@ expect_exit() {  # expect_exit WANT NAME
   if [ "$rc" = "$1" ]; then ok "$2: exit $1"; else bad "$2: exit $rc, expected $1"; sed 's/^/#   /' "$work/$2.out" | tail -n 40; fi
 }
 
+# port_from FILE [PID]: prints the first line of FILE (a port a server printed at start) once it
+# is there; fails after 10 s, or at once when PID is given and that process has exited.
+port_from() {
+  local i p
+  for i in $(seq 1 100); do
+    p=$(head -n 1 "$1" 2>/dev/null)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
+    sleep 0.1
+  done
+  return 1
+}
+
 # jq-free JSON queries through python3.
 jq_py() {  # jq_py FILE EXPR  (EXPR uses variable r = the parsed JSON)
   /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"

@@ -15,16 +15,11 @@ trap 'for p in "${fake_pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/d
 # start_fake NAME SCRIPT-JSON [ARGS...]: mailspec-fake serving the script (written to a file);
 # sets fake_port. Not in a subshell, so the pid can be stopped at exit.
 start_fake() {
-  local name=$1 script=$2 i; shift 2
+  local name=$1 script=$2; shift 2
   printf '%s\n' "$script" >"$work/$name.script.json"
   "$MAILSPEC_FAKE" --script "$work/$name.script.json" "$@" >"$work/$name.port" 2>"$work/$name.fake.err" &
   fake_pids+=($!)
-  fake_port=""
-  for i in $(seq 1 50); do
-    fake_port=$(head -n 1 "$work/$name.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
+  fake_port=$(port_from "$work/$name.port" "${fake_pids[-1]}") && return 0
   bad "$name: mailspec-fake did not start"
   return 1
 }

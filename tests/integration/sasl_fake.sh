@@ -28,17 +28,11 @@ stop_fake() {
 trap 'stop_fake; rm -rf "$work"' EXIT
 
 start_fake() {  # start_fake NAME SCRIPT-JSON: sets fake_pid, fake_port; what the client sent goes to NAME.fake.err
-  local i
   printf '%s\n' "$2" >"$work/$1.script.json"
   "$MAILSPEC_FAKE" --script "$work/$1.script.json" --tls-dir "$tls" --implicit-tls --dump \
     >"$work/$1.port" 2>"$work/$1.fake.err" &
   fake_pid=$!
-  fake_port=""
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
+  fake_port=$(port_from "$work/$1.port" "$fake_pid") && return 0
   bad "$1: mailspec-fake did not start"; return 1
 }
 

@@ -57,14 +57,7 @@ while time.monotonic() < end:
     open(out + ".tmp", "w").write(text); os.replace(out + ".tmp", out)
 PY
   lpid=$!
-  lport=""
-  local i
-  for i in $(seq 1 100); do
-    lport=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$lport" ] && return 0
-    sleep 0.1
-  done
-  return 1
+  lport=$(port_from "$work/$1.port" "$lpid")
 }
 stop_listener() { kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; lpid=""; }
 peak() { sleep 0.3; jq_py "$work/$1.json" 'r["peak"]'; }

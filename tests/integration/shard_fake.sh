@@ -13,15 +13,9 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 
 start_fake() {  # start_fake NAME LISTEN [PORT]: sets fake_port (not in a subshell: pids must stick)
-  local i
   "$MAILSPEC_FAKE" --script "$data/fake-imap.json" --listen "$2" ${3:+--port "$3"} >"$work/$1.port" 2>"$work/$1.err" &
   pids+=($!)
-  for i in $(seq 1 100); do
-    fake_port=$(head -n 1 "$work/$1.port" 2>/dev/null)
-    [ -n "$fake_port" ] && return 0
-    sleep 0.1
-  done
-  return 1
+  fake_port=$(port_from "$work/$1.port" "${pids[-1]}")
 }
 
 # Two targets on one port: 127.0.0.1 and 127.0.0.3 (both loopback).
