@@ -12,12 +12,8 @@ using namespace mailspec;
 
 namespace {
 
-std::string line_for(const std::string& host, int port) {
-  case_result c;
-  c.scenario_id = "policy/mta-sts";
-  c.target.host = host;
-  c.target.port = port;
-  c.result = verdict::pass;
+// What the console prints for one finished case (not a TTY).
+std::string printed(const case_result& c) {
   char* buf = nullptr;
   std::size_t len = 0;
   std::FILE* f = open_memstream(&buf, &len);
@@ -27,6 +23,15 @@ std::string line_for(const std::string& host, int port) {
   std::string out(buf, len);
   std::free(buf);
   return out;
+}
+
+std::string line_for(const std::string& host, int port) {
+  case_result c;
+  c.scenario_id = "policy/mta-sts";
+  c.target.host = host;
+  c.target.port = port;
+  c.result = verdict::pass;
+  return printed(c);
 }
 
 }  // namespace
@@ -51,14 +56,7 @@ TEST_CASE("regression: console: a step message quoting visible server bytes is n
   s.result = verdict::error;
   s.message = std::string("contains CR or LF (") + visible("A1 NOOP\r\nA2") + ") and raw \x1b[31m\r\n";
   c.steps.push_back(s);
-  char* buf = nullptr;
-  std::size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  report::console con(f, false);
-  con.case_done(c, 1, 1);
-  std::fclose(f);
-  const std::string out(buf, len);
-  std::free(buf);
+  const std::string out = printed(c);
   CHECK(out.find("(A1 NOOP\\r\\nA2)") != std::string::npos);
   CHECK(out.find("\\\\r") == std::string::npos);
   CHECK(out.find('\x1b') == std::string::npos);
