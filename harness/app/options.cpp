@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <csignal>
-#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -17,6 +16,7 @@
 
 #include "app/baseline.hpp"
 #include "net/asio.hpp"
+#include "net/connection.hpp"
 #include "net/tls_client.hpp"
 #include "report/report.hpp"
 
@@ -125,7 +125,7 @@ double parse_rate(const std::string& s) {
 
 void check_host_name(const std::string& who, const std::string& host, const std::string& port_hint) {
   if (host.empty()) throw std::invalid_argument(who + ": a HOST is required");
-  std::string inner = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  const std::string inner = net::strip_brackets(host);
   boost::system::error_code ec;
   auto addr = boost::asio::ip::make_address(inner, ec);
   if (!ec && (inner == host || addr.is_v6())) return;
@@ -144,7 +144,7 @@ void check_targets(const std::vector<std::string>& targets) {
     check_host_name("--target", t, "--port (e.g. --port imap=10143)");
     // The same host twice would plan every case twice under one name (JUnit testcases and report
     // cases that cannot be told apart); --repeat is the way to run cases again.
-    std::string key = t.size() > 2 && t.front() == '[' && t.back() == ']' ? t.substr(1, t.size() - 2) : t;
+    std::string key = net::strip_brackets(t);
     for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (!seen.insert(key).second)
       throw std::invalid_argument("--target " + t + " is given twice (use --repeat N to run cases again)");
@@ -183,10 +183,8 @@ void check_connection_flags(const common_options& o) {
   check_tls_files(o);
   if (!o.bind.empty()) {
     // A source address is an address of this machine ([v6] allowed), never a name.
-    std::string a = o.bind;
-    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
     boost::system::error_code ec;
-    boost::asio::ip::make_address(a, ec);
+    boost::asio::ip::make_address(net::strip_brackets(o.bind), ec);
     if (ec) throw std::invalid_argument("--bind expects an IPv4 or IPv6 address of this machine, got \"" + o.bind + "\"");
   }
   // Both go on the wire as they are (RFC 5321 §4.1.1.1: EHLO takes one word): a space or a

@@ -6,14 +6,15 @@
 #include "net/tls_inspect.hpp"
 
 namespace mailspec::net {
-namespace {
-
-using tcp = asio::ip::tcp;
 
 std::string strip_brackets(const std::string& host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
   return host;
 }
+
+namespace {
+
+using tcp = asio::ip::tcp;
 
 // Resolution under the connect deadline: a timer cancels the resolver.
 asio::awaitable<tcp::resolver::results_type> resolve(const std::string& host, int port,

@@ -15,6 +15,9 @@ namespace mailspec::net {
 
 using clock = std::chrono::steady_clock;
 
+// "[::1]" -> "::1" (an IPv6 literal as written in a URL or --target); anything else unchanged.
+std::string strip_brackets(const std::string& host);
+
 enum class io_status { ok, timeout, eof, refused, reset, unreachable, tls_error, cancelled, other };
 std::string_view to_string(io_status s);
 
