@@ -88,6 +88,12 @@ def lab_down(ctx):
                    stderr=subprocess.DEVNULL)
 
 
+def relab(ctx, dovecot_services):
+    """Restarts the lab with Dovecot's services in another mode (new password, same ports)."""
+    lab_down(ctx)
+    lab_up(ctx, dovecot_services)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
@@ -122,7 +128,7 @@ def main():
         if any(s in only for s in ("imap", "smtp", "audit")):
             log(f"starting the lab in {ctx.lab_dir} (port base {ctx.lab_base})")
             lab_up(ctx)
-            ctx.relab = lambda services: (lab_down(ctx), lab_up(ctx, services))
+            ctx.relab = lambda services: relab(ctx, services)
         else:
             ctx.env = dict(os.environ)
     except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as e:
