@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "protocol/imap_detail.hpp"
 
 namespace mailspec::protocol {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::vector<std::string> atoms(std::string_view s) {
   std::vector<std::string> out;

@@ -1,16 +1,11 @@
 #include <cctype>
 
+#include "core/text.hpp"
 #include "protocol/imap_detail.hpp"
 
 namespace mailspec::protocol::detail {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;

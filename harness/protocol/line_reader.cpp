@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/text.hpp"
+
 namespace mailspec::protocol::detail {
 
 namespace {
@@ -43,33 +45,6 @@ scan_result scan(std::string_view s) {
   return r;
 }
 
-// Offset of the first invalid UTF-8 sequence (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF), or npos. A sequence cut by the end is accepted when `cut`.
-std::size_t invalid_utf8_at(std::string_view s, bool cut) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else return i;
-    for (std::size_t k = 1; k < len; ++k) {
-      if (i + k >= n) return cut ? std::string_view::npos : i;
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-      if (d < l || d > h) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
 
 }  // namespace
 

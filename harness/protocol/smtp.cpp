@@ -2,17 +2,13 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace mailspec::protocol {
 
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Splits one line's content into code / separator / text, recording code defects.
 // Returns true when the line continues the reply ("ddd-").
