@@ -61,6 +61,7 @@ fail_rules() {  # fail_rules REPORT: "case rule" for every fail finding
 
 if lab_up good; then
   audit_lab good
+  same_findings audit-good "$work/good/report.json"
   expect_exit 0 good
   check "good: no fail finding" test -z "$(fail_rules "$work/good/report.json")"
   fail_rules "$work/good/report.json" | sed 's/^/#   fail: /'
@@ -78,6 +79,7 @@ fi
 
 if lab_up weak; then
   audit_lab weak
+  same_findings audit-weak "$work/weak/report.json"
   expect_exit 1 weak
   check "weak: plaintext-login fails on imap, pop3, submission" \
     fails_on "$work/weak/report.json" audit/plaintext-login imap pop3 submission
@@ -92,6 +94,7 @@ fi
 
 if lab_up badcert; then
   audit_lab badcert
+  same_findings audit-badcert "$work/badcert/report.json"
   expect_exit 1 badcert
   check "badcert: certificate verification fails on every TLS port" \
     fails_on "$work/badcert/report.json" tls/cert/ smtp submission submissions imap imaps pop3 pop3s

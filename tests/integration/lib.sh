@@ -72,6 +72,32 @@ if hits:
 PY
 }
 
+# same_findings NAME REPORT: the report's findings (case, port, rule, verdict; ports relative to
+# the lab's base) equal tests/data/behaviour/NAME.txt, recorded before the rule-engine rewrite so a
+# refactor cannot change a verdict unnoticed. MAILSPEC_RECORD_FINDINGS=1 rewrites the file instead
+# (an intended change of behaviour: say why in tests/data/behaviour/README.md).
+same_findings() {
+  local name=$1 want="${MAILSPEC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/data/behaviour/$1.txt"
+  /usr/bin/python3 - "$2" "${MAILSPEC_LAB_PORT_BASE:-10000}" >"$work/$name.findings" <<'PY'
+import json, re, sys
+r = json.load(open(sys.argv[1])); base = int(sys.argv[2])
+def rel(p): return p - base if p > base else p
+out = []
+for c in r["cases"]:
+    case = re.sub(r"(?<=:)\d{4,5}(?=/)", lambda m: str(rel(int(m.group(0)))), c["id"])
+    for f in c["findings"]:
+        out.append(f"{case} | {rel(int(c['target']['port']))} | {f['rule']} | {f['verdict']}")
+print("\n".join(sorted(out)))
+PY
+  if [ "${MAILSPEC_RECORD_FINDINGS:-0}" = 1 ]; then cp "$work/$name.findings" "$want"; ok "$name: findings recorded"; return; fi
+  if diff -u "$want" "$work/$name.findings" >"$work/$name.diff"; then
+    ok "$name: the $(wc -l <"$want") findings recorded in tests/data/behaviour"
+  else
+    bad "$name: findings differ from tests/data/behaviour/$name.txt"
+    sed 's/^/#   /' "$work/$name.diff" | head -n 60
+  fi
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" = 0 ]

@@ -20,6 +20,7 @@ count() { jq_py "$1/report.json" "$2"; }
 
 run_profile good
 expect_exit 0 good
+same_findings run-good "$work/good/report.json"
 check "good: at least 30 scenarios ran" test "$(count "$work/good" "r['summary']['total']")" -ge 30
 check "good: every case passes" test "$(count "$work/good" "r['summary']['cases']['pass']")" = "$(count "$work/good" "r['summary']['total']")"
 check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
@@ -45,6 +46,7 @@ export MAILSPEC_PASSWORD=$real_pw
 
 run_profile weak
 expect_exit 0 weak
+same_findings run-weak "$work/weak/report.json"
 check "weak: no case fails" test "$(count "$work/weak" "r['summary']['cases']['fail']")" = 0
 check "weak: SMTP AUTH offered before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule']=='smtp/rfc4954/4/auth-plain-before-tls' and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
 check "weak: POP3 USER before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule'].startswith('pop3/rfc2595') and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
@@ -53,6 +55,7 @@ expect_exit 1 weak-strict
 
 run_profile badcert
 expect_exit 1 badcert
+same_findings run-badcert "$work/badcert/report.json"
 tls_cases=$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none'])")
 check "badcert: every TLS scenario fails" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and c['verdict']=='fail'])")" = "$tls_cases"
 check "badcert: each TLS case has a tls/cert fail" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and any(f['rule'].startswith('tls/cert/') and f['verdict']=='fail' for f in c['findings'])])")" = "$tls_cases"
