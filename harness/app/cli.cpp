@@ -106,23 +106,12 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return exit_ok;
 }
 
-// The protocol/TLS rule tables, the audit's and the settings' own rules, in one listing.
+// Every rule mailspec can report (the settings book holds the protocol, audit and settings
+// tables), in one listing.
 int cmd_rules(const std::string& format) {
-  const std::vector<const std::vector<rules::rule>*> extra = {&audit::catalogue(), &discovery::catalogue()};
-  if (format == "json") {
-    auto all = rules::catalogue_json();
-    for (const auto* table : extra)
-      for (const auto& r : *table)
-        all.push_back({{"id", r.id}, {"protocol", r.protocol}, {"spec", r.spec}, {"level", to_string(r.lvl)},
-                       {"severity", to_string(r.sev)}, {"requirement", r.requirement}});
-    std::printf("%s\n", all.dump(2).c_str());
-  } else {
-    std::printf("%s", rules::catalogue_text().c_str());
-    for (const auto* table : extra)
-      for (const auto& r : *table)
-        std::printf("%-52s %-6s %-22s %s\n", r.id.c_str(), std::string(to_string(r.lvl)).c_str(), r.spec.c_str(),
-                    r.requirement.c_str());
-  }
+  const rules::book& all = discovery::book();
+  if (format == "json") std::printf("%s\n", all.listing_json().dump(2).c_str());
+  else std::printf("%s", all.listing_text().c_str());
   return exit_ok;
 }
 
@@ -227,7 +216,7 @@ int main(int argc, char** argv) {
   std::string rules_format = "text";
 
   auto* run = app.add_subcommand("run", "Replay scenarios against a target and judge every reply");
-  // DESIGN.md §1: the scenarios are optional; without any, the bundled library runs.
+  // docs/architecture.md: the scenarios are optional; without any, the bundled library runs.
   run->add_option("scenarios", paths, "Scenario files or directories (default: the bundled library, " +
                                           bundled_dir("scenarios") + ")");
   one_value_each(run->add_option("--target", targets, "Target host (repeatable)"))->required();
@@ -274,7 +263,7 @@ int main(int argc, char** argv) {
   auto* merge = app.add_subcommand("merge", "Join report.json files (e.g. shards) into one set of reports");
   merge->add_option("reports", merge_inputs, "report.json files")->required();
   add_report_options(*merge, o);
-  // DESIGN.md §1: `merge REPORT.json ... --report-dir DIR`. A default would write the joined
+  // docs/architecture.md: `merge REPORT.json ... --report-dir DIR`. A default would write the joined
   // reports into ./mailspec-report, where a shard's own report may already be.
   merge->get_option("--report-dir")->required();
 

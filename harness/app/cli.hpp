@@ -1,4 +1,4 @@
-// The command line of DESIGN.md §1. app/ is the only place that decides exit codes.
+// The command line of docs/architecture.md. app/ is the only place that decides exit codes.
 #pragma once
 #include <string>
 #include <vector>

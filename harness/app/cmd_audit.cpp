@@ -53,7 +53,7 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.rate = parse_rate(o.rate);
   a.strict = o.strict;
   a.only = o.only;
-  for (const auto& p : audit::unknown_only_prefixes(o.only))
+  for (const auto& p : audit::book().unknown_prefixes(o.only))
     throw std::invalid_argument("--only " + p + ": no rule of the audit starts with it (mailspec rules lists them)");
   if (o.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
   return a;

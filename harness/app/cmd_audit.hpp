@@ -1,4 +1,4 @@
-// `mailspec audit HOST` (DESIGN.md §1): parses --ports, runs audit::run, writes the reports.
+// `mailspec audit HOST` (docs/architecture.md): parses --ports, runs audit::run, writes the reports.
 #pragma once
 #include <string>
 

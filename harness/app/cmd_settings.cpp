@@ -41,12 +41,8 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.timeout_ms = o.timeout_ms;
   d.strict = o.strict;
   d.only = o.only;
-  for (const auto& p : audit::unknown_only_prefixes(o.only)) {
-    bool settings_rule = false;
-    for (const auto& r : discovery::catalogue()) settings_rule = settings_rule || rules::selected(r.id, {p});
-    if (!settings_rule)
-      throw std::invalid_argument("--only " + p + ": no rule of the settings check starts with it (mailspec rules lists them)");
-  }
+  for (const auto& p : discovery::book().unknown_prefixes(o.only))
+    throw std::invalid_argument("--only " + p + ": no rule of the settings check starts with it (mailspec rules lists them)");
   d.probe_mx = !s.skip_mx;
   if (!o.sni.empty()) throw std::invalid_argument("settings: --sni does not apply (each server is named by the published settings)");
   return d;

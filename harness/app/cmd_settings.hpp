@@ -1,4 +1,4 @@
-// `mailspec settings EMAIL|DOMAIN` (DESIGN.md §1): discovery + verification, then the reports.
+// `mailspec settings EMAIL|DOMAIN` (docs/architecture.md): discovery + verification, then the reports.
 #pragma once
 #include <string>
 

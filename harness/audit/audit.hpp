@@ -1,4 +1,4 @@
-// The built-in audit (DESIGN.md §1 `mailspec audit HOST`): per port, probes that find whether it
+// The built-in audit (`mailspec audit HOST`, docs/architecture.md): per port, probes that find whether it
 // answers and speaks its protocol, what TLS it accepts (versions, weak ciphers, certificate),
 // whether STARTTLS is offered, works and is required before authentication, whether a plaintext
 // login is evaluated (random canary only), and whether STARTTLS command injection works.
@@ -28,7 +28,7 @@ struct port_spec {
   std::string label() const;  // "imap:10143"
 };
 
-// The default --ports list of DESIGN.md §1.
+// The default --ports list of docs/architecture.md.
 inline constexpr std::string_view default_ports =
     "smtp=25,submission=587,submissions=465,imap=143,imaps=993,pop3=110,pop3s=995";
 
@@ -70,16 +70,13 @@ run_report run(const options& opt, const progress_fn& progress = {});
 case_result probe_port(const options& opt, const port_spec& port);
 
 // The audit's own rules (ids audit/..., tls/starttls/required-before-auth, ...), same row type
-// as rules::catalogue(). Their checks read the probe facts the audit stores in case_result.extra.
-const std::vector<rules::rule>& catalogue();
-const rules::rule* find_rule(std::string_view id);
+// as rules::catalogue(). Their checks read the typed probe facts (case_result.probe).
+const rules::table& catalogue();
+const rules::rule* find_rule(std::string_view id);  // in catalogue()
 
-// The --only prefixes that select no rule the audit can report (rules::catalogue() and
-// audit::catalogue()): a typo would otherwise give an all-pass audit that checked nothing.
-std::vector<std::string> unknown_only_prefixes(const std::vector<std::string>& only);
-
-// Runs audit::catalogue() on a probe record (selected by opt.only; SHOULD -> fail with strict).
-std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt = {});
+// The rules an audit can report: the protocol rules and catalogue(). Its unknown_prefixes()
+// checks --only (a typo would otherwise give an all-pass audit that checked nothing).
+const rules::book& book();
 
 // A software guess from a greeting line ("Dovecot", "Postfix", ...), "" when unknown.
 std::string guess_software(std::string_view banner);

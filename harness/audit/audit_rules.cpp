@@ -1,8 +1,10 @@
-// The audit's own rules: rows of rules::rule whose checks read the probe facts in
-// case_result.extra (see probe.hpp, namespace key). judge() runs them on one probe record.
-#include <exception>
+// The audit's own rules: rows of rules::rule whose checks read the typed probe facts
+// (case_result.probe, filled by the probes). The one rules::judge() runs them (judge.cpp).
+#include <algorithm>
+#include <optional>
 
-#include "audit/probe.hpp"
+#include "audit/families.hpp"
+#include "core/text.hpp"
 
 namespace mailspec::audit {
 
@@ -10,180 +12,198 @@ namespace {
 
 using rules::context;
 using rules::rule;
-namespace key = detail::key;
+using rules::row;
 
-// A check marks a broken rule as an harness error or a mere observation with these prefixes
-// of the finding's message (context::broken only knows fail / warn / info by level).
-constexpr std::string_view as_error = "[error] ";
-constexpr std::string_view as_info = "[info] ";
-const std::string mx_note = "[info] public MX port (RFC 3207 §4: a publicly-referenced server must not require "
-                            "STARTTLS): reported, not failed. ";
+// The public MX role: RFC 3207 §4 forbids requiring STARTTLS there, so what a submission port
+// must do is reported on it, not failed.
+const std::string mx_note = "public MX port (RFC 3207 §4: a publicly-referenced server must not require STARTTLS): "
+                            "reported, not failed. ";
 // Credentials on the MX: RFC 3207 §4 forbids requiring STARTTLS to *deliver* mail, not refusing
 // AUTH before it, and RFC 8314 covers submission only; RFC 4954 §4 says server sites SHOULD NOT
 // permit a plaintext password mechanism without TLS. So a warning (a fail with --strict), not a
 // mere observation: the audit answers "does any port accept a password before TLS?".
-constexpr std::string_view as_warn = "[warn] ";
-const std::string mx_login_note = "[warn] public MX port: RFC 4954 §4 (server sites SHOULD NOT permit a plaintext "
-                                  "password mechanism without TLS; RFC 3207 §4 only forbids requiring STARTTLS for "
-                                  "delivery). ";
+const std::string mx_login_note = "public MX port: RFC 4954 §4 (server sites SHOULD NOT permit a plaintext password "
+                                  "mechanism without TLS; RFC 3207 §4 only forbids requiring STARTTLS for delivery). ";
 
-const std::string* fact(const context& c, const std::string& k) {
-  const auto& x = c.rec.result.extra;
-  auto it = x.find(k);
-  return it == x.end() ? nullptr : &it->second;
+// The probe facts of the case, when it is an audit probe of this family (any family: nullopt).
+const probe_facts* facts(const context& c, std::optional<probe_family> family = std::nullopt) {
+  const probe_facts* f = c.probe();
+  return f && (!family || f->family == *family) ? f : nullptr;
 }
-std::string fact_or(const context& c, const std::string& k) {
-  auto f = fact(c, k);
-  return f ? *f : "";
-}
-bool probe_is(const context& c, std::string_view name) { return fact_or(c, key::probe) == name; }
-bool is_main(const context& c) { return probe_is(c, "starttls") || probe_is(c, "tls"); }
-bool is_mx(const context& c) { return fact_or(c, key::service) == "smtp"; }
+bool is_main(const probe_facts& f) { return f.family == probe_family::starttls || f.family == probe_family::tls; }
+bool is_mx(const context& c) { return c.rec.result.target.service == "smtp"; }
+std::string text_or(const std::optional<std::string>& s, const char* none) { return s ? *s : none; }
+std::string list_or(const std::vector<std::string>& v, const char* none) { return v.empty() ? none : join(v, ", "); }
 
 void reachable(context& c) {
-  if (auto f = fact(c, key::unreachable)) c.broken_case("the port accepts a connection and greets", *f, std::string(as_error) + "the port could not be audited");
-  else if (is_main(c) && !fact(c, key::throttled)) c.held_case(c.rec.result.target.ip + ":" + std::to_string(c.rec.result.target.port));
+  const auto* f = facts(c);
+  if (!f) return;
+  if (f->unreachable)
+    c.emit_case(verdict::error, "the port accepts a connection and greets", *f->unreachable, "the port could not be audited");
+  else if (is_main(*f) && !f->throttled)
+    c.held_case(c.rec.result.target.ip + ":" + std::to_string(c.rec.result.target.port));
 }
 
 void throttled(context& c) {
-  if (auto f = fact(c, key::throttled))
-    c.broken_case("a normal reply (no 421, * BYE, -ERR [IN-USE] or reset)", *f,
-                  std::string(as_error) + "the server throttled or refused the audit connection: not a pass");
-  else if (is_main(c) && fact(c, key::banner)) c.held_case();
+  const auto* f = facts(c);
+  if (!f) return;
+  if (f->throttled)
+    c.emit_case(verdict::error, "a normal reply (no 421, * BYE, -ERR [IN-USE] or reset)", *f->throttled,
+                "the server throttled or refused the audit connection: not a pass");
+  else if (is_main(*f) && f->banner) c.held_case();
 }
 
 void greeting(context& c) {
-  if (auto f = fact(c, key::wrong_protocol))
-    c.broken_case("the protocol's greeting (SMTP 220, IMAP * OK, POP3 +OK)", *f, "the port does not speak " + c.rec.result.protocol);
-  else if (is_main(c) && fact(c, key::banner) && !fact(c, key::throttled)) c.held_case(fact_or(c, key::banner));
+  const auto* f = facts(c);
+  if (!f) return;
+  if (f->wrong_protocol)
+    c.broken_case("the protocol's greeting (SMTP 220, IMAP * OK, POP3 +OK)", *f->wrong_protocol,
+                  "the port does not speak " + c.rec.result.protocol);
+  else if (is_main(*f) && f->banner && !f->throttled) c.held_case(*f->banner);
 }
 
 void banner(context& c) {
-  if (!is_main(c)) return;
-  if (auto f = fact(c, key::banner)) {
-    std::string sw = fact_or(c, key::software);
-    c.broken_case("", *f, "software: " + (sw.empty() ? std::string("unknown") : sw));
-  }
+  const auto* f = facts(c);
+  if (!f || !is_main(*f) || !f->banner) return;
+  c.emit_case(verdict::info, "", *f->banner, "software: " + text_or(f->software, "unknown"));
 }
 
 void starttls_works(context& c) {
-  auto r = fact(c, key::starttls_result);
-  if (!probe_is(c, "starttls") || !r) return;
-  if (*r == "ok") return c.held_case("STARTTLS offered: " + fact_or(c, key::starttls_offered));
-  bool offered = fact_or(c, key::starttls_offered) == "yes";
-  std::string msg = !offered && is_mx(c) ? mx_note : "";
-  c.broken_case("STARTTLS offered, accepted and followed by a TLS handshake",
-                std::string(offered ? "offered; " : "not offered; ") + *r, msg + "no working STARTTLS");
+  const auto* f = facts(c, probe_family::starttls);
+  if (!f || !f->starttls) return;
+  const bool offered = f->starttls_offered.value_or(false);
+  if (f->starttls->ok()) return c.held_case(std::string("STARTTLS offered: ") + (offered ? "yes" : "no"));
+  const std::string what = std::string(f->starttls->result == starttls_outcome::refused ? "refused: " : "handshake failed: ") +
+                           f->starttls->detail;
+  const std::string expected = "STARTTLS offered, accepted and followed by a TLS handshake";
+  const std::string actual = std::string(offered ? "offered; " : "not offered; ") + what;
+  if (!offered && is_mx(c)) return c.emit_case(verdict::info, expected, actual, mx_note + "no working STARTTLS");
+  c.broken_case(expected, actual, "no working STARTTLS");
 }
 
 void implicit_works(context& c) {
-  auto r = fact(c, key::implicit_tls);
-  if (!probe_is(c, "tls") || !r) return;
-  if (*r == "ok") return c.held_case();
-  if (auto p = fact(c, key::not_tls))
-    return c.broken_case("a TLS handshake right after connecting", "the port answered in plaintext: " + *p,
+  const auto* f = facts(c, probe_family::tls);
+  if (!f || !f->implicit_tls) return;
+  if (f->implicit_tls->accepted()) return c.held_case();
+  if (f->not_tls)
+    return c.broken_case("a TLS handshake right after connecting", "the port answered in plaintext: " + *f->not_tls,
                          "the port does not speak implicit TLS");
-  c.broken_case("a TLS handshake right after connecting", *r);
+  c.broken_case("a TLS handshake right after connecting", "handshake failed: " + f->implicit_tls->detail);
 }
 
 void required_before_auth(context& c) {
-  auto adv = fact(c, key::login_advertised);
-  if (!probe_is(c, "plaintext-login") || !adv) return;
-  if (adv->empty()) return c.held_case("no login offered before TLS");
-  c.broken_case("no login offered before TLS (SMTP: no AUTH before STARTTLS; IMAP: LOGINDISABLED; POP3: no USER/SASL)",
-                *adv, (is_mx(c) ? mx_login_note : "") + "the plaintext channel invites credentials");
+  const auto* f = facts(c, probe_family::plaintext_login);
+  if (!f || !f->login_advertised) return;
+  if (f->login_advertised->empty()) return c.held_case("no login offered before TLS");
+  const std::string expected =
+      "no login offered before TLS (SMTP: no AUTH before STARTTLS; IMAP: LOGINDISABLED; POP3: no USER/SASL)";
+  const std::string actual = join(*f->login_advertised, ", ");
+  if (is_mx(c)) return c.emit_case(verdict::warn, expected, actual, mx_login_note + "the plaintext channel invites credentials");
+  c.broken_case(expected, actual, "the plaintext channel invites credentials");
 }
 
 void plaintext_login(context& c, std::string_view proto) {
-  auto out = fact(c, key::login_outcome);
-  if (!probe_is(c, "plaintext-login") || !out || c.rec.result.protocol != proto) return;
-  std::string reply = fact_or(c, key::login_reply);
-  std::string canary = "canary user \"" + fact_or(c, key::canary_user) + "\" (random, not an account)";
-  if (*out == "refused") return c.held_case(reply + " -- " + canary);
-  if (*out == "inconclusive")
-    return c.broken_case("a refusal before evaluation, or an evaluation", reply,
-                         std::string(as_info) + "could not tell whether the server evaluates plaintext credentials");
-  std::string msg = *out == "accepted" ? "the server ACCEPTED random canary credentials over plaintext"
-                                       : "the server evaluated credentials sent over plaintext: a real password "
-                                         "would have been exposed";
-  c.broken_case("a refusal before evaluating (IMAP BAD / NO [PRIVACYREQUIRED], POP3 -ERR to USER, SMTP 530/538)",
-                reply + " -- " + canary, (is_mx(c) ? mx_login_note : "") + msg);
+  const auto* f = facts(c, probe_family::plaintext_login);
+  if (!f || !f->login || c.rec.result.protocol != proto) return;
+  const std::string evidence =
+      f->login_reply + " -- canary user \"" + f->canary_user + "\" (random, not an account)";
+  if (*f->login == login_outcome::refused) return c.held_case(evidence);
+  if (*f->login == login_outcome::inconclusive)
+    return c.emit_case(verdict::info, "a refusal before evaluation, or an evaluation", f->login_reply,
+                       "could not tell whether the server evaluates plaintext credentials");
+  const std::string expected =
+      "a refusal before evaluating (IMAP BAD / NO [PRIVACYREQUIRED], POP3 -ERR to USER, SMTP 530/538)";
+  std::string msg = *f->login == login_outcome::accepted
+                        ? "the server ACCEPTED random canary credentials over plaintext"
+                        : "the server evaluated credentials sent over plaintext: a real password would have been exposed";
+  if (is_mx(c)) return c.emit_case(verdict::warn, expected, evidence, mx_login_note + msg);
+  c.broken_case(expected, evidence, msg);
 }
 
 void injection(context& c, std::string_view proto) {
-  auto out = fact(c, key::injection);
-  if (!probe_is(c, "injection") || !out || c.rec.result.protocol != proto) return;
-  std::string ev = fact_or(c, key::injection_evidence);
-  if (*out == "not-vulnerable") return c.held_case("no answer to the injected command after TLS");
-  if (*out == "refused") return c.held_case("the pipelined command was not executed: " + ev);
-  if (*out == "inconclusive") {
-    if (fact(c, key::unreachable) || fact(c, key::throttled)) return;  // reachable / throttled say why
-    return c.broken_case("STARTTLS, a TLS handshake, then one answer per command", ev,
-                         std::string(as_error) + "the injection probe could not complete");
+  const auto* f = facts(c, probe_family::injection);
+  if (!f || !f->injection || c.rec.result.protocol != proto) return;
+  switch (*f->injection) {
+    case injection_outcome::not_vulnerable: return c.held_case("no answer to the injected command after TLS");
+    case injection_outcome::refused:
+      return c.held_case("the pipelined command was not executed: " + f->injection_evidence);
+    case injection_outcome::inconclusive:
+      if (f->untested()) return;  // reachable / throttled say why
+      return c.emit_case(verdict::error, "STARTTLS, a TLS handshake, then one answer per command", f->injection_evidence,
+                         "the injection probe could not complete");
+    case injection_outcome::vulnerable:
+      return c.broken_case("no answer to a command that arrived in plaintext with STARTTLS", f->injection_evidence,
+                           "the server executed a command injected before the TLS handshake (CVE-2011-0411 family)");
   }
-  c.broken_case("no answer to a command that arrived in plaintext with STARTTLS", ev,
-                "the server executed a command injected before the TLS handshake (CVE-2011-0411 family)");
 }
 
 void capabilities(context& c) {
-  if (!probe_is(c, "starttls") || fact_or(c, key::starttls_result) != "ok") return;
-  std::string added = fact_or(c, key::caps_added), removed = fact_or(c, key::caps_removed);
-  c.broken_case("", "added after TLS: " + (added.empty() ? "none" : added) +
-                        "; removed after TLS: " + (removed.empty() ? "none" : removed),
-                "capabilities before vs after TLS");
+  const auto* f = facts(c, probe_family::starttls);
+  if (!f || !f->starttls || !f->starttls->ok()) return;
+  c.emit_case(verdict::info, "",
+              "added after TLS: " + list_or(f->caps_added, "none") + "; removed after TLS: " + list_or(f->caps_removed, "none"),
+              "capabilities before vs after TLS");
 }
 
-// Versions by outcome of their probe; `unknown` = no answer or no TLS at all (not a refusal).
-void version_list(const context& c, std::string& accepted, std::string& refused, std::string* unknown = nullptr) {
-  for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}) {
-    std::string f = fact_or(c, std::string("tls.version.") + v);
-    std::string* into = f.rfind("accepted", 0) == 0 ? &accepted : f.rfind("refused", 0) == 0 ? &refused : unknown;
-    if (into && !f.empty()) *into += (into->empty() ? "" : " ") + std::string(v);
+// The versions of the version probe by outcome; `unknown` = no answer or no TLS (not a refusal).
+struct version_lists {
+  std::vector<std::string> accepted, refused, unknown;
+  bool has(const std::vector<std::string>& v, std::string_view x) const {
+    return std::find(v.begin(), v.end(), x) != v.end();
   }
+};
+version_lists versions_of(const probe_facts& f) {
+  version_lists l;
+  for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}) {
+    auto it = f.versions.find(v);
+    if (it == f.versions.end()) continue;
+    auto r = it->second.result;
+    (r == handshake_outcome::accepted ? l.accepted : r == handshake_outcome::refused ? l.refused : l.unknown).push_back(v);
+  }
+  return l;
 }
 
 void modern_supported(context& c) {
-  if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused, unknown;
-  version_list(c, accepted, refused, &unknown);
-  if (accepted.find("TLSv1.2") != std::string::npos || accepted.find("TLSv1.3") != std::string::npos)
-    return c.held_case(accepted);
-  if (refused.find("TLSv1.2") != std::string::npos && refused.find("TLSv1.3") != std::string::npos)
-    return c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (accepted.empty() ? "none" : accepted));
-  if (!unknown.empty())
-    c.broken_case("an answer to the TLS 1.2 and TLS 1.3 handshakes", "no answer or no TLS: " + unknown,
-                  std::string(as_error) + "could not tell which TLS versions the server accepts");
+  const auto* f = facts(c, probe_family::tls_versions);
+  if (!f) return;
+  auto l = versions_of(*f);
+  if (l.has(l.accepted, "TLSv1.2") || l.has(l.accepted, "TLSv1.3")) return c.held_case(join(l.accepted, " "));
+  if (l.has(l.refused, "TLSv1.2") && l.has(l.refused, "TLSv1.3"))
+    return c.broken_case("TLS 1.2 or TLS 1.3 accepted", "accepted: " + (l.accepted.empty() ? "none" : join(l.accepted, " ")));
+  if (!l.unknown.empty())
+    c.emit_case(verdict::error, "an answer to the TLS 1.2 and TLS 1.3 handshakes", "no answer or no TLS: " + join(l.unknown, " "),
+                "could not tell which TLS versions the server accepts");
 }
 
 void versions_info(context& c) {
-  if (!probe_is(c, "tls-versions")) return;
-  std::string accepted, refused, unknown;
-  version_list(c, accepted, refused, &unknown);
-  if (accepted.empty() && refused.empty() && unknown.empty()) return;
-  c.broken_case("", "accepted: " + (accepted.empty() ? "none" : accepted) + "; refused: " + (refused.empty() ? "none" : refused) +
-                        (unknown.empty() ? "" : "; no answer: " + unknown),
-                "TLS versions");
+  const auto* f = facts(c, probe_family::tls_versions);
+  if (!f) return;
+  auto l = versions_of(*f);
+  if (l.accepted.empty() && l.refused.empty() && l.unknown.empty()) return;
+  c.emit_case(verdict::info, "",
+              "accepted: " + (l.accepted.empty() ? "none" : join(l.accepted, " ")) + "; refused: " +
+                  (l.refused.empty() ? "none" : join(l.refused, " ")) +
+                  (l.unknown.empty() ? "" : "; no answer: " + join(l.unknown, " ")),
+              "TLS versions");
 }
 
 void weak_ciphers(context& c) {
-  auto f = fact(c, key::weak_ciphers);
-  if (!probe_is(c, "tls-ciphers") || !f) return;
-  if (f->rfind("refused", 0) == 0) return c.held_case("handshake refused");
-  c.broken_case("no handshake when only NULL, EXPORT, RC4, 3DES, DES or anonymous suites are offered", *f,
-                (is_mx(c) ? mx_note : "") + "the server negotiates a weak or unauthenticated suite when a client offers only those");
+  const auto* f = facts(c, probe_family::tls_ciphers);
+  if (!f || !f->weak_ciphers) return;
+  if (!f->weak_ciphers->accepted()) return c.held_case("handshake refused");
+  const std::string expected = "no handshake when only NULL, EXPORT, RC4, 3DES, DES or anonymous suites are offered";
+  const std::string actual = "accepted: " + f->weak_ciphers->detail;
+  const std::string msg = "the server negotiates a weak or unauthenticated suite when a client offers only those";
+  if (is_mx(c)) return c.emit_case(verdict::info, expected, actual, mx_note + msg);
+  c.broken_case(expected, actual, msg);
 }
 
-rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,
-         std::function<void(context&)> check, severity sev = severity::none) {
-  return rule{std::move(id), std::move(protocol), std::move(spec), lvl, sev, std::move(requirement), std::move(check)};
-}
-
-std::vector<rule> build();
+rules::table build();
 
 }  // namespace
 
-const std::vector<rules::rule>& catalogue() {
-  static const std::vector<rule> rows = build();
+const rules::table& catalogue() {
+  static const rules::table rows = build();
   return rows;
 }
 
@@ -193,43 +213,10 @@ const rules::rule* find_rule(std::string_view id) {
   return nullptr;
 }
 
-std::vector<std::string> unknown_only_prefixes(const std::vector<std::string>& only) {
-  std::vector<std::string> out;
-  for (const auto& p : only) {
-    bool any = false;
-    for (const auto* table : {&rules::catalogue(), &catalogue()})
-      for (const auto& r : *table) any = any || rules::selected(r.id, {p});
-    if (!any) out.push_back(p);
-  }
-  return out;
-}
-
-std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt) {
-  std::vector<finding> out;
-  for (const auto& r : catalogue()) {
-    if (!rules::selected(r.id, opt.only)) continue;
-    // The probe facts are stored in visible form (first_line).
-    auto raw = rules::run_check(r, rec, true);
-    bool bad = false;
-    for (auto& f : raw) {
-      if (f.message.rfind(as_error, 0) == 0) f.result = verdict::error, f.message.erase(0, as_error.size());
-      else if (f.message.rfind(as_info, 0) == 0) f.result = verdict::info, f.message.erase(0, as_info.size());
-      else if (f.message.rfind(as_warn, 0) == 0)
-        f.result = opt.strict || f.result != verdict::fail ? f.result : verdict::warn, f.message.erase(0, as_warn.size());
-      if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
-      if (f.result == verdict::info || f.result == verdict::error) f.sev = f.result == verdict::error ? severity::none : f.sev;
-      bad = bad || f.result != verdict::pass;
-    }
-    for (auto& f : raw)
-      if (!bad || f.result != verdict::pass) out.push_back(std::move(f));
-  }
-  return out;
-}
-
 namespace {
 
-std::vector<rule> build() {
-  std::vector<rule> v;
+rules::table build() {
+  rules::table v;
   v.push_back(row("audit/reachable", "any", "RFC 5321 §3.1; RFC 1939 §4", level::must,
                   "Summary: each audited port accepts a TCP connection (and, for implicit TLS, a TLS handshake) "
                   "within the deadline and sends its opening message (RFC 5321 §3.1: \"An SMTP session is initiated "

@@ -3,22 +3,18 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/transcript.hpp"
 #include "protocol/imap.hpp"
 #include "protocol/pop3.hpp"
 #include "protocol/smtp.hpp"
+#include "session/throttle.hpp"
 
 namespace mailspec::audit::detail {
 
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 std::string first_word(std::string_view line) {
   auto end = line.find_first_of(" \r\n");
@@ -27,16 +23,7 @@ std::string first_word(std::string_view line) {
 
 }  // namespace
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
-std::string first_line(std::string_view raw) {
-  auto eol = raw.find_first_of("\r\n");
-  return visible(raw.substr(0, eol));  // facts and evidence: control and invalid UTF-8 bytes shown as \xNN
-}
+std::string first_line(std::string_view raw) { return std::string(raw.substr(0, raw.find_first_of("\r\n"))); }
 
 std::string reply_text(const session::exchange& e) {
   if (!e.smtp.empty()) return first_line(e.smtp.front().raw());
@@ -49,8 +36,14 @@ std::string reply_text(const session::exchange& e) {
   return "";
 }
 
-probe::probe(asio::any_io_executor ex, const options& o, const port_spec& p, std::string name)
-    : opt(o), port(p), conn_(ex), w_(conn_, rec, secrets_, protocol::limits{}, 16ull * 1024 * 1024) {
+probe::probe(asio::any_io_executor ex, const options& o, const port_spec& p, probe_family family)
+    : facts(rec.result.probe.emplace()),
+      opt(o),
+      port(p),
+      conn_(ex),
+      w_(conn_, rec, secrets_, protocol::limits{}, 16ull * 1024 * 1024) {
+  facts.family = family;
+  const std::string name(to_string(family));
   t0_ = std::chrono::steady_clock::now();
   auto& c = rec.result;
   c.kind = "audit";
@@ -62,9 +55,8 @@ probe::probe(asio::any_io_executor ex, const options& o, const port_spec& p, std
   c.target.port = p.port;
   c.target.tls_mode = p.tls;
   c.target.bind = o.bind;
+  c.target.service = p.service;
   c.result = verdict::pass;
-  c.extra[key::probe] = name;
-  c.extra[key::service] = p.service;
 }
 
 milliseconds probe::connect_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 3000); }
@@ -105,12 +97,13 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
   if (!r.ok()) {
     meta("connect failed: " + r.message);
     // A reset is the server (or a filter in front of it) turning the audit away: throttling.
-    note(r.status == net::io_status::reset ? key::throttled : key::unreachable, r.message);
+    (r.status == net::io_status::reset ? facts.throttled : facts.unreachable) = r.message;
     co_return false;
   }
   if (port.tls != "implicit" || !implicit_handshake) co_return true;
   bool ok = co_await handshake(tls_defaults("implicit"));
-  note(key::implicit_tls, ok ? "ok" : "handshake failed: " + rec.result.tls.back().handshake_error);
+  facts.implicit_tls = handshake_attempt{ok ? handshake_outcome::accepted : handshake_outcome::refused,
+                                         ok ? rec.result.tls.back().cipher : rec.result.tls.back().handshake_error};
   if (!ok) implicit_failure();
   co_return ok;
 }
@@ -121,47 +114,40 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
 void probe::implicit_failure() {
   const auto& f = rec.result.tls.back();
   if (handshake_timeout_) {
-    note(key::unreachable, "no answer to the TLS handshake within " + std::to_string(tls_timeout().count()) +
-                               " ms (the port accepted the connection, then stayed silent)");
+    facts.implicit_tls->result = handshake_outcome::no_answer;
+    facts.unreachable = "no answer to the TLS handshake within " + std::to_string(tls_timeout().count()) +
+                        " ms (the port accepted the connection, then stayed silent)";
     return;
   }
   if (f.non_tls_reply.empty()) return;
   std::string line = first_line(f.non_tls_reply);
-  note(key::not_tls, line);
+  facts.implicit_tls->result = handshake_outcome::not_tls;
+  facts.not_tls = line;
   meta("evidence: the implicit-TLS port answered in plaintext: " + visible(f.non_tls_reply));
   std::string_view l = f.non_tls_reply;
   bool throttle = (port.protocol == "smtp" && l.substr(0, 3) == "421") ||
                   (port.protocol == "imap" && upper(l.substr(0, 5)) == "* BYE") ||
                   (port.protocol == "pop3" && upper(l.substr(0, 4)) == "-ERR");
   if (throttle) {
-    note(key::throttled, "a plaintext reply instead of TLS: " + line);
-    meta("throttled: " + line);
+    facts.throttled = "a plaintext reply instead of TLS: " + line;
+    meta("throttled: " + visible(line));
   }
 }
 
 asio::awaitable<bool> probe::handshake(net::tls_options o) {
-  tls_facts facts;
-  if (o.mode == "starttls") {
-    std::string pending = w_.take_pending();
-    if (!pending.empty()) {
-      facts.plaintext_bytes_before_handshake = pending.size();
-      facts.plaintext_before_handshake = pending.substr(0, 4096);
-      meta("evidence: " + std::to_string(pending.size()) +
-           " plaintext bytes arrived before the TLS handshake (discarded): " + visible(facts.plaintext_before_handshake));
-    }
-  }
+  tls_facts tf = o.mode == "starttls" ? w_.pre_handshake_evidence() : tls_facts{};
   conn_.set_deadline(std::chrono::steady_clock::now() + o.timeout);
-  auto r = co_await conn_.start_tls(o, opt.host, facts);
+  auto r = co_await conn_.start_tls(o, opt.host, tf);
   handshake_timeout_ = r.status == net::io_status::timeout;
   std::string limits = o.min_version.empty() && o.max_version.empty()
                            ? ""
                            : " [" + (o.min_version.empty() ? "any" : o.min_version) + ".." +
                                  (o.max_version.empty() ? "any" : o.max_version) + "]";
   if (r.ok())
-    meta("TLS " + facts.version + " " + facts.cipher + limits + ", chain " + (facts.chain_ok ? "ok" : "not verified") +
-         ", hostname " + (facts.hostname_ok ? "ok" : "mismatch") + " (" + facts.verify_error + ")");
+    meta("TLS " + tf.version + " " + tf.cipher + limits + ", chain " + (tf.chain_ok ? "ok" : "not verified") +
+         ", hostname " + (tf.hostname_ok ? "ok" : "mismatch") + " (" + tf.verify_error + ")");
   else meta("TLS handshake failed" + limits + ": " + r.message);
-  rec.result.tls.push_back(std::move(facts));
+  rec.result.tls.push_back(std::move(tf));
   rec.tls_active_at_end = r.ok();
   co_return r.ok();
 }
@@ -212,52 +198,46 @@ asio::awaitable<bool> probe::greet() {
   const auto& e = rec.exchanges[i];
   std::string text = reply_text(e);
   if (!text.empty()) {
-    note(key::banner, text);
-    if (auto sw = guess_software(text); !sw.empty()) note(key::software, sw);
+    facts.banner = text;
+    if (auto sw = guess_software(text); !sw.empty()) facts.software = sw;
   }
   if (!io.ok() && text.empty()) {
     if (io.status == session::read_status::eof || io.status == session::read_status::io_error)
-      note(key::throttled, "connection closed before the greeting (" + io.message + ")");
+      facts.throttled = "connection closed before the greeting (" + io.message + ")";
     else if (io.status == session::read_status::timeout)
-      note(key::unreachable, "no greeting within " + std::to_string(reply_timeout().count()) +
-                                 " ms: the port accepted the connection and sent nothing (an implicit-TLS port? " +
-                                 io.message + ")");
-    else note(key::unreachable, "no greeting: " + io.message);
-    co_return false;
-  }
-  // SMTP 554 instead of 220 is "no SMTP service here" for this client (RFC 5321 §3.1): the
-  // server refused the audit (a blocklist, a policy), which is not a port without SMTP.
-  if (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 554) {
-    note(key::throttled, "refused at the greeting: " + text);
-    meta("refused: " + text);
+      facts.unreachable = "no greeting within " + std::to_string(reply_timeout().count()) +
+                          " ms: the port accepted the connection and sent nothing (an implicit-TLS port? " +
+                          io.message + ")";
+    else facts.unreachable = "no greeting: " + io.message;
     co_return false;
   }
   if (check_throttle(e)) co_return false;
+  // A greeting that refuses service to this client (SMTP 554, RFC 5321 §3.1: "no SMTP service
+  // here"; POP3 -ERR, which RFC 1939 §4 does not define as a greeting): the server turned the
+  // audit away (a blocklist, a policy), which is not a port without the protocol.
+  const bool refused = (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 554) ||
+                       (port.protocol == "pop3" && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::err);
+  if (refused) {
+    facts.throttled = "refused at the greeting: " + text;
+    meta("refused: " + visible(text));
+    co_return false;
+  }
   bool proto_ok = (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 220) ||
                   (port.protocol == "pop3" && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) ||
                   (port.protocol == "imap" && !e.imap.empty() &&
                    (e.imap.front().status == "OK" || e.imap.front().status == "PREAUTH"));
   if (!proto_ok) {
-    note(key::wrong_protocol, text);
+    facts.wrong_protocol = text;
     co_return false;
   }
   co_return true;
 }
 
 bool probe::check_throttle(const session::exchange& e) {
-  std::string why;
-  for (const auto& r : e.smtp)
-    if (r.code == 421) why = first_line(r.raw());
-  for (const auto& r : e.imap)
-    if (r.status == "BYE" && e.greeting) why = first_line(r.raw);
-  for (const auto& r : e.pop3) {
-    auto code = upper(r.code);
-    if (r.status == protocol::pop3_status::err && (e.greeting || code == "IN-USE" || code == "SYS/TEMP"))
-      why = first_line(r.raw);
-  }
+  std::string why = session::throttle_signal(e);
   if (why.empty()) return false;
-  note(key::throttled, why);
-  meta("throttled: " + why);
+  if (!facts.throttled) facts.throttled = why;
+  meta("throttled: " + visible(why));
   return true;
 }
 
@@ -311,6 +291,7 @@ asio::awaitable<std::vector<std::string>> probe::capabilities() {
 asio::awaitable<bool> probe::starttls() {
   cmd_result r = co_await command(port.protocol == "pop3" ? "STLS" : "STARTTLS");
   const auto& e = ex(r.ex);
+  check_throttle(e);  // SMTP 454: TLS could not start for now, as a scenario's STARTTLS reads it
   if (!e.smtp.empty()) co_return e.smtp.front().code == 220;
   if (!e.pop3.empty()) co_return e.pop3.front().status == protocol::pop3_status::ok;
   for (const auto& resp : e.imap)

@@ -16,33 +16,6 @@ namespace mailspec::audit::detail {
 
 namespace asio = boost::asio;
 
-// Facts the probes store in case_result.extra and the audit rules read.
-namespace key {
-inline constexpr const char* probe = "probe";
-inline constexpr const char* service = "service";
-inline constexpr const char* banner = "banner";
-inline constexpr const char* software = "software";
-inline constexpr const char* unreachable = "unreachable";
-inline constexpr const char* throttled = "throttled";
-inline constexpr const char* wrong_protocol = "wrong_protocol";
-inline constexpr const char* starttls_offered = "starttls.offered";    // yes | no
-inline constexpr const char* starttls_result = "starttls.result";      // ok | refused: REPLY | handshake failed: ...
-inline constexpr const char* implicit_tls = "implicit_tls.result";     // ok | handshake failed: ...
-// The implicit-TLS port answered in plaintext instead of TLS: its first line (visible form).
-inline constexpr const char* not_tls = "implicit_tls.plaintext_reply";
-inline constexpr const char* login_advertised = "plaintext_login.advertised";  // what the plaintext channel offers
-inline constexpr const char* login_outcome = "plaintext_login.outcome";  // evaluated | refused | accepted | inconclusive
-inline constexpr const char* login_reply = "plaintext_login.reply";
-inline constexpr const char* canary_user = "canary.user";
-inline constexpr const char* injection = "injection.outcome";  // vulnerable | not-vulnerable | refused | inconclusive
-inline constexpr const char* injection_evidence = "injection.evidence";
-inline constexpr const char* versions_accepted = "tls.versions.accepted";
-inline constexpr const char* versions_refused = "tls.versions.refused";
-inline constexpr const char* weak_ciphers = "tls.weak_ciphers";  // refused | accepted: CIPHER
-inline constexpr const char* caps_added = "capabilities.added_after_tls";
-inline constexpr const char* caps_removed = "capabilities.removed_after_tls";
-}  // namespace key
-
 struct cmd_result {
   std::size_t ex = 0;  // index into rec.exchanges
   session::read_outcome io;
@@ -51,11 +24,12 @@ struct cmd_result {
 
 class probe {
  public:
-  probe(asio::any_io_executor ex, const options& opt, const port_spec& port, std::string name);
+  probe(asio::any_io_executor ex, const options& opt, const port_spec& port, probe_family family);
   probe(const probe&) = delete;
   probe& operator=(const probe&) = delete;
 
   session::record rec;  // declared before w_: the wire writes into it
+  probe_facts& facts;   // rec.result.probe: what this connection found
   const options& opt;
   const port_spec& port;
 
@@ -94,9 +68,8 @@ class probe {
   std::string last_tag() const { return tag_; }
   std::string next_tag();
   void meta(std::string text) { w_.meta(std::move(text)); }
-  void note(const std::string& k, std::string v) { rec.result.extra[k] = std::move(v); }
-  bool has(const std::string& k) const { return rec.result.extra.count(k) > 0; }
-  // Marks the probe throttled when a response says so (421, BYE, -ERR [IN-USE] / [SYS/TEMP]).
+  // Marks the probe throttled when the exchange holds a refusal as the session reads one
+  // (session::throttle_signal: 421, 454 to STARTTLS, * BYE, -ERR [IN-USE]/[SYS/TEMP]/[LOGIN-DELAY]).
   bool check_throttle(const session::exchange& e);
   // Best-effort goodbye (QUIT / LOGOUT, not awaited) and close: probes never linger.
   asio::awaitable<void> close();
@@ -120,9 +93,9 @@ class probe {
 
 // Upper-cased first word of each capability line / atom.
 std::string join(const std::vector<std::string>& v, const char* sep = " ");
-// The first line of a reply in visible form (core visible(): control and invalid UTF-8 bytes as \xNN).
+// The first line of a reply, as received (without CR/LF): facts keep bytes, displays make them visible.
 std::string first_line(std::string_view raw);
-// The first response text of an exchange (first line, visible form), for facts and evidence.
+// The first response line of an exchange (the tagged one for IMAP), for facts and evidence.
 std::string reply_text(const session::exchange& e);
 
 }  // namespace mailspec::audit::detail

@@ -2,7 +2,7 @@
 #include <exception>
 #include <optional>
 
-#include "audit/probes.hpp"
+#include "audit/families.hpp"
 
 namespace mailspec::audit {
 
@@ -27,7 +27,7 @@ case_result probe_port(const options& opt, const port_spec& port) {
   if (!rec) {
     case_result c;
     c.kind = "audit";
-    c.scenario_id = "audit/" + port.label() + "/" + detail::main_probe_name(port);
+    c.scenario_id = "audit/" + port.label() + "/" + std::string(to_string(detail::main_family(port)));
     c.protocol = port.protocol;
     c.target.host = opt.host;
     c.target.port = port.port;
@@ -36,7 +36,7 @@ case_result probe_port(const options& opt, const port_spec& port) {
     c.message = "internal error: " + failure;
     return c;
   }
-  return detail::judge_case(std::move(*rec), detail::main_probe_name(port), opt);
+  return detail::judge_case(std::move(*rec), opt);
 }
 
 }  // namespace mailspec::audit

@@ -1,5 +1,5 @@
-// Internal: the probe families. Each returns the record of one connection (never throws for
-// server behaviour); the runner merges the connections of one family into one case.
+// Internal: the probes. Each returns the record of one connection (never throws for server
+// behaviour); run.cpp merges the connections of one family (families.hpp) into one case.
 #pragma once
 #include <string>
 
@@ -19,12 +19,9 @@ asio::awaitable<session::record> probe_plaintext_login(const options& opt, const
 // STARTTLS command injection (CVE-2011-0411 family, STARTTLS ports only): "injection".
 asio::awaitable<session::record> probe_injection(const options& opt, const port_spec& port);
 
-// One probe family's merged record -> its case: passive rules (restricted per family) and
-// audit::catalogue() findings, verdict combined.
-case_result judge_case(session::record&& rec, const std::string& family, const options& opt);
-
-// Main probe name of a port.
-inline std::string main_probe_name(const port_spec& p) { return p.tls == "implicit" ? "tls" : "starttls"; }
+// One probe family's merged record -> its case: the passive rules the family's row names and
+// audit::catalogue(), verdict combined (judge.cpp).
+case_result judge_case(session::record&& rec, const options& opt);
 
 // Random canary credentials: user "mailspec-canary-<hex>", password of 16 random characters.
 struct canary {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "audit/probes.hpp"
+#include "core/text.hpp"
 #include "protocol/imap.hpp"
 
 namespace mailspec::audit::detail {
@@ -27,8 +28,8 @@ std::string random_chars(std::size_t n, std::string_view alphabet) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// What the plaintext channel advertises for logging in ("" = nothing).
-std::string advertised_login(const port_spec& port, const std::vector<std::string>& caps) {
+// What the plaintext channel advertises for logging in (empty = nothing).
+std::vector<std::string> advertised_login(const port_spec& port, const std::vector<std::string>& caps) {
   std::vector<std::string> seen;
   bool logindisabled = false;
   for (const auto& c : caps) {
@@ -38,13 +39,18 @@ std::string advertised_login(const port_spec& port, const std::vector<std::strin
     if (port.protocol == "pop3" && (c == "USER" || starts_with(c, "SASL "))) seen.push_back(c);  // "SASL" alone: none
   }
   if (port.protocol == "imap" && !logindisabled) seen.insert(seen.begin(), "LOGIN (no LOGINDISABLED)");
-  return join(seen, ", ");
+  return seen;
 }
 
 struct login_result {
-  std::string outcome;  // evaluated | refused | accepted | inconclusive
+  login_outcome outcome = login_outcome::inconclusive;
   std::string reply;
 };
+
+constexpr auto evaluated = login_outcome::evaluated;
+constexpr auto refused = login_outcome::refused;
+constexpr auto accepted = login_outcome::accepted;
+constexpr auto inconclusive = login_outcome::inconclusive;
 
 asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::vector<std::string>& caps) {
   bool login_only = false;
@@ -52,25 +58,32 @@ asio::awaitable<login_result> smtp_login(probe& p, const canary& k, const std::v
     if (starts_with(c, "AUTH") && c.find("PLAIN") == std::string::npos && c.find("LOGIN") != std::string::npos)
       login_only = true;
   cmd_result r;
+  bool sent_password = !login_only;
   if (login_only) {
     r = co_await p.command("AUTH LOGIN");
     if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) {
       r = co_await p.command(base64_encode(k.user));
-      if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334)
+      if (!p.ex(r.ex).smtp.empty() && p.ex(r.ex).smtp.front().code == 334) {
         r = co_await p.command(base64_encode(k.password), false, p.login_timeout());
+        sent_password = true;
+      }
     }
   } else {
     r = co_await p.command("AUTH PLAIN " + base64_encode(std::string(1, '\0') + k.user + '\0' + k.password), false,
                            p.login_timeout());
   }
   const auto& e = p.ex(r.ex);
-  if (e.smtp.empty()) co_return login_result{"inconclusive", r.io.message};
+  if (e.smtp.empty()) co_return login_result{inconclusive, r.io.message};
   int code = e.smtp.front().code;
   std::string text = reply_text(e);
-  if (code == 535) co_return login_result{"evaluated", text};
-  if (code == 235) co_return login_result{"accepted", text};
-  if (code == 530 || code == 538 || code == 503 || code == 502) co_return login_result{"refused", text};
-  co_return login_result{"inconclusive", text};
+  if (code == 535) co_return login_result{evaluated, text};
+  if (code == 235) co_return login_result{accepted, text};
+  if (code == 530 || code == 538 || code == 503 || code == 502) co_return login_result{refused, text};
+  // A temporary failure after the credentials were sent (Postfix: "454 4.7.0 Temporary
+  // authentication failure: Connection lost to authentication server") means the server took
+  // them over plaintext and handed them to its authentication backend: evaluation, not an all-clear.
+  if (code == 454 && sent_password) co_return login_result{evaluated, text + " (a temporary failure after the password was sent)"};
+  co_return login_result{inconclusive, text};
 }
 
 // A NO that says the credentials themselves were judged (RFC 5530 §3).
@@ -100,33 +113,34 @@ asio::awaitable<login_result> imap_login(probe& p, const canary& k, const std::v
   for (const auto& resp : e.imap) {
     if (resp.kind != protocol::imap_kind::tagged || resp.tag != e.tag) continue;
     std::string text = first_line(resp.raw);
-    if (resp.status == "OK") co_return login_result{"accepted", text};
-    if (resp.status == "BAD" || resp.code_name() == "PRIVACYREQUIRED") co_return login_result{"refused", text};
+    if (resp.status == "OK") co_return login_result{accepted, text};
+    if (resp.status == "BAD" || resp.code_name() == "PRIVACYREQUIRED") co_return login_result{refused, text};
     if (resp.status == "NO" && logindisabled && !credentials_code(resp.code_name()))
-      co_return login_result{"refused", text + " (LOGINDISABLED advertised)"};
+      co_return login_result{refused, text + " (LOGINDISABLED advertised)"};
     if (resp.status == "NO" && !credentials_code(resp.code_name()) && asks_for_tls(resp.text))
-      co_return login_result{"refused", text + " (the reply asks for TLS)"};
-    if (resp.status == "NO") co_return login_result{"evaluated", text};
-    co_return login_result{"inconclusive", text};
+      co_return login_result{refused, text + " (the reply asks for TLS)"};
+    if (resp.status == "NO") co_return login_result{evaluated, text};
+    co_return login_result{inconclusive, text};
   }
-  co_return login_result{"inconclusive", e.imap.empty() ? r.io.message : first_line(e.imap.back().raw)};
+  co_return login_result{inconclusive, e.imap.empty() ? r.io.message : first_line(e.imap.back().raw)};
 }
 
 asio::awaitable<login_result> pop3_login(probe& p, const canary& k) {
   auto r = co_await p.command("USER " + k.user);
   const auto* e = &p.ex(r.ex);
-  if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
-  if (e->pop3.front().status != protocol::pop3_status::ok) co_return login_result{"refused", reply_text(*e)};
+  if (e->pop3.empty()) co_return login_result{inconclusive, r.io.message};
+  if (p.check_throttle(*e)) co_return login_result{inconclusive, reply_text(*e)};
+  if (e->pop3.front().status != protocol::pop3_status::ok) co_return login_result{refused, reply_text(*e)};
   r = co_await p.command("PASS " + k.password, false, p.login_timeout());
   e = &p.ex(r.ex);
-  if (e->pop3.empty()) co_return login_result{"inconclusive", r.io.message};
-  if (p.check_throttle(*e)) co_return login_result{"inconclusive", reply_text(*e)};
-  if (e->pop3.front().status == protocol::pop3_status::ok) co_return login_result{"accepted", reply_text(*e)};
+  if (e->pop3.empty()) co_return login_result{inconclusive, r.io.message};
+  if (e->pop3.front().status == protocol::pop3_status::ok) co_return login_result{accepted, reply_text(*e)};
   // -ERR [AUTH] (RFC 3206) says the credentials were judged; a reply asking for TLS says not.
-  auto code = e->pop3.front().code;
-  for (auto& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (code != "AUTH" && asks_for_tls(reply_text(*e))) co_return login_result{"refused", reply_text(*e) + " (the reply asks for TLS)"};
-  co_return login_result{"evaluated", reply_text(*e)};
+  // A temporary failure after the password ([SYS/TEMP], [IN-USE], [LOGIN-DELAY]) means the
+  // server took it over plaintext: evaluation too, never an all-clear.
+  const std::string code = upper(e->pop3.front().code);
+  if (code != "AUTH" && asks_for_tls(reply_text(*e))) co_return login_result{refused, reply_text(*e) + " (the reply asks for TLS)"};
+  co_return login_result{evaluated, reply_text(*e)};
 }
 
 }  // namespace
@@ -138,15 +152,15 @@ canary make_canary() {
 
 asio::awaitable<session::record> probe_plaintext_login(const options& opt, const port_spec& port) {
   auto ex = co_await asio::this_coro::executor;
-  probe p(ex, opt, port, "plaintext-login");
+  probe p(ex, opt, port, probe_family::plaintext_login);
   if (co_await p.open() && co_await p.greet()) {
     auto caps = co_await p.capabilities();
     p.rec.result.capabilities_before_tls = caps;
-    p.note(key::login_advertised, advertised_login(port, caps));
-    if (!p.has(key::throttled)) {
+    p.facts.login_advertised = advertised_login(port, caps);
+    if (!p.facts.throttled) {
       canary k = make_canary();
-      p.note(key::canary_user, k.user);
-      p.note("canary.password", k.password);
+      p.facts.canary_user = k.user;
+      p.facts.canary_password = k.password;
       p.meta("canary: random credentials that belong to no account, sent deliberately over plaintext to see "
              "whether the server evaluates them (not a secret): user \"" + k.user + "\" password \"" +
              k.password + "\"");
@@ -154,10 +168,13 @@ asio::awaitable<session::record> probe_plaintext_login(const options& opt, const
       if (port.protocol == "smtp") lr = co_await smtp_login(p, k, caps);
       else if (port.protocol == "imap") lr = co_await imap_login(p, k, caps);
       else lr = co_await pop3_login(p, k);
-      if (!p.has(key::throttled) && !p.rec.exchanges.empty()) p.check_throttle(p.rec.exchanges.back());
-      p.note(key::login_outcome, lr.outcome);
-      p.note(key::login_reply, lr.reply);
-      p.meta("plaintext login with the canary: " + lr.outcome + " (" + lr.reply + ")");
+      // SMTP 421 or an IMAP * BYE instead of an answer ends the session: throttling, as the
+      // session reads it. (POP3's temporary failures after PASS are evaluation: pop3_login.)
+      if (port.protocol != "pop3" && !p.rec.exchanges.empty() && p.check_throttle(p.rec.exchanges.back()))
+        lr.outcome = inconclusive;
+      p.facts.login = lr.outcome;
+      p.facts.login_reply = lr.reply;
+      p.meta("plaintext login with the canary: " + std::string(to_string(lr.outcome)) + " (" + visible(lr.reply) + ")");
     }
   }
   co_await p.close();
@@ -189,61 +206,62 @@ bool go_ahead(const probe& p, const session::exchange& e) {
 }
 
 // After the handshake: our own command, then whether the server answered the injected one too.
-asio::awaitable<std::string> judge_after_tls(probe& p, const injected& inj) {
+asio::awaitable<injection_outcome> judge_after_tls(probe& p, const injected& inj) {
   if (p.port.protocol == "imap") {
     auto r = co_await p.command("NOOP");
     for (const auto& resp : p.ex(r.ex).imap)
       if (resp.kind == protocol::imap_kind::tagged && resp.tag == inj.injected_tag) {
-        p.note(key::injection_evidence, first_line(resp.raw));
-        co_return "vulnerable";
+        p.facts.injection_evidence = first_line(resp.raw);
+        co_return injection_outcome::vulnerable;
       }
-    co_return r.ok() ? "not-vulnerable" : "inconclusive";
+    co_return r.ok() ? injection_outcome::not_vulnerable : injection_outcome::inconclusive;
   }
   bool smtp = p.port.protocol == "smtp";
   auto r = co_await p.command(smtp ? "NOOP" : "CAPA", !smtp);
   const auto& e = p.ex(r.ex);
-  if (!r.ok() && e.smtp.empty() && e.pop3.empty()) co_return "inconclusive";
+  if (!r.ok() && e.smtp.empty() && e.pop3.empty()) co_return injection_outcome::inconclusive;
   // A first answer that fits our own command settles it without waiting.
-  if (smtp && !e.smtp.empty() && e.smtp.front().code == 250) co_return "not-vulnerable";
-  if (!smtp && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) co_return "not-vulnerable";
+  if (smtp && !e.smtp.empty() && e.smtp.front().code == 250) co_return injection_outcome::not_vulnerable;
+  if (!smtp && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok)
+    co_return injection_outcome::not_vulnerable;
   std::string first = reply_text(e);
   auto more = co_await p.read_more(r.ex, std::chrono::milliseconds(std::min<std::int64_t>(1000, p.reply_timeout().count())));
   if (more.ok()) {
-    p.note(key::injection_evidence, first);
-    co_return "vulnerable";
+    p.facts.injection_evidence = first;
+    co_return injection_outcome::vulnerable;
   }
-  co_return "not-vulnerable";
+  co_return injection_outcome::not_vulnerable;
 }
 
 }  // namespace
 
 asio::awaitable<session::record> probe_injection(const options& opt, const port_spec& port) {
   auto ex = co_await asio::this_coro::executor;
-  probe p(ex, opt, port, "injection");
-  std::string outcome = "inconclusive";
+  probe p(ex, opt, port, probe_family::injection);
+  injection_outcome outcome = injection_outcome::inconclusive;
   if (co_await p.open() && co_await p.greet()) {
     if (port.protocol == "smtp") co_await p.capabilities();
-    if (!p.has(key::throttled)) {
+    if (!p.facts.throttled) {
       auto inj = injection_lines(p);
       p.meta("probe: STARTTLS and \"" + inj.lines[1] + "\" in one write; a server that answers the second "
              "command after the TLS handshake executes plaintext injected ahead of TLS (CVE-2011-0411)");
       auto r = co_await p.pipelined(inj.lines);
       if (!go_ahead(p, p.ex(r.ex))) {
-        outcome = "refused";
-        p.note(key::injection_evidence, reply_text(p.ex(r.ex)));
+        outcome = injection_outcome::refused;
+        p.facts.injection_evidence = reply_text(p.ex(r.ex));
       } else if (co_await p.handshake(p.tls_defaults("starttls"))) {
         outcome = co_await judge_after_tls(p, inj);
       } else {
         // The upgrade works on its own (the main probe saw it), so the server took the injected
         // bytes as TLS data and gave up: the command was not executed (Dovecot does this).
-        outcome = "refused";
-        p.note(key::injection_evidence, "the TLS handshake failed after the pipelined command (" +
-                                            p.rec.result.tls.back().handshake_error +
-                                            "): the server read the injected bytes as TLS data, not as a command");
+        outcome = injection_outcome::refused;
+        p.facts.injection_evidence = "the TLS handshake failed after the pipelined command (" +
+                                     p.rec.result.tls.back().handshake_error +
+                                     "): the server read the injected bytes as TLS data, not as a command";
       }
     }
   }
-  p.note(key::injection, outcome);
+  p.facts.injection = outcome;
   co_await p.close();
   co_return p.take();
 }

@@ -1,7 +1,7 @@
 // The TLS probe families: the main probe (STARTTLS or implicit TLS), version probes, weak ciphers.
 #include <algorithm>
 
-#include "audit/probes.hpp"
+#include "audit/families.hpp"
 
 namespace mailspec::audit::detail {
 
@@ -30,10 +30,10 @@ asio::awaitable<bool> reach_handshake(probe& p) {
   if (!co_await p.greet()) co_return false;
   if (p.port.protocol == "smtp") {
     auto caps = co_await p.capabilities();
-    if (p.has(key::throttled)) co_return false;
+    if (p.facts.throttled) co_return false;
   }
   if (!co_await p.starttls()) {
-    p.note(key::starttls_result, "refused: " + reply_text(p.ex(p.rec.exchanges.size() - 1)));
+    p.facts.starttls = starttls_attempt{starttls_outcome::refused, reply_text(p.rec.exchanges.back())};
     co_return false;
   }
   co_return true;
@@ -43,7 +43,7 @@ asio::awaitable<bool> reach_handshake(probe& p) {
 
 asio::awaitable<session::record> probe_main(const options& opt, const port_spec& port) {
   auto ex = co_await asio::this_coro::executor;
-  probe p(ex, opt, port, main_probe_name(port));
+  probe p(ex, opt, port, main_family(port));
   auto& c = p.rec.result;
   if (!co_await p.open() || !co_await p.greet()) {
     co_await p.close();
@@ -57,37 +57,37 @@ asio::awaitable<session::record> probe_main(const options& opt, const port_spec&
   }
   c.capabilities_before_tls = before;
   bool offered = has_cap(before, port.protocol == "pop3" ? "STLS" : "STARTTLS");
-  p.note(key::starttls_offered, offered ? "yes" : "no");
-  if (p.has(key::throttled)) {
+  p.facts.starttls_offered = offered;
+  if (p.facts.throttled) {
     co_await p.close();
     co_return p.take();
   }
   // Tried even when not advertised: a server that upgrades anyway is worth knowing about.
   if (!co_await p.starttls()) {
-    p.note(key::starttls_result, "refused: " + reply_text(p.ex(p.rec.exchanges.size() - 1)));
+    p.facts.starttls = starttls_attempt{starttls_outcome::refused, reply_text(p.rec.exchanges.back())};
     co_await p.close();
     co_return p.take();
   }
   if (!co_await p.handshake(p.tls_defaults("starttls"))) {
-    p.note(key::starttls_result, "handshake failed: " + c.tls.back().handshake_error);
+    p.facts.starttls = starttls_attempt{starttls_outcome::handshake_failed, c.tls.back().handshake_error};
     if (p.handshake_timed_out())
-      p.note(key::unreachable, "no answer to the TLS handshake after STARTTLS within " +
-                                   std::to_string(p.tls_timeout().count()) + " ms");
+      p.facts.unreachable = "no answer to the TLS handshake after STARTTLS within " +
+                            std::to_string(p.tls_timeout().count()) + " ms";
     co_await p.close();
     co_return p.take();
   }
-  p.note(key::starttls_result, "ok");
+  p.facts.starttls = starttls_attempt{starttls_outcome::ok, ""};
   auto after = co_await p.capabilities();
   c.capabilities_after_tls = after;
-  p.note(key::caps_added, join(minus(after, before), ", "));
-  p.note(key::caps_removed, join(minus(before, after), ", "));
+  p.facts.caps_added = minus(after, before);
+  p.facts.caps_removed = minus(before, after);
   co_await p.close();
   co_return p.take();
 }
 
 asio::awaitable<session::record> probe_version(const options& opt, const port_spec& port, std::string version) {
   auto ex = co_await asio::this_coro::executor;
-  probe p(ex, opt, port, "tls-versions");
+  probe p(ex, opt, port, probe_family::tls_versions);
   p.meta("probe: a handshake that offers only " + version);
   if (co_await reach_handshake(p)) {
     auto o = p.tls_defaults(port.tls);
@@ -98,11 +98,11 @@ asio::awaitable<session::record> probe_version(const options& opt, const port_sp
     bool ok = co_await p.handshake(o);
     const auto& f = p.rec.result.tls.back();
     // Only an answer refuses a version: silence or plaintext says nothing about it.
-    std::string what = ok                        ? "accepted (" + f.cipher + ")"
-                       : p.handshake_timed_out() ? "no answer: " + f.handshake_error
-                       : !f.non_tls_reply.empty() ? "not TLS: " + f.handshake_error
-                                                  : "refused: " + f.handshake_error;
-    p.note("tls.version." + version, what);
+    handshake_outcome what = ok                         ? handshake_outcome::accepted
+                             : p.handshake_timed_out()  ? handshake_outcome::no_answer
+                             : !f.non_tls_reply.empty() ? handshake_outcome::not_tls
+                                                        : handshake_outcome::refused;
+    p.facts.versions[version] = handshake_attempt{what, ok ? f.cipher : f.handshake_error};
   }
   co_await p.close();
   co_return p.take();
@@ -110,7 +110,7 @@ asio::awaitable<session::record> probe_version(const options& opt, const port_sp
 
 asio::awaitable<session::record> probe_weak_ciphers(const options& opt, const port_spec& port) {
   auto ex = co_await asio::this_coro::executor;
-  probe p(ex, opt, port, "tls-ciphers");
+  probe p(ex, opt, port, probe_family::tls_ciphers);
   p.meta("probe: a TLS <= 1.2 handshake that offers only NULL, EXPORT, RC4, 3DES, DES and anonymous suites");
   if (co_await reach_handshake(p)) {
     auto o = p.tls_defaults(port.tls);
@@ -120,7 +120,8 @@ asio::awaitable<session::record> probe_weak_ciphers(const options& opt, const po
     o.cipher_list = "NULL:eNULL:aNULL:EXPORT:RC4:3DES:DES:@SECLEVEL=0";
     bool ok = co_await p.handshake(o);
     const auto& f = p.rec.result.tls.back();
-    p.note(key::weak_ciphers, ok ? "accepted: " + f.version + " " + f.cipher : "refused: " + f.handshake_error);
+    p.facts.weak_ciphers = handshake_attempt{ok ? handshake_outcome::accepted : handshake_outcome::refused,
+                                             ok ? f.version + " " + f.cipher : f.handshake_error};
   }
   co_await p.close();
   co_return p.take();

@@ -10,7 +10,7 @@
 #include <map>
 #include <optional>
 
-#include "audit/probes.hpp"
+#include "audit/families.hpp"
 
 namespace mailspec::audit {
 
@@ -20,11 +20,11 @@ using namespace detail;
 
 struct job {
   std::size_t port = 0;
-  std::string family;
-  std::function<asio::awaitable<session::record>()> run;
+  const family* fam = nullptr;
+  std::string variant;
 };
 
-using case_key = std::pair<std::size_t, std::string>;  // (port index, probe family)
+using case_key = std::pair<std::size_t, probe_family>;  // (port index, probe family)
 
 // One queue for the whole audit: every port's main probe first; when one answers, its follow-up
 // probes join the queue (no barrier between phases, so one slow port holds up no other).
@@ -48,7 +48,7 @@ struct scheduler {
 
   bool stopped() const { return opt.stop && opt.stop->load(); }
   void add(job j) {
-    ++unfinished[{j.port, j.family}];
+    ++unfinished[{j.port, j.fam->id}];
     jobs.push_back(std::move(j));
     taken.push_back(false);
     done.push_back(false);
@@ -57,19 +57,41 @@ struct scheduler {
   }
 };
 
-session::record internal_error(const options& opt, const port_spec& p, const std::string& family, const std::string& what) {
+session::record internal_error(const options& opt, const port_spec& p, probe_family family, const std::string& what) {
   session::record rec;
   auto& c = rec.result;
   c.kind = "audit";
-  c.scenario_id = "audit/" + p.label() + "/" + family;
+  c.scenario_id = "audit/" + p.label() + "/" + std::string(to_string(family));
   c.protocol = p.protocol;
   c.target.host = opt.host;
   c.target.port = p.port;
   c.target.tls_mode = p.tls;
   c.result = verdict::error;
   c.message = "internal error: " + what;
-  c.extra[key::probe] = family;
+  c.probe.emplace().family = family;
   return rec;
+}
+
+// The facts of one more connection of the same family: what the first connection found stays;
+// what only the later one found is added (the version probe's four handshakes, one each).
+void merge_facts(probe_facts& a, probe_facts&& b) {
+  auto keep = [](auto& x, auto& y) {
+    if (!x && y) x = std::move(y);
+  };
+  keep(a.banner, b.banner);
+  keep(a.software, b.software);
+  keep(a.unreachable, b.unreachable);
+  keep(a.throttled, b.throttled);
+  keep(a.wrong_protocol, b.wrong_protocol);
+  keep(a.starttls_offered, b.starttls_offered);
+  keep(a.starttls, b.starttls);
+  keep(a.implicit_tls, b.implicit_tls);
+  keep(a.not_tls, b.not_tls);
+  keep(a.login_advertised, b.login_advertised);
+  keep(a.login, b.login);
+  keep(a.injection, b.injection);
+  keep(a.weak_ciphers, b.weak_ciphers);
+  for (auto& [v, attempt] : b.versions) a.versions.emplace(v, std::move(attempt));
 }
 
 // Appends the connection `from` to the case record `into` (steps, exchanges and transcript renumbered).
@@ -93,135 +115,37 @@ void merge_into(session::record& into, session::record&& from) {
     into.exchanges.push_back(std::move(e));
   }
   for (auto& t : b.tls) a.tls.push_back(std::move(t));
-  for (auto& [k, v] : b.extra) a.extra.emplace(k, v);  // first connection's facts win
+  if (b.probe) {
+    if (!a.probe) a.probe = std::move(b.probe);
+    else merge_facts(*a.probe, std::move(*b.probe));
+  }
   if (a.capabilities_before_tls.empty()) a.capabilities_before_tls = b.capabilities_before_tls;
   if (a.capabilities_after_tls.empty()) a.capabilities_after_tls = b.capabilities_after_tls;
   a.duration_ms += b.duration_ms;
 }
 
-// Passive rules per family: the main and plaintext probes are ordinary sessions; the others
-// deliberately break the usual flow, so only the rules about what they probe apply.
-std::vector<std::string> family_rules(const std::string& family) {
-  if (family == "injection")
-    return {"tls/starttls/pre-tls-input", "smtp/rfc3207/4.2/discard-pre-tls-input", "smtp/rfc3207/4/starttls-reply",
-            "pop3/rfc2595/4/stls-response"};
-  if (family == "tls-versions") return {"tls/version/rfc8996-floor"};
-  if (family == "tls-ciphers") return {"tls/cipher/null", "tls/cipher/export", "tls/cipher/rc4"};
-  return {};
-}
-
 }  // namespace
-
-case_result detail::judge_case(session::record&& rec, const std::string& family, const options& opt) {
-  rules::judge_options jo;
-  jo.strict = opt.strict;
-  jo.only = family_rules(family);
-  std::vector<finding> found;
-  for (auto& f : rules::judge(rec, jo))
-    if (rules::selected(f.rule, opt.only)) found.push_back(std::move(f));
-  rules::judge_options ao;
-  ao.strict = opt.strict;
-  ao.only = opt.only;
-  for (auto& f : audit::judge(rec, ao)) found.push_back(std::move(f));
-  case_result c = std::move(rec.result);
-  if (c.result != verdict::error) c.result = verdict::pass;
-  // A throttled or unreachable probe judged nothing: its other findings would only echo the
-  // refusal (e.g. a 421 greeting failing a greeting rule), so the case is an error, never a fail.
-  bool untested = c.extra.count(key::throttled) || c.extra.count(key::unreachable);
-  // A port that answers another protocol (an SSH banner on 25) has one finding, "does not speak
-  // smtp"; the protocol's grammar rules failing on the foreign banner would only repeat it.
-  bool foreign = c.extra.count(key::wrong_protocol) > 0;
-  for (auto& f : found) {
-    if (foreign && f.result != verdict::pass && !audit::find_rule(f.rule)) continue;
-    if (!untested || f.result == verdict::error || f.rule == "audit/throttled" || f.rule == "audit/reachable")
-      c.findings.push_back(std::move(f));
-  }
-  if (untested) c.result = verdict::error;
-  if (c.message.empty()) {
-    for (const char* k : {key::unreachable, key::throttled})
-      if (auto it = c.extra.find(k); it != c.extra.end()) c.message = std::string(k) + ": " + it->second;
-  }
-  c.result = untested ? verdict::error : combine_case_verdict(c);
-  // With --only, a probe none of whose selected rules applied checked nothing: not a pass.
-  if (!opt.only.empty() && c.findings.empty() && c.result == verdict::pass) {
-    c.result = verdict::skip;
-    if (c.message.empty()) c.message = "no rule selected by --only applies to this probe";
-  }
-  return c;
-}
 
 namespace {
 
-const std::string* fact(const session::record& r, const char* k) {
-  auto it = r.result.extra.find(k);
-  return it == r.result.extra.end() ? nullptr : &it->second;
-}
-
-// The rules each follow-up family exists for: with --only, a family none of whose rules is
-// selected does not run (`--only tls/cert` sends no canary login and no version probes).
-bool family_selected(const options& opt, const std::string& family) {
-  static const std::map<std::string, std::vector<std::string>> own = {
-      {"plaintext-login",
-       {"audit/plaintext-login/smtp", "audit/plaintext-login/imap", "audit/plaintext-login/pop3",
-        "tls/starttls/required-before-auth"}},
-      {"injection",
-       {"audit/starttls-injection/smtp", "audit/starttls-injection/imap", "audit/starttls-injection/pop3",
-        "tls/starttls/pre-tls-input", "smtp/rfc3207/4.2/discard-pre-tls-input"}},
-      {"tls-versions", {"tls/version/rfc8996-floor", "tls/version/modern-supported", "audit/tls/versions"}},
-      {"tls-ciphers", {"tls/cipher/null", "tls/cipher/export", "tls/cipher/rc4", "audit/tls/weak-ciphers"}},
-  };
-  if (opt.only.empty()) return true;
-  auto it = own.find(family);
-  if (it == own.end()) return true;
-  for (const auto& id : it->second)
-    if (rules::selected(id, opt.only)) return true;
-  return false;
-}
-
 // The follow-up probes of one port, decided from its main probe.
 void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
-  const options& opt = s.opt;
-  const port_spec& p = opt.ports[i];
-  auto add = [&](job j) {
-    if (family_selected(opt, j.family)) s.add(std::move(j));
-  };
-  bool greeted = fact(main, key::banner) && !fact(main, key::throttled) && !fact(main, key::wrong_protocol);
-  // An implicit-TLS port that answered in plaintext speaks no TLS: version and cipher probes
-  // would only record that again (and fail "TLS 1.2 or 1.3 accepted" on a port without TLS).
-  bool connected = !fact(main, key::unreachable) && !fact(main, key::throttled) && !fact(main, key::not_tls);
-  if (p.tls == "starttls" && greeted) {
-    add({i, "plaintext-login", [&opt, &p] { return probe_plaintext_login(opt, p); }});
-    auto st = fact(main, key::starttls_result);
-    if (st && *st == "ok") add({i, "injection", [&opt, &p] { return probe_injection(opt, p); }});
+  const port_spec& p = s.opt.ports[i];
+  const probe_facts none;
+  const probe_facts& m = main.result.probe ? *main.result.probe : none;
+  for (const auto& f : families()) {
+    if (f.main || !f.on(p) || !f.wanted(p, m) || !family_selected(f, s.opt.only)) continue;
+    for (const auto& v : f.variants) s.add({i, &f, v});
   }
-  auto st = fact(main, key::starttls_result);
-  // A STARTTLS handshake that got no answer (main probe: unreachable) would only time out again.
-  bool tls_reachable = p.tls == "implicit" ? connected : (greeted && connected && st && st->rfind("refused", 0) != 0);
-  if (!tls_reachable) return;
-  for (const char* v : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
-    add({i, "tls-versions", [&opt, &p, v] { return probe_version(opt, p, v); }});
-  add({i, "tls-ciphers", [&opt, &p] { return probe_weak_ciphers(opt, p); }});
 }
-
-void add_rule_refs(run_report& r) {
-  std::map<std::string, const rules::rule*> by_id;
-  for (const auto& rule : rules::catalogue()) by_id[rule.id] = &rule;
-  for (const auto& rule : catalogue()) by_id[rule.id] = &rule;
-  for (const auto& c : r.cases)
-    for (const auto& f : c.findings)
-      if (auto it = by_id.find(f.rule); it != by_id.end())
-        r.rules[f.rule] = {it->second->spec, it->second->requirement, std::string(to_string(it->second->lvl)),
-                           it->second->protocol};
-}
-
-const char* family_order[] = {"starttls", "tls", "plaintext-login", "injection", "tls-versions", "tls-ciphers"};
 
 // Cases the audit will report: those planned, plus, for ports whose main probe has not answered
 // yet, every family such a port can have (an upper bound until all main probes are done).
 int expected_cases(const scheduler& s) {
   int n = static_cast<int>(s.unfinished.size());
   for (std::size_t i = 0; i < s.main_done.size(); ++i)
-    if (!s.main_done[i]) n += s.opt.ports[i].tls == "starttls" ? 4 : 2;
+    if (!s.main_done[i])
+      for (const auto& f : families()) n += !f.main && f.on(s.opt.ports[i]);
   return n;
 }
 
@@ -229,20 +153,20 @@ int expected_cases(const scheduler& s) {
 void finish_case(scheduler& s, const case_key& k) {
   std::optional<session::record> merged;
   for (std::size_t i = 0; i < s.jobs.size(); ++i) {
-    if (s.jobs[i].port != k.first || s.jobs[i].family != k.second || !s.out[i]) continue;
+    if (s.jobs[i].port != k.first || s.jobs[i].fam->id != k.second || !s.out[i]) continue;
     if (!merged) merged = std::move(*s.out[i]);
     else merge_into(*merged, std::move(*s.out[i]));
     s.out[i].reset();
   }
   if (!merged) return;
-  auto& c = s.judged.emplace(k, judge_case(std::move(*merged), k.second, s.opt)).first->second;
+  auto& c = s.judged.emplace(k, judge_case(std::move(*merged), s.opt)).first->second;
   if (s.progress) s.progress(c, ++s.reported, std::max(s.reported, expected_cases(s)));
 }
 
 // Job i has finished (its record is in out[i]).
 void job_done(scheduler& s, std::size_t i) {
-  const case_key k{s.jobs[i].port, s.jobs[i].family};
-  if (k.second == main_probe_name(s.opt.ports[k.first])) {
+  const case_key k{s.jobs[i].port, s.jobs[i].fam->id};
+  if (s.jobs[i].fam->main) {
     if (s.out[i]) plan_followups(s, k.first, *s.out[i]);
     s.main_done[k.first] = true;
     s.wake->cancel();
@@ -256,7 +180,7 @@ std::optional<std::size_t> take_next(scheduler& s) {
   std::optional<std::size_t> pick;
   for (std::size_t i = 0; i < s.jobs.size(); ++i) {
     if (s.taken[i]) continue;
-    if (s.jobs[i].family == "plaintext-login") {
+    if (s.jobs[i].fam->id == probe_family::plaintext_login) {
       pick = i;
       break;
     }
@@ -294,13 +218,12 @@ asio::awaitable<void> worker(scheduler& s) {
     const std::size_t i = *next;
     co_await rate_slot(s, t);
     if (s.stopped()) co_return;
+    const job j = s.jobs[i];  // a copy: jobs may grow while this probe runs
     try {
-      auto run = s.jobs[i].run;  // a copy: jobs may grow while this probe runs
-      auto rec = co_await run();
-      s.out[i] = std::move(rec);
+      s.out[i] = co_await j.fam->run(s.opt, s.opt.ports[j.port], j.variant);
     } catch (const std::exception& e) {
       // A harness defect must not lose the audit: the probe becomes an error with the reason.
-      s.out[i] = internal_error(s.opt, s.opt.ports[s.jobs[i].port], s.jobs[i].family, e.what());
+      s.out[i] = internal_error(s.opt, s.opt.ports[j.port], j.fam->id, e.what());
     }
     s.done[i] = true;
     job_done(s, i);
@@ -317,10 +240,11 @@ run_report run(const options& opt, const progress_fn& progress) {
   auto t0 = std::chrono::steady_clock::now();
 
   scheduler s(opt, progress);
-  std::size_t most_jobs = 0;  // a STARTTLS port has at most 8 connections, an implicit one 6
+  std::size_t most_jobs = 0;  // connections a port can take, from the family table
   for (std::size_t i = 0; i < opt.ports.size(); ++i) {
-    s.add({i, main_probe_name(opt.ports[i]), [&opt, i] { return probe_main(opt, opt.ports[i]); }});
-    most_jobs += opt.ports[i].tls == "starttls" ? 8 : 6;
+    s.add({i, &family_of(main_family(opt.ports[i])), ""});
+    for (const auto& f : families())
+      if (f.on(opt.ports[i])) most_jobs += f.variants.size();
   }
   {
     asio::io_context io(1);
@@ -340,13 +264,13 @@ run_report run(const options& opt, const progress_fn& progress) {
     if (left > 0) finish_case(s, k);
 
   for (std::size_t i = 0; i < opt.ports.size(); ++i)
-    for (const char* fam : family_order)
-      if (auto it = s.judged.find({i, fam}); it != s.judged.end()) r.cases.push_back(std::move(it->second));
+    for (const auto& f : families())
+      if (auto it = s.judged.find({i, f.id}); it != s.judged.end()) r.cases.push_back(std::move(it->second));
   if (ran < planned) {
     r.incomplete = true;
     r.incomplete_reason = "interrupted after " + std::to_string(ran) + " of " + std::to_string(planned) + " probe connections";
   }
-  add_rule_refs(r);
+  book().attach_refs(r);
   r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

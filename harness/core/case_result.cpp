@@ -5,7 +5,7 @@ namespace mailspec {
 verdict combine_case_verdict(const case_result& c) {
   // A skipped case (a precondition absent: a missing capability, a mutating scenario) stays a
   // skip: that is the outcome of its scenario. Passive findings on what it did see keep their
-  // own verdicts and count for the exit code through the findings (DESIGN.md §1, §2).
+  // own verdicts and count for the exit code through the findings (docs/architecture.md).
   if (c.result == verdict::skip) return verdict::skip;
   verdict v = verdict::pass;
   if (c.result == verdict::error || c.result == verdict::fail || c.result == verdict::skip) v = c.result;

@@ -1,10 +1,11 @@
 // The result of one case: one scenario (or audit probe) run once against one target.
 #pragma once
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/facts.hpp"
 #include "core/finding.hpp"
 #include "core/tls_facts.hpp"
 #include "core/transcript.hpp"
@@ -19,6 +20,9 @@ struct target_info {
   int port = 0;
   std::string tls_mode;                // none | implicit | starttls
   std::string bind;                    // source address, when --bind was given
+  // The well-known service the port plays (smtp = the public MX, submission, imaps, ...) when
+  // known: the audit's ports, a scenario on port 25. "" when unknown.
+  std::string service;
 };
 
 struct step_result {
@@ -52,7 +56,8 @@ struct case_result {
   std::vector<tls_facts> tls;  // one per handshake
   std::vector<std::string> capabilities_before_tls;
   std::vector<std::string> capabilities_after_tls;
-  std::map<std::string, std::string> extra;  // free-form facts (banner, software, ...)
+  std::optional<probe_facts> probe;        // audit cases (and settings cases built on a probe)
+  std::optional<settings_facts> settings;  // settings cases
 };
 
 // Case verdict from its steps and findings: worst of them, where a case with only

@@ -1,4 +1,4 @@
-// A finding: one rule applied to one case (DESIGN.md §2, §5).
+// A finding: one rule applied to one case (docs/architecture.md).
 #pragma once
 #include <string>
 

@@ -1,4 +1,4 @@
-// Secrets and their redaction (DESIGN.md §4 "Secrets").
+// Secrets and their redaction (docs/architecture.md).
 // Every value registered here, and its base64 forms at every alignment, is replaced by
 // "‹secret:NAME›" in anything that leaves the process (transcripts, reports, console).
 #pragma once

@@ -1,4 +1,4 @@
-// The record of one connection: who said what, when, on which channel (DESIGN.md §5).
+// The record of one connection: who said what, when, on which channel (docs/architecture.md).
 // Text is stored as received/sent (CR and LF kept) and already redacted.
 #pragma once
 #include <cstdint>

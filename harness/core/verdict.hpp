@@ -1,4 +1,4 @@
-// Verdicts, levels and severities: the vocabulary every finding uses (DESIGN.md §2).
+// Verdicts, levels and severities: the vocabulary every finding uses (docs/architecture.md).
 #pragma once
 #include <optional>
 #include <string>

@@ -1,4 +1,4 @@
-// `mailspec settings EMAIL|DOMAIN` (DESIGN.md §1): what a provider publishes for mail clients
+// `mailspec settings EMAIL|DOMAIN` (docs/settings.md): what a provider publishes for mail clients
 // (Thunderbird autoconfig, RFC 6186/8314 SRV records, MX, MTA-STS, TLS-RPT) against what its
 // servers really do, each published server checked with the audit's main probe.
 // Cases (kind "settings"): "settings/discovery" (what was found, from where), one per published
@@ -46,10 +46,10 @@ using progress_fn = std::function<void(const case_result&, int done, int total)>
 run_report run(const settings_options& opt, const progress_fn& progress = {});
 
 // The settings/ and policy/ rules (same row type as rules::catalogue()); their checks read the
-// facts stored in case_result.extra (see facts.hpp).
-const std::vector<rules::rule>& catalogue();
-const rules::rule* find_rule(std::string_view id);
-std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt = {});
+// typed settings facts (case_result.settings) and, for server and MX cases, the probe facts.
+const rules::table& catalogue();
+// Every rule `mailspec settings` can report: protocol rules, the audit's and catalogue().
+const rules::book& book();
 
 // Names of the bundled presets in dir (NAME for NAME.xml), sorted.
 std::vector<std::string> preset_names(const std::string& dir);

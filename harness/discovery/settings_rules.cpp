@@ -1,44 +1,19 @@
 // The settings/ rules: published settings vs what the servers do. Rows of rules::rule whose
-// checks read the facts of facts.hpp; policy_rules.cpp adds policy/mta-sts and policy/tls-rpt.
+// checks read the typed settings facts; policy_rules.cpp adds policy/mta-sts and policy/tls-rpt.
 #include <algorithm>
 #include <exception>
 #include <set>
 #include <sstream>
 
-#include "discovery/facts.hpp"
+#include "audit/audit.hpp"
 #include "discovery/rules_detail.hpp"
 #include "protocol/sasl_client.hpp"
 
 namespace mailspec::discovery::detail {
 
-const std::string* get(const rules::context& c, const char* k) {
-  const auto& x = c.rec.result.extra;
-  auto it = x.find(k);
-  return it == x.end() ? nullptr : &it->second;
-}
-std::string get_or(const rules::context& c, const char* k) {
-  auto f = get(c, k);
-  return f ? *f : "";
-}
-bool role_is(const rules::context& c, std::string_view r) { return get_or(c, fact::role) == r; }
-
-std::vector<std::string> split(std::string_view s, std::string_view sep) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  std::size_t i = 0;
-  while (true) {
-    auto j = s.find(sep, i);
-    out.emplace_back(s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
-    if (j == std::string_view::npos) break;
-    i = j + sep.size();
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
-  return out;
+const settings_facts* facts(const rules::context& c, settings_role role) {
+  const settings_facts* f = c.settings();
+  return f && f->role == role ? f : nullptr;
 }
 
 std::set<std::string> offered_mechanisms(std::string_view protocol, const std::vector<std::string>& caps) {
@@ -47,10 +22,7 @@ std::set<std::string> offered_mechanisms(std::string_view protocol, const std::v
   auto words = [](const std::string& s) {
     std::vector<std::string> w;
     std::istringstream in(s);
-    for (std::string x; in >> x;) {
-      for (auto& ch : x) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      w.push_back(x);
-    }
+    for (std::string x; in >> x;) w.push_back(upper(x));
     return w;
   };
   for (const auto& line : caps) {
@@ -103,11 +75,6 @@ std::vector<std::string> mechanisms_for(std::string_view method, std::string_vie
   return {};  // client-IP-address, none, smtp-after-pop: nothing a capability shows
 }
 
-rules::rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,
-                std::function<void(rules::context&)> check, severity sev) {
-  return rules::rule{std::move(id), std::move(protocol), std::move(spec), lvl, sev, std::move(requirement), std::move(check)};
-}
-
 }  // namespace mailspec::discovery::detail
 
 namespace mailspec::discovery {
@@ -116,26 +83,34 @@ namespace {
 
 using namespace detail;
 using rules::context;
+using rules::row;
 
-bool publishes_password(const std::string& auth) {
-  for (const auto& m : split(auth, " "))
+bool publishes_password(const published_entry& p) {
+  for (const auto& m : p.authentication)
     if (m == "password-cleartext" || m == "plain") return true;
   return false;
 }
 
+// A server case's facts with its published entry, else nullptr.
+const settings_facts* server(const context& c) {
+  const auto* f = facts(c, settings_role::server);
+  return f && f->published ? f : nullptr;
+}
+
 void socket_not_plain(context& c) {
-  if (!role_is(c, "server")) return;
-  std::string s = get_or(c, fact::p_socket);
+  const auto* f = server(c);
+  if (!f) return;
+  const std::string& s = f->published->socket_type;
   if (s == "plain")
-    return c.broken_case("socketType SSL (implicit TLS) or STARTTLS", "socketType plain (" + get_or(c, fact::p_source) + ")",
+    return c.broken_case("socketType SSL (implicit TLS) or STARTTLS", "socketType plain (" + f->published->source + ")",
                          "clients configured from this entry send everything in the clear, mail and logins included");
   if (s == "SSL" || s == "STARTTLS") c.held_case(s);
 }
 
 void cleartext_needs_tls(context& c) {
-  if (!role_is(c, "server")) return;
-  std::string auth = get_or(c, fact::p_auth), s = get_or(c, fact::p_socket);
-  if (!publishes_password(auth)) return;
+  const auto* f = server(c);
+  if (!f || !publishes_password(*f->published)) return;
+  const std::string& s = f->published->socket_type;
   if (s == "plain")
     return c.broken_case("password-cleartext only with socketType SSL or STARTTLS", "password-cleartext with socketType plain",
                          "the published settings make clients send the password readable in transit");
@@ -143,30 +118,30 @@ void cleartext_needs_tls(context& c) {
 }
 
 void socket_matches(context& c) {
-  if (!role_is(c, "server")) return;
-  std::string pub = get_or(c, fact::p_socket);
+  const auto* f = server(c);
+  if (!f) return;
+  const std::string& pub = f->published->socket_type;
   if (pub != "SSL" && pub != "STARTTLS" && pub != "plain") return;  // entry-valid reports it
-  auto real = get(c, fact::real_socket);
-  if (!real) return;  // not probed (unresolvable host: hostname-resolves reports it)
-  std::string ev = get_or(c, fact::real_evidence);
-  if (*real == "unknown")
-    return c.emit(nullptr, verdict::error, "the port answering as " + pub, ev, "could not tell what the port does");
-  if (*real == pub) return c.held_case(pub + ": " + ev);
-  c.broken_case("socketType " + pub + " (published, " + get_or(c, fact::p_source) + ")", "the port does " + *real + ": " + ev,
+  if (!f->real_socket) return;  // not probed (unresolvable host: hostname-resolves reports it)
+  const std::string real(to_string(*f->real_socket));
+  const std::string& ev = f->real_evidence;
+  if (*f->real_socket == socket_kind::unknown)
+    return c.emit_case(verdict::error, "the port answering as " + pub, ev, "could not tell what the port does");
+  if (real == pub) return c.held_case(pub + ": " + ev);
+  c.broken_case("socketType " + pub + " (published, " + f->published->source + ")", "the port does " + real + ": " + ev,
                 "the published socketType is not what the port does: clients configured from it fail or fall back");
 }
 
 void auth_offered(context& c) {
-  if (!role_is(c, "server")) return;
-  auto caps_fact = get(c, fact::real_caps);
-  if (!caps_fact) return;
-  std::string proto = get_or(c, fact::p_type);
-  auto offered = offered_mechanisms(proto, split(*caps_fact, "; "));
-  std::string channel = get_or(c, fact::real_tls) == "yes" ? "after TLS" : "on the plaintext channel";
+  const auto* f = server(c);
+  if (!f || !f->real_caps) return;
+  const std::string& proto = f->published->type;
+  auto offered = offered_mechanisms(proto, *f->real_caps);
+  std::string channel = f->real_tls.value_or(false) ? "after TLS" : "on the plaintext channel";
   std::vector<std::string> offered_v(offered.begin(), offered.end());
   std::string actual = "offered " + channel + ": " + (offered_v.empty() ? std::string("none") : join(offered_v, " "));
   bool any = false, bad = false;
-  for (const auto& m : split(get_or(c, fact::p_auth), " ")) {
+  for (const auto& m : f->published->authentication) {
     auto want = mechanisms_for(m, proto);
     if (want.empty()) continue;
     any = true;
@@ -178,7 +153,7 @@ void auth_offered(context& c) {
         if (o == "DIGEST-MD5" || (o.rfind("SCRAM-", 0) == 0 && o.size() > 5 && o.substr(o.size() - 5) == "-PLUS"))
           others.push_back(o);
       if (!others.empty()) {
-        c.emit(nullptr, verdict::warn, "published <authentication>" + m + "</authentication>: one of " + join(want, ", "),
+        c.emit_case(verdict::warn, "published <authentication>" + m + "</authentication>: one of " + join(want, ", "),
                actual, "only " + join(others, ", ") + " would serve it: DIGEST-MD5 is obsolete (RFC 6331) and mailspec "
                "does not speak the -PLUS (channel binding) variants, so this could not be checked");
         continue;
@@ -191,86 +166,87 @@ void auth_offered(context& c) {
 }
 
 void entry_valid(context& c) {
-  if (!role_is(c, "server")) return;
-  std::string p = get_or(c, fact::p_problems);
-  if (!p.empty())
+  const auto* f = server(c);
+  if (!f) return;
+  if (!f->published->problems.empty())
     return c.broken_case("a complete entry: hostname, port 1-65535, socketType SSL|STARTTLS|plain, known authentication",
-                         p + " (" + get_or(c, fact::p_source) + ")");
+                         join(f->published->problems, "; ") + " (" + f->published->source + ")");
   c.held_case();
 }
 
 void hostname_resolves(context& c) {
-  if (!role_is(c, "server") && !role_is(c, "mx")) return;
-  std::string host = get_or(c, role_is(c, "mx") ? fact::mx_host : fact::p_host);
-  if (auto e = get(c, fact::resolve_error)) {
-    std::string st = get_or(c, fact::resolve_status);
+  const settings_facts* f = server(c);
+  const bool mx = !f && (f = facts(c, settings_role::mx)) != nullptr;
+  if (!f) return;
+  const std::string& host = mx ? f->mx_host : f->published->hostname;
+  if (f->resolve_error) {
     // No answer at all (timeout, SERVFAIL) says nothing about the published name.
-    if (st != "NXDOMAIN" && st != "no record")
-      return c.emit(nullptr, verdict::error, "an address (A or AAAA) for " + host, *e, "the DNS lookup failed");
-    return c.broken_case("an address (A or AAAA) for " + host, *e);
+    if (f->resolve_status != "NXDOMAIN" && f->resolve_status != "no record")
+      return c.emit_case(verdict::error, "an address (A or AAAA) for " + host, *f->resolve_error, "the DNS lookup failed");
+    return c.broken_case("an address (A or AAAA) for " + host, *f->resolve_error);
   }
-  if (auto a = get(c, fact::c_address)) c.held_case(*a);
+  if (!f->connected_address.empty()) c.held_case(f->connected_address);
 }
 
 void published(context& c) {
-  if (!role_is(c, "discovery")) return;
-  std::string s = get_or(c, fact::servers);
-  if (s.empty()) {
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
+  if (f->servers.empty()) {
     // Every SRV service published with target "." (RFC 2782: "decidedly not available at this
     // domain") is a statement, not an absence: the domain says it offers no mail client service.
-    auto srv = split(get_or(c, fact::srv), "\n");
+    const auto& srv = f->srv;
     auto declined = std::count_if(srv.begin(), srv.end(),
                                   [](const std::string& l) { return l.find("(service not offered)") != std::string::npos; });
     if (!srv.empty() && declined == static_cast<std::ptrdiff_t>(srv.size()))
-      return c.emit(nullptr, verdict::info, "autoconfig or SRV records naming the mail servers", get_or(c, fact::srv),
-                    "every SRV service is published as not offered (target \".\", RFC 2782): no server to check");
-    std::string tried = get_or(c, fact::sources);
-    if (declined > 0) tried += "\n" + get_or(c, fact::srv);
-    return c.emit(nullptr, verdict::error, "autoconfig or SRV records naming the mail servers", tried,
-                  "nothing published: no server to check");
+      return c.emit_case(verdict::info, "autoconfig or SRV records naming the mail servers", join(srv, "\n"),
+                         "every SRV service is published as not offered (target \".\", RFC 2782): no server to check");
+    std::string tried = join(f->sources, "\n");
+    if (declined > 0) tried += "\n" + join(srv, "\n");
+    return c.emit_case(verdict::error, "autoconfig or SRV records naming the mail servers", tried,
+                       "nothing published: no server to check");
   }
-  c.held_case(s);
+  c.held_case(join(f->servers, "\n"));
 }
 
 void autoconfig_valid(context& c) {
-  if (!role_is(c, "discovery")) return;
-  if (auto e = get(c, fact::autoconfig_error))
-    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", *e,
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
+  if (!f->autoconfig_errors.empty())
+    return c.broken_case("a well-formed config-v1.1.xml with <clientConfig><emailProvider>", join(f->autoconfig_errors, "\n"),
                          "a client gets no usable configuration from this source");
-  if (!get_or(c, fact::autoconfig_source).empty()) return c.held_case(get_or(c, fact::autoconfig_source));
+  if (!f->autoconfig_source.empty()) return c.held_case(f->autoconfig_source);
   // A fetch that timed out says nothing about the document: the harness could not judge.
-  if (auto t = get(c, fact::autoconfig_unanswered))
-    c.emit(nullptr, verdict::error, "an answer from the autoconfig host within the deadline", *t,
-           "could not tell whether a valid autoconfig is published");
+  if (!f->unanswered.empty())
+    c.emit_case(verdict::error, "an answer from the autoconfig host within the deadline", join(f->unanswered, "\n"),
+                "could not tell whether a valid autoconfig is published");
 }
 
 void autoconfig_https(context& c) {
-  if (!role_is(c, "discovery")) return;
-  if (auto e = get(c, fact::autoconfig_https))
-    return c.broken_case("HTTPS with a certificate valid for the autoconfig host", *e,
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
+  if (!f->https_errors.empty())
+    return c.broken_case("HTTPS with a certificate valid for the autoconfig host", join(f->https_errors, "\n"),
                          "clients refuse this autoconfig (or, worse, accept it without verification)");
-  std::string src = get_or(c, fact::autoconfig_source);
-  if (src.rfind("https://", 0) == 0) c.held_case(src);
+  if (f->autoconfig_source.rfind("https://", 0) == 0) c.held_case(f->autoconfig_source);
 }
 
 void autoconfig_redirect(context& c) {
-  if (!role_is(c, "discovery")) return;
-  if (auto r = get(c, fact::autoconfig_redirect))
-    return c.broken_case("the autoconfig served by the host asked, or redirects within it", *r,
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
+  if (!f->redirects_refused.empty())
+    return c.broken_case("the autoconfig served by the host asked, or redirects within it", join(f->redirects_refused, "\n"),
                          "a redirect to another host was not followed: a client that follows it trusts a host the domain did not name");
-  std::string src = get_or(c, fact::autoconfig_source);
-  if (src.rfind("https://", 0) == 0) c.held_case(src);
+  if (f->autoconfig_source.rfind("https://", 0) == 0) c.held_case(f->autoconfig_source);
 }
 
 void srv_consistent(context& c) {
-  if (!role_is(c, "discovery")) return;
-  auto m = get(c, fact::srv_mismatch);
-  if (!m) {
-    if (!get_or(c, fact::autoconfig_source).empty() && get_or(c, fact::srv).find("ok") != std::string::npos)
-      c.held_case();
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
+  if (f->srv_mismatch.empty()) {
+    if (!f->autoconfig_source.empty() && join(f->srv, "\n").find("ok") != std::string::npos) c.held_case();
     return;
   }
-  for (const auto& line : split(*m, "\n")) {
+  for (const auto& line : f->srv_mismatch) {
     auto bar = line.find(" | ");
     c.broken_case(bar == std::string::npos ? "" : line.substr(bar + 3), line.substr(0, bar),
                   "the SRV records and the autoconfig name different servers for the same service");
@@ -278,10 +254,12 @@ void srv_consistent(context& c) {
 }
 
 void implicit_recommended(context& c) {
-  if (!role_is(c, "discovery")) return;
+  const auto* f = facts(c, settings_role::discovery);
+  if (!f) return;
   bool held = false, broke = false;
-  for (auto [k, what] : {std::pair{fact::access_types, "mail access (IMAP/POP3)"}, std::pair{fact::submission_types, "submission (SMTP)"}}) {
-    std::string types = get_or(c, k);
+  for (auto [list, what] : {std::pair{&f->access_types, "mail access (IMAP/POP3)"},
+                            std::pair{&f->submission_types, "submission (SMTP)"}}) {
+    const std::string types = join(*list, " ");
     if (types.empty()) continue;
     if (types.find("SSL") != std::string::npos) {
       held = true;
@@ -346,8 +324,8 @@ void detail::add_settings_rules(std::vector<rules::rule>& v) {
 
 namespace {
 
-std::vector<rules::rule> build() {
-  std::vector<rules::rule> v;
+rules::table build() {
+  rules::table v;
   detail::add_settings_rules(v);
   detail::add_policy_rules(v);
   return v;
@@ -355,29 +333,14 @@ std::vector<rules::rule> build() {
 
 }  // namespace
 
-const std::vector<rules::rule>& catalogue() {
-  static const std::vector<rules::rule> rows = build();
+const rules::table& catalogue() {
+  static const rules::table rows = build();
   return rows;
 }
 
-const rules::rule* find_rule(std::string_view id) {
-  for (const auto& r : catalogue())
-    if (r.id == id) return &r;
-  return nullptr;
-}
-
-std::vector<finding> judge(const session::record& rec, const rules::judge_options& opt) {
-  std::vector<finding> out;
-  for (const auto& r : catalogue()) {
-    if (!rules::selected(r.id, opt.only)) continue;
-    auto raw = rules::run_check(r, rec);
-    bool bad = std::any_of(raw.begin(), raw.end(), [](const finding& f) { return f.result != verdict::pass; });
-    for (auto& f : raw) {
-      if (opt.strict && f.result == verdict::warn) f.result = verdict::fail;
-      if (!bad || f.result != verdict::pass) out.push_back(std::move(f));
-    }
-  }
-  return out;
+const rules::book& book() {
+  static const rules::book b{&rules::catalogue(), &audit::catalogue(), &catalogue()};
+  return b;
 }
 
 }  // namespace mailspec::discovery

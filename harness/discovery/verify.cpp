@@ -5,23 +5,11 @@
 
 #include "audit/audit.hpp"
 #include "discovery/detail.hpp"
-#include "discovery/facts.hpp"
 #include "discovery/policy.hpp"
 
 namespace mailspec::discovery::detail {
 
 namespace {
-
-const std::string* extra(const case_result& c, const char* k) {
-  auto it = c.extra.find(k);
-  return it == c.extra.end() ? nullptr : &it->second;
-}
-
-std::string join_caps(const std::vector<std::string>& caps) {
-  std::string out;
-  for (const auto& c : caps) out += (out.empty() ? "" : "; ") + c;
-  return out;
-}
 
 audit::port_spec spec_for(const published_server& s, int port) {
   audit::port_spec p;
@@ -53,56 +41,61 @@ audit::options audit_options(const settings_options& opt, const std::string& hos
 }
 
 struct classified {
-  std::string socket;  // SSL | STARTTLS | plain ("" = this probe cannot tell)
+  std::optional<socket_kind> socket;  // nullopt = this probe cannot tell
   std::string evidence;
   std::vector<std::string> caps;
   bool tls = false;
 };
 
-// What one main probe shows about the port.
+// What one main probe shows about the port. Facts keep server bytes as received: whoever shows
+// them makes them visible.
 classified classify(const case_result& c, const audit::port_spec& p) {
   classified k;
-  std::string banner = extra(c, "banner") ? *extra(c, "banner") : "";
-  if (auto u = extra(c, "unreachable"); u && u->rfind("no greeting", 0) != 0) {
-    k.socket = "unknown";
-    k.evidence = (u->rfind("connect", 0) == 0 || u->rfind("resolve", 0) == 0 ? "connect failed: " : "") + *u;
+  const probe_facts none;
+  const probe_facts& f = c.probe ? *c.probe : none;
+  const std::string banner = f.banner ? *f.banner : "";
+  if (f.unreachable && f.unreachable->rfind("no greeting", 0) != 0) {
+    k.socket = socket_kind::unknown;
+    k.evidence = (f.unreachable->rfind("connect", 0) == 0 || f.unreachable->rfind("resolve", 0) == 0 ? "connect failed: " : "") +
+                 *f.unreachable;
     return k;
   }
-  if (auto t = extra(c, "throttled")) {
-    k.socket = "unknown";
-    k.evidence = "throttled: " + *t;
+  if (f.throttled) {
+    k.socket = socket_kind::unknown;
+    k.evidence = "throttled: " + *f.throttled;
     return k;
   }
   if (p.tls == "implicit") {
-    auto r = extra(c, "implicit_tls.result");
-    if (r && *r == "ok") {
-      k.socket = "SSL";
+    if (f.implicit_tls && f.implicit_tls->accepted()) {
+      k.socket = socket_kind::ssl;
       k.tls = true;
       k.caps = c.capabilities_after_tls;
       k.evidence = "TLS handshake right after connecting" + (c.tls.empty() ? "" : " (" + c.tls.back().version + ")") +
                    (banner.empty() ? "" : ", then \"" + banner + "\"");
     } else {
-      k.evidence = "no TLS handshake right after connecting: " + (r ? *r : std::string("no result"));
+      k.evidence = "no TLS handshake right after connecting: " +
+                   (f.implicit_tls ? "handshake failed: " + f.implicit_tls->detail : std::string("no result"));
     }
     return k;
   }
-  auto st = extra(c, "starttls.result");
-  if (banner.empty() || extra(c, "wrong_protocol")) {
-    auto u = extra(c, "unreachable");
-    k.evidence = "no plaintext greeting" + (u ? ": " + *u : banner.empty() ? "" : ": \"" + banner + "\"");
+  if (banner.empty() || f.wrong_protocol) {
+    k.evidence = "no plaintext greeting" + (f.unreachable ? ": " + *f.unreachable : banner.empty() ? "" : ": \"" + banner + "\"");
     return k;
   }
-  if (st && *st == "ok") {
-    k.socket = "STARTTLS";
+  if (f.starttls && f.starttls->ok()) {
+    k.socket = socket_kind::starttls;
     k.tls = true;
     k.caps = c.capabilities_after_tls;
     k.evidence = "plaintext greeting \"" + banner + "\", STARTTLS offered: " +
-                 (extra(c, "starttls.offered") ? *extra(c, "starttls.offered") : "?") + ", upgrade ok";
+                 (f.starttls_offered ? (*f.starttls_offered ? "yes" : "no") : "?") + ", upgrade ok";
     return k;
   }
-  k.socket = "plain";
+  k.socket = socket_kind::plain;
   k.caps = c.capabilities_before_tls;
-  k.evidence = "plaintext greeting \"" + banner + "\", no working STARTTLS (" + (st ? *st : std::string("not tried")) + ")";
+  std::string st = !f.starttls ? "not tried"
+                   : f.starttls->result == starttls_outcome::refused ? "refused: " + f.starttls->detail
+                                                                     : "handshake failed: " + f.starttls->detail;
+  k.evidence = "plaintext greeting \"" + banner + "\", no working STARTTLS (" + st + ")";
   return k;
 }
 
@@ -116,8 +109,9 @@ case_result unresolved_case(const std::string& id, const std::string& title, con
   c.started = iso8601_now();
   c.target.host = host;
   c.target.port = port;
-  c.extra[fact::resolve_error] = error;
-  c.extra[fact::resolve_status] = to_string(status);
+  auto& s = c.settings.emplace();
+  s.resolve_error = error;
+  s.resolve_status = to_string(status);
   c.log.add(0, direction::meta, channel::plain, -1, "resolve " + host + ": " + error);
   return c;
 }
@@ -129,20 +123,10 @@ std::string pick_address(const std::vector<std::string>& addrs) {
 }
 
 void add_published(case_result& c, const published_server& s, int port) {
-  std::string auth;
-  for (const auto& a : s.authentication) auth += (auth.empty() ? "" : " ") + a;
-  std::string problems;
-  for (const auto& p : s.problems) problems += (problems.empty() ? "" : "; ") + p;
-  c.extra[fact::role] = "server";
-  c.extra[fact::p_type] = s.type;
-  c.extra[fact::p_host] = s.hostname;
-  c.extra[fact::p_port] = std::to_string(s.port);
-  c.extra[fact::p_socket] = s.socket_type;
-  c.extra[fact::p_auth] = auth;
-  c.extra[fact::p_user] = s.username;
-  c.extra[fact::p_source] = s.source;
-  if (!problems.empty()) c.extra[fact::p_problems] = problems;
-  c.extra[fact::c_port] = std::to_string(port);
+  auto& f = c.settings ? *c.settings : c.settings.emplace();
+  f.role = settings_role::server;
+  f.published = published_entry{s.type, s.hostname, s.port, s.socket_type, s.authentication, s.username, s.source, s.problems};
+  f.connected_port = port;
 }
 
 }  // namespace
@@ -163,7 +147,7 @@ void judge_settings_case(case_result& c, const settings_options& opt) {
   rules::judge_options jo;
   jo.strict = opt.strict;
   jo.only = opt.only;
-  auto found = discovery::judge(rec, jo);
+  auto found = rules::judge(rec, catalogue(), jo);
   c = std::move(rec.result);
   for (auto& f : found) c.findings.push_back(std::move(f));
   verdict before = c.result;
@@ -180,8 +164,7 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
   std::string title = "Published " + s.type + " server " + s.hostname + ":" + std::to_string(s.port) + " " + s.socket_type;
   if (!s.problems.empty() && (s.hostname.empty() || s.port == 0 || s.hostname.find('%') != std::string::npos)) {
     case_result c = unresolved_case(id, title, s.hostname, port, s.type, "not probed: the entry is incomplete");
-    c.extra.erase(fact::resolve_error);
-    c.extra.erase(fact::resolve_status);
+    c.settings.reset();
     add_published(c, s, port);
     c.result = verdict::pass;
     judge_settings_case(c, opt);
@@ -201,7 +184,7 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
   case_result c = audit::probe_port(ao, spec);
   auto k = classify(c, spec);
   std::vector<case_result> out;
-  if (k.socket.empty()) {
+  if (!k.socket) {
     // The port did not work as published: probe it the other way to learn what it does.
     auto other = spec;
     other.tls = spec.tls == "implicit" ? "starttls" : "implicit";
@@ -217,7 +200,7 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
     alt.result = verdict::info;
     alt.message = "exploratory: the published socketType did not work, so the port was probed the other way";
     k2.evidence = k.evidence + "; as " + std::string(other.tls == "implicit" ? "SSL" : "STARTTLS") + ": " + k2.evidence;
-    if (k2.socket.empty()) k2.socket = "unknown";
+    if (!k2.socket) k2.socket = socket_kind::unknown;
     k = k2;
     out.push_back(std::move(alt));
   }
@@ -226,12 +209,13 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
   c.title = title;
   c.target.host = s.hostname;
   add_published(c, s, port);
-  c.extra[fact::c_address] = ip + ":" + std::to_string(port);
-  c.extra[fact::real_socket] = k.socket;
-  c.extra[fact::real_evidence] = k.evidence;
-  if (k.socket != "unknown") {
-    c.extra[fact::real_caps] = join_caps(k.caps);
-    c.extra[fact::real_tls] = k.tls ? "yes" : "no";
+  auto& sf = *c.settings;
+  sf.connected_address = ip + ":" + std::to_string(port);
+  sf.real_socket = k.socket;
+  sf.real_evidence = k.evidence;
+  if (*k.socket != socket_kind::unknown) {
+    sf.real_caps = k.caps;
+    sf.real_tls = k.tls;
   }
   judge_settings_case(c, opt);
   out.insert(out.begin(), std::move(c));
@@ -258,15 +242,16 @@ case_result verify_mx(const settings_options& opt, const mx_record& mx, const fo
     auto ao = audit_options(opt, mx.host, ip);
     auto spec = audit::parse_ports("smtp=" + std::to_string(port)).front();
     c = audit::probe_port(ao, spec);
-    c.extra[fact::c_address] = ip + ":" + std::to_string(port);
+    c.settings.emplace().connected_address = ip + ":" + std::to_string(port);
   }
   c.kind = "settings";
   c.scenario_id = id;
   c.title = title;
   c.target.host = mx.host;
-  c.extra[fact::role] = "mx";
-  c.extra[fact::mx_host] = mx.host;
-  c.extra[fact::sts_mode] = sts_mode(f);
+  auto& sf = *c.settings;
+  sf.role = settings_role::mx;
+  sf.mx_host = mx.host;
+  sf.sts_mode = sts_mode(f);
   judge_settings_case(c, opt);
   return c;
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "report/facts.hpp"
 #include "report/report.hpp"
 
 namespace mailspec::report {
@@ -158,6 +159,7 @@ void target_from(const json& j, target_info& t) {
   t.port = opt<int>(j, "port");
   t.tls_mode = opt<std::string>(j, "tls");
   t.bind = opt<std::string>(j, "bind");
+  t.service = opt<std::string>(j, "service");
 }
 
 template <class F>
@@ -193,7 +195,7 @@ case_result case_from(const json& j, const std::string& w) {
     c.capabilities_before_tls = opt<std::vector<std::string>>(*it, "before_tls");
     c.capabilities_after_tls = opt<std::vector<std::string>>(*it, "after_tls");
   }
-  c.extra = opt<std::map<std::string, std::string>>(j, "extra");
+  unflatten_facts(opt<std::map<std::string, std::string>>(j, "extra"), c);
   return c;
 }
 

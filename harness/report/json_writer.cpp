@@ -1,6 +1,7 @@
-// run_report -> report.json ("mailspec-report/1", DESIGN.md §5; schema: reports/schema/report-v1.json).
+// run_report -> report.json ("mailspec-report/1", docs/architecture.md; schema: reports/schema/report-v1.json).
 #include <ostream>
 
+#include "report/facts.hpp"
 #include "report/report.hpp"
 
 namespace mailspec::report {
@@ -101,6 +102,7 @@ json to_json(const case_result& c) {
   target["port"] = t.port;
   target["tls"] = t.tls_mode;
   target["bind"] = t.bind;
+  target["service"] = t.service;
   json caps = json::object();
   caps["before_tls"] = c.capabilities_before_tls;
   caps["after_tls"] = c.capabilities_after_tls;
@@ -123,7 +125,7 @@ json to_json(const case_result& c) {
   j["transcript_dropped"] = c.log.dropped_entries();
   j["tls"] = std::move(tls);
   j["capabilities"] = std::move(caps);
-  j["extra"] = c.extra;
+  j["extra"] = flatten_facts(c);
   return j;
 }
 

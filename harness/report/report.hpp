@@ -1,4 +1,4 @@
-// Reports of a run (DESIGN.md §5): report.json ("mailspec-report/1"), report.html, junit.xml,
+// Reports of a run (docs/architecture.md): report.json ("mailspec-report/1"), report.html, junit.xml,
 // report.sarif, and the console. Depends on core only.
 //
 // Text from servers may be anything (invalid UTF-8, NUL bytes, "</script>"): every writer here

@@ -7,25 +7,6 @@
 
 namespace mailspec::rules::detail {
 
-rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,
-         std::function<void(context&)> check, severity sev) {
-  rule r;
-  r.id = std::move(id);
-  r.protocol = std::move(protocol);
-  r.spec = std::move(spec);
-  r.lvl = lvl;
-  r.sev = sev;
-  r.requirement = std::move(requirement);
-  r.check = std::move(check);
-  return r;
-}
-
-std::string upper(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return o;
-}
-
 bool has_word(const std::vector<std::string>& words, std::string_view w) {
   const std::string u = upper(w);
   return std::any_of(words.begin(), words.end(), [&](const std::string& x) { return upper(x) == u; });

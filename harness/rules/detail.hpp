@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
 #include "rules/rules.hpp"
 
 namespace mailspec::rules::detail {
@@ -39,11 +40,6 @@ void add_sasl_rfc7677(std::vector<rule>& v);
 // SASL rules: one finding per check the session's SASL client recorded with this id.
 void sasl_checks(context& c, std::string_view check_id);
 
-// Builds a row (keeps the rule files tabular).
-rule row(std::string id, std::string protocol, std::string spec, level lvl, std::string requirement,
-         std::function<void(context&)> check, severity sev = severity::none);
-
-std::string upper(std::string_view s);
 bool has_word(const std::vector<std::string>& words, std::string_view w);  // case-insensitive
 std::vector<std::string> split_ws(std::string_view s);
 bool all_digits(std::string_view s);  // non-empty, ASCII digits only

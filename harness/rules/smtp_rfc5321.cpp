@@ -77,7 +77,7 @@ void greeting_code(context& c) {
     if (!ex.greeting || ex.smtp.empty()) continue;
     int code = ex.smtp.front().code;
     if (code == 220 || code == 554) c.held(&ex, ex.smtp.front().raw());
-    else if (code == 421)  // DESIGN.md §1: a throttled connection is untested, never a fail
+    else if (code == 421)  // docs/architecture.md: a throttled connection is untested, never a fail
       c.emit(&ex, verdict::error, "220 (service ready) or 554 (no SMTP service here)", ex.smtp.front().raw(),
              "the server refused the connection for now (421: throttled or shutting down): not judged");
     else c.broken(&ex, "220 (service ready) or 554 (no SMTP service here)", ex.smtp.front().raw());

@@ -66,7 +66,7 @@ void one_reply_per_command(context& c) {
 void quit_221(context& c) {
   for (const auto& cmd : smtp_commands(c.rec)) {
     // 421 may answer any command (§4.2.3): a server shutting down or throttling is untested
-    // (DESIGN.md §1), and the 421-then-close rule judges it.
+    // (docs/architecture.md), and the 421-then-close rule judges it.
     if (cmd.verb != "QUIT" || !cmd.reply || cmd.reply->code == 421) continue;
     if (cmd.reply->code == 221) c.held(cmd.ex);
     else c.broken(cmd.ex, "221", cmd.reply->raw());

@@ -42,8 +42,7 @@ std::optional<bool> offers_tls(const exchange& ex) {
 // The public MX role (port 25; the audit's "smtp" service, a scenario written for port 25): RFC
 // 8314 covers submission and access only (§1), and RFC 3207 leaves STARTTLS optional for relay.
 bool mx_role(const record& rec) {
-  auto it = rec.result.extra.find("service");
-  return rec.result.protocol == "smtp" && it != rec.result.extra.end() && it->second == "smtp";
+  return rec.result.protocol == "smtp" && rec.result.target.service == "smtp";
 }
 
 void starttls_offered(context& c) {

@@ -319,13 +319,7 @@ run_report execute(const std::vector<scenario::scenario>& scenarios, const run_o
     r.incomplete_reason = "interrupted after " + std::to_string(r.cases.size()) + " of " +
                           std::to_string(st.cases.size()) + " cases";
   }
-  std::map<std::string, const rules::rule*> by_id;
-  for (const auto& rule : rules::catalogue()) by_id[rule.id] = &rule;
-  for (const auto& c : r.cases)
-    for (const auto& f : c.findings)
-      if (auto it = by_id.find(f.rule); it != by_id.end())
-        r.rules[f.rule] = {it->second->spec, it->second->requirement, std::string(to_string(it->second->lvl)),
-                           it->second->protocol};
+  rules::protocol_book().attach_refs(r);
   r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

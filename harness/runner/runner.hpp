@@ -39,7 +39,7 @@ struct run_options {
   std::optional<shard_spec> shard;
 };
 
-// Well-known service names of DESIGN.md §1 and their default ports.
+// Well-known service names of docs/architecture.md and their default ports.
 const std::map<std::string, int>& service_ports();
 // Port to use for a scenario's port on the target after --port mapping.
 int map_port(int scenario_port, const std::map<std::string, int>& port_map);

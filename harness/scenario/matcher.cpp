@@ -1,4 +1,4 @@
-// Matchers of DESIGN.md §4. Regexes use Boost.Regex (never std::regex on server input).
+// Matchers of docs/architecture.md. Regexes use Boost.Regex (never std::regex on server input).
 #include "scenario/matcher.hpp"
 
 #include <boost/regex.hpp>

@@ -1,4 +1,4 @@
-// Matchers of DESIGN.md §4: glob (case-insensitive), exact, regex (Boost.Regex, whole line), any.
+// Matchers of docs/architecture.md: glob (case-insensitive), exact, regex (Boost.Regex, whole line), any.
 #pragma once
 #include <map>
 #include <memory>

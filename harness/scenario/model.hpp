@@ -1,4 +1,4 @@
-// Scenario format v1 as a validated in-memory model (DESIGN.md §4).
+// Scenario format v1 as a validated in-memory model (docs/architecture.md).
 #pragma once
 #include <cstdint>
 #include <map>

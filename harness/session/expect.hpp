@@ -1,4 +1,4 @@
-// Judging one step's responses against its `expect` (DESIGN.md §4 "expect by protocol").
+// Judging one step's responses against its `expect` (docs/architecture.md).
 #pragma once
 #include <map>
 #include <string>

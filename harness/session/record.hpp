@@ -55,7 +55,7 @@ struct record {
 };
 
 // Redacts every text field of a case result that can hold server or client bytes: case and
-// step messages, expected/actual/sent, findings, capabilities, extra facts.
+// step messages, expected/actual/sent, findings, capabilities.
 void redact_case(case_result& c, const secret_registry& secrets);
 
 }  // namespace mailspec::session

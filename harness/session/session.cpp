@@ -90,7 +90,7 @@ void redact_case(case_result& c, const secret_registry& secrets) {
   }
   for (auto* caps : {&c.capabilities_before_tls, &c.capabilities_after_tls})
     for (auto& cap : *caps) r(cap);
-  for (auto& [key, value] : c.extra) r(value);
+  // Probe and settings facts never hold a scenario's secrets: the audit sends only its canary.
 }
 
 std::string run_state::next_tag() {
@@ -254,8 +254,8 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
   c.target.tls_mode = std::string(scenario::to_string(sc.tls));
   c.target.bind = opt.bind;
   // The role the scenario was written for, whatever --port maps it to: rules judge a port-25
-  // (public MX) session by what RFC 3207 asks of relays. Same key as the audit's service fact.
-  if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.extra["service"] = "smtp";
+  // (public MX) session by what RFC 3207 asks of relays, as they judge the audit's port-25 probes.
+  if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.target.service = "smtp";
   c.result = verdict::pass;
 
   secret_registry& secrets = rec.secrets;

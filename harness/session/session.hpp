@@ -1,4 +1,4 @@
-// Runs one scenario over one connection as a C++20 coroutine (DESIGN.md §4, §6).
+// Runs one scenario over one connection as a C++20 coroutine (docs/architecture.md).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -46,7 +46,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
                                      options opt);
 
 // The plaintext-secret policy checked before connecting: returns "" when the scenario may run,
-// or the reason it is refused (DESIGN.md §4 "Secrets").
+// or the reason it is refused (docs/architecture.md).
 std::string check_secret_policy(const scenario::scenario& sc, const scenario::resolved_vars& vars,
                                 bool insecure);
 

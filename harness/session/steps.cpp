@@ -98,15 +98,7 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
 
 asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, const scenario::starttls_action& a,
                                       step_result& r) {
-  std::string pending = st.w.take_pending();
-  tls_facts facts;
-  if (!pending.empty()) {
-    facts.plaintext_bytes_before_handshake = pending.size();
-    facts.plaintext_before_handshake = st.secrets.redact(pending.substr(0, 4096));
-    st.w.meta("evidence: " + std::to_string(pending.size()) +
-              " plaintext bytes were buffered before the TLS handshake and are discarded: " +
-              visible(facts.plaintext_before_handshake));
-  }
+  tls_facts facts = st.w.pre_handshake_evidence();
   net::tls_options to;
   to.verify = std::string(scenario::to_string(a.verify));
   to.min_version = a.min_version;
@@ -117,7 +109,12 @@ asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, co
   if (a.sni) {
     try {
       to.sni = st.expand(a.sni->text, "").text;
-    } catch (const std::exception&) {
+    } catch (const std::exception& ex) {
+      // As a send step reports a template it cannot expand: never a handshake with another name.
+      r.result = verdict::error;
+      r.message = std::string("cannot expand the sni: ") + ex.what();
+      st.w.meta(r.message);
+      co_return step_end::stop;
     }
   }
   to.mode = "starttls";

@@ -1,4 +1,4 @@
-// Replies by which a server refuses service for now: DESIGN.md §1 makes a throttled reply an
+// Replies by which a server refuses service for now: docs/architecture.md makes a throttled reply an
 // `error` (the harness could not test), never a pass or a fail. Shared by the session (step
 // results) and the rules (greeting rules), so both read a throttle the same way.
 #pragma once
@@ -12,7 +12,7 @@ namespace mailspec::session {
 // The refusing line (without CRLF), or "" when the exchange holds none:
 //   SMTP: any 421 reply ("421 Too many concurrent SMTP connections", RFC 5321 §4.2.3), and 454
 //         to STARTTLS ("TLS not available due to temporary reason", RFC 3207 §4: TLS could not
-//         start, which DESIGN.md §1 names an error);
+//         start, which docs/architecture.md names an error);
 //   IMAP: a `* BYE` greeting, or a `* BYE` with no tagged completion to any command but LOGOUT
 //         (RFC 9051 §7.1.5);
 //   POP3: -ERR [IN-USE], [SYS/TEMP] or [LOGIN-DELAY] (RFC 2449 §8.1, RFC 3206 §4).

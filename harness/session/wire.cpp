@@ -227,6 +227,18 @@ asio::awaitable<read_outcome> wire::read_until_close(exchange& ex) {
   }
 }
 
+tls_facts wire::pre_handshake_evidence() {
+  tls_facts facts;
+  std::string pending = take_pending();
+  if (pending.empty()) return facts;
+  facts.plaintext_bytes_before_handshake = pending.size();
+  facts.plaintext_before_handshake = secrets_.redact(pending.substr(0, 4096));
+  meta("evidence: " + std::to_string(pending.size()) +
+       " plaintext bytes were buffered before the TLS handshake and are discarded: " +
+       visible(facts.plaintext_before_handshake));
+  return facts;
+}
+
 std::string wire::take_pending() {
   std::string p = smtp_.pending() + pop3_.pending() + imap_.pending();
   smtp_.clear();

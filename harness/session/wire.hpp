@@ -53,8 +53,13 @@ class wire {
   // Reads until the server closes; whatever arrives is recorded. ok = closed before the deadline.
   asio::awaitable<read_outcome> read_until_close(exchange& ex);
 
-  // Bytes received but not consumed as responses (evidence before a STARTTLS handshake); clears them.
+  // Bytes received but not consumed as responses; clears them.
   std::string take_pending();
+  // Right before a STARTTLS handshake: bytes the server sent ahead of it are evidence (a server
+  // answering ahead of the handshake, or injected data), never passed through. Returns the
+  // handshake's facts with them recorded (redacted, first 4 KiB), notes them in the transcript
+  // and discards them. The session's starttls step and the audit's probes both use it.
+  tls_facts pre_handshake_evidence();
   std::uint64_t bytes_read() const { return bytes_read_; }
 
  private:

@@ -91,7 +91,7 @@ inline case_result sample_case(const std::string& id, const std::string& protoco
   c.log.add(11, direction::server, channel::tls, 2, "a2 OK done\r\n");
   c.capabilities_before_tls = {"IMAP4rev1", "STARTTLS", "LOGINDISABLED"};
   c.capabilities_after_tls = {"IMAP4rev1", "AUTH=PLAIN"};
-  c.extra["banner"] = "* OK ready";
+  c.probe.emplace().banner = "* OK ready";
   if (v != verdict::pass && v != verdict::skip)
     c.findings.push_back(sample_finding(protocol + "/rfc5321/4.2/reply-code-syntax", v,
                                         v == verdict::fail ? severity::high : severity::none));
@@ -112,7 +112,8 @@ inline case_result hostile_case() {
   c.log.add(12, direction::server, channel::plain, 0,
             bytes("220 \xc3\x28 evil </script><img src=x onerror=alert(1)> \0nul\x01\r\n"));
   c.findings.front().actual = bytes("bad \xff\xc0 utf8 \0 and </script>");
-  c.extra["software"] = "\xe9vil/1.0";
+  if (!c.probe) c.probe.emplace();
+  c.probe->software = "\xe9vil/1.0";
   c.message = "<b>not bold</b>";
   return c;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Outside acceptance review of issue 8 (scale-out and politeness), as a checker holding only
-# DESIGN.md and the README would run it: --per-host (default 2) and --rate counted at a listener
+# Scale-out and politeness (issue 8) checked from outside, as a user holding only
+# docs/architecture.md and the README would run it: --per-host (default 2) and --rate counted at a listener
 # of our own, SIGINT during a slow --rate, and the usage errors (exit 64) of --shard, --rate,
 # --target and `merge` without --report-dir.
 # Env: MAILSPEC (the mailspec binary), MAILSPEC_SOURCE_DIR (default: two levels above this script).
@@ -131,7 +131,7 @@ usage target-empty "--target" run "$scenario" --target "" --report-dir "$work/u"
 usage target-port "HOST takes no port" run "$scenario" --target 127.0.0.1:25 --report-dir "$work/u"
 usage target-twice "given twice" run "$scenario" --target 127.0.0.1 --target 127.0.0.1 --report-dir "$work/u"
 usage target-twice-v6 "given twice" run "$scenario" --target ::1 --target "[::1]" --report-dir "$work/u"
-# merge: --report-dir is required (DESIGN.md §1); without it nothing lands in ./mailspec-report.
+# merge: --report-dir is required (docs/architecture.md); without it nothing lands in ./mailspec-report.
 run_ms merge-src run "$scenario" --target 127.0.0.1 --port smtp=1 --timeout-ms 500 --report-dir "$work/src" --format json
 (cd "$work" && "$MAILSPEC" merge "$work/src/report.json" >"$work/merge-no-dir.out" 2>&1)
 rc=$?

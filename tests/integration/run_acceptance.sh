@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Outside acceptance of `mailspec run`, `validate`, `merge` and the reports, from the binary only
-# (DESIGN.md §1, §2, §4, §5), against mailspec-fake: each check pins a promise that an acceptance
+# (docs/architecture.md), against mailspec-fake: each check pins a promise that an acceptance
 # review found broken (named "regression:" in its description).
 #
 # Env: MAILSPEC (mailspec binary), MAILSPEC_FAKE (mailspec-fake binary).
@@ -212,7 +212,7 @@ check "regression: \`run --target HOST --port X=N SCENARIO\` runs the scenario (
 run_ms bare-only run "$work/quit.json" --target 127.0.0.1 --port "submission=$fake_port" --report-dir "$work/order" --only
 expect_exit 64 bare-only
 
-# --- DESIGN.md §1 `mailspec run [SCENARIO|DIR ...]`: without one, the bundled library runs ---
+# --- docs/architecture.md `mailspec run [SCENARIO|DIR ...]`: without one, the bundled library runs ---
 start_fake library '{"actions": [{"send": "220 fake\r\n"}, {"expect_line": "QUIT"}, {"send": "221 bye\r\n"}, {"close": null}]}'
 run_ms library run --target 127.0.0.1 --port "smtp=$fake_port" --only smtp/greeting-quit --report-dir "$work/library"
 expect_exit 0 library

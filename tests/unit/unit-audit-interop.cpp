@@ -37,7 +37,7 @@ mailspec::case_result plaintext_login(const std::string& service, const fake::sc
                  });
   io.run();
   REQUIRE(rec);
-  return audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+  return audit::detail::judge_case(std::move(*rec), o);
 }
 
 const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {

@@ -1,4 +1,4 @@
-// Outside acceptance review of `mailspec audit`: misbehaving peers and configurations the lab
+// `mailspec audit` against misbehaving peers and configurations the lab
 // does not have. Each test failed before its fix (see harness/audit/README.md, "Verdicts").
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <catch2/catch.hpp>
@@ -107,23 +107,25 @@ TEST_CASE("regression: an implicit-TLS port that never answers the handshake is 
 TEST_CASE("regression: TLS versions that got no answer are unknown, not refused") {
   mailspec::session::record rec;
   rec.result.protocol = "imap";
-  rec.result.extra = {{"probe", "tls-versions"},
-                      {"service", "imaps"},
-                      {"tls.version.TLSv1", "refused: handshake: unsupported protocol"},
-                      {"tls.version.TLSv1.1", "refused: handshake: unsupported protocol"},
-                      {"tls.version.TLSv1.2", "no answer: handshake: deadline expired"},
-                      {"tls.version.TLSv1.3", "no answer: handshake: deadline expired"}};
-  auto found = audit::judge(rec);
+  rec.result.target.service = "imaps";
+  using mailspec::handshake_outcome;
+  auto& facts = rec.result.probe.emplace();
+  facts.family = mailspec::probe_family::tls_versions;
+  facts.versions = {{"TLSv1", {handshake_outcome::refused, "handshake: unsupported protocol"}},
+                    {"TLSv1.1", {handshake_outcome::refused, "handshake: unsupported protocol"}},
+                    {"TLSv1.2", {handshake_outcome::no_answer, "handshake: deadline expired"}},
+                    {"TLSv1.3", {handshake_outcome::no_answer, "handshake: deadline expired"}}};
+  auto found = mailspec::rules::judge(rec, audit::catalogue());
   const mailspec::finding* modern = nullptr;
   for (const auto& f : found)
     if (f.rule == "tls/version/modern-supported") modern = &f;
   REQUIRE(modern);
   CHECK(modern->result == verdict::error);
   // Both refused by an answer: the real finding stays a fail.
-  rec.result.extra["tls.version.TLSv1.2"] = "refused: handshake: tlsv1 alert protocol version";
-  rec.result.extra["tls.version.TLSv1.3"] = "refused: handshake: tlsv1 alert protocol version";
+  facts.versions["TLSv1.2"] = {handshake_outcome::refused, "handshake: tlsv1 alert protocol version"};
+  facts.versions["TLSv1.3"] = {handshake_outcome::refused, "handshake: tlsv1 alert protocol version"};
   bool failed = false;
-  for (const auto& f : audit::judge(rec))
+  for (const auto& f : mailspec::rules::judge(rec, audit::catalogue()))
     if (f.rule == "tls/version/modern-supported") failed = f.result == verdict::fail;
   CHECK(failed);
 }
@@ -200,8 +202,8 @@ TEST_CASE("regression: unusable --ca-file, client key or --bind is a usage error
 // `--only tls/cert` still ran every probe (the canary login included) and `--only typo` gave an
 // audit of passes that checked nothing, exit 0.
 TEST_CASE("regression: --only prunes the probes it does not need and rejects prefixes no rule has") {
-  CHECK(audit::unknown_only_prefixes({"tls/cert", "audit/plaintext-login", "smtp/"}).empty());
-  CHECK(audit::unknown_only_prefixes({"tls/crt", "tls/cert"}) == std::vector<std::string>{"tls/crt"});
+  CHECK(audit::book().unknown_prefixes({"tls/cert", "audit/plaintext-login", "smtp/"}).empty());
+  CHECK(audit::book().unknown_prefixes({"tls/crt", "tls/cert"}) == std::vector<std::string>{"tls/crt"});
   fake::fake_server server({fake::send("220 fake ESMTP\r\n"), fake::read_line(),
                             fake::send("250-fake\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"), fake::read_line(),
                             fake::send("535 5.7.8 no\r\n"), fake::read_line(), fake::close()},
@@ -249,7 +251,9 @@ TEST_CASE("regression: a STARTTLS port that accepts and stays silent says so") {
   o.timeout_ms = 300;
   auto c = audit::probe_port(o, o.ports.front());
   CHECK(c.result == verdict::error);
-  CHECK(c.extra.at("unreachable").find("accepted the connection and sent nothing") != std::string::npos);
+  REQUIRE(c.probe);
+  REQUIRE(c.probe->unreachable);
+  CHECK(c.probe->unreachable->find("accepted the connection and sent nothing") != std::string::npos);
 }
 
 // IMAP without LOGINDISABLED whose LOGIN is refused with a plain NO asking for TLS, and POP3 that
@@ -271,7 +275,7 @@ TEST_CASE("regression: a refusal that asks for TLS is a refusal even without LOG
                             });
       io.run();
       REQUIRE(rec);
-      auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+      auto c = audit::detail::judge_case(std::move(*rec), o);
       auto f = find(c, "audit/plaintext-login/imap");
       REQUIRE(f);
       CHECK(f->result == verdict::pass);
@@ -295,7 +299,7 @@ TEST_CASE("regression: a refusal that asks for TLS is a refusal even without LOG
                           });
     io.run();
     REQUIRE(rec);
-    auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+    auto c = audit::detail::judge_case(std::move(*rec), o);
     auto f = find(c, "audit/plaintext-login/imap");
     REQUIRE(f);
     CHECK(f->result == verdict::fail);
@@ -314,7 +318,7 @@ TEST_CASE("regression: a refusal that asks for TLS is a refusal even without LOG
                           });
     io.run();
     REQUIRE(rec);
-    auto c = audit::detail::judge_case(std::move(*rec), "plaintext-login", o);
+    auto c = audit::detail::judge_case(std::move(*rec), o);
     auto f = find(c, "audit/plaintext-login/pop3");
     REQUIRE(f);
     CHECK(f->result == verdict::pass);

@@ -28,7 +28,7 @@ audit::options local_options(const std::string& service, int port) {
 }
 
 template <class F>
-mailspec::case_result run_probe(const audit::options& o, const std::string& family, F probe) {
+mailspec::case_result run_probe(const audit::options& o, F probe) {
   asio::io_context io;
   std::optional<mailspec::session::record> rec;
   asio::co_spawn(io, probe(o, o.ports.front()), [&](std::exception_ptr e, mailspec::session::record r) {
@@ -37,7 +37,7 @@ mailspec::case_result run_probe(const audit::options& o, const std::string& fami
   });
   io.run();
   REQUIRE(rec);
-  return audit::detail::judge_case(std::move(*rec), family, o);
+  return audit::detail::judge_case(std::move(*rec), o);
 }
 
 const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
@@ -61,13 +61,14 @@ TEST_CASE("audit: injection-vulnerable SMTP fails with severity high") {
                             fake::expect_line("XMAILSPEC-INJECTED"), fake::send("502 5.5.2 unknown command\r\n"),
                             fake::expect_line("NOOP"), fake::send("250 2.0.0 ok\r\n"), fake::drain(2000)});
   auto o = local_options("smtp", server.port());
-  auto c = run_probe(o, "injection", audit::detail::probe_injection);
+  auto c = run_probe(o, audit::detail::probe_injection);
   auto f = find(c, "audit/starttls-injection/smtp");
   REQUIRE(f);
   CHECK(f->result == verdict::fail);
   CHECK(f->sev == severity::high);
   CHECK(c.result == verdict::fail);
-  CHECK(c.extra.at("injection.evidence").find("502") != std::string::npos);
+  REQUIRE(c.probe);
+  CHECK(c.probe->injection_evidence.find("502") != std::string::npos);
   CHECK(c.kind == "audit");
   CHECK(c.scenario_id == "audit/smtp:" + std::to_string(server.port()) + "/injection");
 }
@@ -78,7 +79,7 @@ TEST_CASE("audit: SMTP that discards pipelined input after STARTTLS passes the i
                             fake::send("220 go ahead\r\n"), fake::starttls(), fake::expect_line("NOOP"),
                             fake::send("250 2.0.0 ok\r\n"), fake::drain(2000)});
   auto o = local_options("submission", server.port());
-  auto c = run_probe(o, "injection", audit::detail::probe_injection);
+  auto c = run_probe(o, audit::detail::probe_injection);
   auto f = find(c, "audit/starttls-injection/smtp");
   REQUIRE(f);
   CHECK(f->result == verdict::pass);
@@ -91,7 +92,7 @@ TEST_CASE("audit: injection-vulnerable IMAP fails with severity high") {
                             fake::expect_line("M2 NOOP"), fake::send("M2 OK NOOP done\r\n"),
                             fake::expect_line("M3 NOOP"), fake::send("M3 OK NOOP done\r\n"), fake::drain(2000)});
   auto o = local_options("imap", server.port());
-  auto c = run_probe(o, "injection", audit::detail::probe_injection);
+  auto c = run_probe(o, audit::detail::probe_injection);
   auto f = find(c, "audit/starttls-injection/imap");
   REQUIRE(f);
   CHECK(f->result == verdict::fail);
@@ -104,7 +105,7 @@ TEST_CASE("audit: injection-vulnerable POP3 fails; a safe one passes") {
                               fake::starttls(carried_over()), fake::expect_line("XMAILSPEC-INJECTED"),
                               fake::send("-ERR unknown command\r\n"), fake::expect_line("CAPA"),
                               fake::send("+OK\r\nUSER\r\n.\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("pop3", server.port()), "injection", audit::detail::probe_injection);
+    auto c = run_probe(local_options("pop3", server.port()), audit::detail::probe_injection);
     auto f = find(c, "audit/starttls-injection/pop3");
     REQUIRE(f);
     CHECK(f->result == verdict::fail);
@@ -114,7 +115,7 @@ TEST_CASE("audit: injection-vulnerable POP3 fails; a safe one passes") {
     fake::fake_server server({fake::send("+OK fake POP3\r\n"), fake::expect_line("STLS"), fake::send("+OK begin\r\n"),
                               fake::starttls(), fake::expect_line("CAPA"), fake::send("+OK\r\nUSER\r\n.\r\n"),
                               fake::drain(2000)});
-    auto c = run_probe(local_options("pop3", server.port()), "injection", audit::detail::probe_injection);
+    auto c = run_probe(local_options("pop3", server.port()), audit::detail::probe_injection);
     auto f = find(c, "audit/starttls-injection/pop3");
     REQUIRE(f);
     CHECK(f->result == verdict::pass);
@@ -126,7 +127,7 @@ TEST_CASE("audit: an IMAP server that evaluates a plaintext LOGIN is exposed; th
                             fake::send("* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\nM1 OK done\r\n"),
                             fake::expect_line("M2 LOGIN *"),
                             fake::send("M2 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"), fake::drain(2000)});
-  auto c = run_probe(local_options("imap", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+  auto c = run_probe(local_options("imap", server.port()), audit::detail::probe_plaintext_login);
   auto f = find(c, "audit/plaintext-login/imap");
   REQUIRE(f);
   CHECK(f->result == verdict::fail);
@@ -135,7 +136,8 @@ TEST_CASE("audit: an IMAP server that evaluates a plaintext LOGIN is exposed; th
   REQUIRE(adv);
   CHECK(adv->result == verdict::warn);
   // The canary is random, labelled in a meta line and visible in the transcript (not a secret).
-  const std::string user = c.extra.at("canary.user");
+  REQUIRE(c.probe);
+  const std::string user = c.probe->canary_user;
   CHECK(user.rfind("mailspec-canary-", 0) == 0);
   bool labelled = false, sent = false;
   for (const auto& e : c.log.entries()) {
@@ -159,7 +161,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
                               fake::expect_line("M2 LOGIN *"),
                               fake::send("M2 NO [PRIVACYREQUIRED] Plaintext authentication disallowed\r\n"),
                               fake::drain(2000)});
-    auto c = run_probe(local_options("imap", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+    auto c = run_probe(local_options("imap", server.port()), audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/imap");
     REQUIRE(f);
     CHECK(f->result == verdict::pass);
@@ -172,7 +174,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
                               fake::send("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\nM1 OK done\r\n"),
                               fake::expect_line("M2 LOGIN *"), fake::send("M2 BAD LOGIN disabled\r\n"),
                               fake::drain(2000)});
-    auto c = run_probe(local_options("imap", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+    auto c = run_probe(local_options("imap", server.port()), audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/imap");
     REQUIRE(f);
     CHECK(f->result == verdict::pass);
@@ -181,7 +183,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
     fake::fake_server server({fake::send("220 fake ESMTP\r\n"), fake::expect_line("EHLO *"),
                               fake::send("250-fake\r\n250 STARTTLS\r\n"), fake::expect_line("AUTH PLAIN *"),
                               fake::send("530 5.7.0 Must issue a STARTTLS command first\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("submission", server.port()), "plaintext-login",
+    auto c = run_probe(local_options("submission", server.port()),
                        audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/smtp");
     REQUIRE(f);
@@ -192,7 +194,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
     fake::fake_server server({fake::send("+OK fake POP3\r\n"), fake::expect_line("CAPA"),
                               fake::send("+OK\r\nSTLS\r\n.\r\n"), fake::expect_line("USER *"),
                               fake::send("-ERR [AUTH] Plaintext authentication disallowed\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("pop3", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+    auto c = run_probe(local_options("pop3", server.port()), audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/pop3");
     REQUIRE(f);
     CHECK(f->result == verdict::pass);
@@ -205,7 +207,7 @@ TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is a w
                               fake::send("250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
                               fake::expect_line("AUTH PLAIN *"),
                               fake::send("535 5.7.8 Error: authentication failed\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("submission", server.port()), "plaintext-login",
+    auto c = run_probe(local_options("submission", server.port()),
                        audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/smtp");
     REQUIRE(f);
@@ -217,7 +219,7 @@ TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is a w
                               fake::send("250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
                               fake::expect_line("AUTH PLAIN *"),
                               fake::send("535 5.7.8 Error: authentication failed\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("smtp", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+    auto c = run_probe(local_options("smtp", server.port()), audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/smtp");
     REQUIRE(f);
     CHECK(f->result == verdict::warn);  // RFC 4954 §4 SHOULD NOT (review: was info, invisible in the summary)
@@ -229,7 +231,7 @@ TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is a w
                               fake::send("+OK\r\nUSER\r\nSTLS\r\n.\r\n"), fake::expect_line("USER *"),
                               fake::send("+OK\r\n"), fake::expect_line("PASS *"),
                               fake::send("-ERR [AUTH] Authentication failed.\r\n"), fake::drain(2000)});
-    auto c = run_probe(local_options("pop3", server.port()), "plaintext-login", audit::detail::probe_plaintext_login);
+    auto c = run_probe(local_options("pop3", server.port()), audit::detail::probe_plaintext_login);
     auto f = find(c, "audit/plaintext-login/pop3");
     REQUIRE(f);
     CHECK(f->result == verdict::fail);

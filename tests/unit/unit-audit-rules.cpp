@@ -1,7 +1,7 @@
 // The audit's own rules (audit::catalogue()): for every rule a probe record that makes it hold
-// and one that breaks it, built from the facts the probes store in case_result.extra
-// (audit/probe.hpp, namespace key). And the meta-test: every rule `mailspec rules` lists, protocol
-// and audit catalogues alike, has a passing and a failing fixture somewhere, so no rule is dead.
+// and one that breaks it, built from the typed facts the probes record (core/facts.hpp). And the
+// meta-test: every rule `mailspec rules` lists, protocol and audit catalogues alike, has a
+// passing and a failing fixture somewhere, so no rule is dead.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/audit.hpp"
-#include "audit/probe.hpp"
 #include "rules_fixture.hpp"
 #ifdef MAILSPEC_HAVE_DISCOVERY
 #include "discovery/settings.hpp"
@@ -21,14 +20,21 @@
 namespace {
 
 namespace audit = mailspec::audit;
-namespace key = mailspec::audit::detail::key;
+using mailspec::handshake_attempt;
+using mailspec::handshake_outcome;
+using mailspec::injection_outcome;
 using mailspec::level;
+using mailspec::login_outcome;
+using mailspec::probe_facts;
+using mailspec::probe_family;
+using mailspec::starttls_attempt;
+using mailspec::starttls_outcome;
 using mailspec::verdict;
 using mailspec::session::record;
-using facts = std::map<std::string, std::string>;
+using facts = std::function<void(probe_facts&)>;
 
 // One probe record as the audit makes it: probe family, service, protocol and the facts.
-std::function<record()> probe(std::string family, std::string service, facts f) {
+std::function<record()> probe(probe_family family, std::string service, facts set = {}) {
   return [=] {
     record rec;
     auto& c = rec.result;
@@ -39,10 +45,11 @@ std::function<record()> probe(std::string family, std::string service, facts f) 
     c.target.host = "mail.example";
     c.target.ip = "127.0.0.1";
     c.target.port = 10000;
-    c.target.tls_mode = family == "tls" || service.back() == 's' ? "implicit" : "starttls";
-    c.extra = f;
-    c.extra[key::probe] = family;
-    c.extra[key::service] = service;
+    c.target.tls_mode = family == probe_family::tls || service.back() == 's' ? "implicit" : "starttls";
+    c.target.service = service;
+    auto& f = c.probe.emplace();
+    f.family = family;
+    if (set) set(f);
     return rec;
   };
 }
@@ -71,11 +78,47 @@ const std::optional<verdict> silent = std::nullopt;
 const std::optional<verdict> as_error = verdict::error;
 const std::optional<verdict> as_info = verdict::info;
 
-const facts banner{{key::banner, "* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready."}, {key::software, "Dovecot"}};
+constexpr auto main_starttls = probe_family::starttls;
+constexpr auto main_tls = probe_family::tls;
+constexpr auto login = probe_family::plaintext_login;
+constexpr auto inject = probe_family::injection;
+constexpr auto versions_probe = probe_family::tls_versions;
+constexpr auto ciphers = probe_family::tls_ciphers;
 
-facts with(facts f, const facts& more) {
-  for (const auto& [k, v] : more) f[k] = v;
-  return f;
+void banner(probe_facts& f) {
+  f.banner = "* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.";
+  f.software = "Dovecot";
+}
+facts starttls(std::optional<bool> offered, starttls_outcome r, std::string detail = "") {
+  return [=](probe_facts& f) {
+    f.starttls_offered = offered;
+    f.starttls = starttls_attempt{r, detail};
+  };
+}
+facts advertised(std::vector<std::string> v) {
+  return [=](probe_facts& f) { f.login_advertised = v; };
+}
+facts login_as(login_outcome o, std::string reply) {
+  return [=](probe_facts& f) {
+    f.canary_user = "mailspec-canary-1234";
+    f.login = o;
+    f.login_reply = reply;
+  };
+}
+facts injection(injection_outcome o, std::string evidence, std::optional<std::string> throttled = std::nullopt) {
+  return [=](probe_facts& f) {
+    f.injection = o;
+    f.injection_evidence = evidence;
+    f.throttled = throttled;
+  };
+}
+handshake_attempt accepted(std::string cipher) { return {handshake_outcome::accepted, cipher}; }
+handshake_attempt refused(std::string why) { return {handshake_outcome::refused, why}; }
+facts versions(std::map<std::string, handshake_attempt> v) {
+  return [=](probe_facts& f) { f.versions = v; };
+}
+facts weak(handshake_attempt a) {
+  return [=](probe_facts& f) { f.weak_ciphers = a; };
 }
 
 const std::vector<audit_case>& audit_cases() {
@@ -83,136 +126,133 @@ const std::vector<audit_case>& audit_cases() {
     std::vector<audit_case> v;
     auto add = [&v](std::string id, std::string what, std::function<record()> make, std::optional<verdict> expect,
                     bool strict = false) { v.push_back({std::move(id), std::move(what), std::move(make), expect, strict}); };
-    const std::string starttls_ok = "ok";
 
-    add("audit/reachable", "greeted on the main probe", probe("starttls", "imap", banner), held);
-    add("audit/reachable", "connection refused", probe("starttls", "imap", {{key::unreachable, "connection refused"}}),
-        as_error);
-    add("audit/reachable", "implicit TLS port that never answered", probe("tls", "imaps", {{key::unreachable, "timeout"}}),
-        as_error);
-    add("audit/reachable", "a secondary probe says nothing about reachability", probe("tls-versions", "imaps", {}), silent);
+    add("audit/reachable", "greeted on the main probe", probe(main_starttls, "imap", banner), held);
+    add("audit/reachable", "connection refused",
+        probe(main_starttls, "imap", [](probe_facts& f) { f.unreachable = "connection refused"; }), as_error);
+    add("audit/reachable", "implicit TLS port that never answered",
+        probe(main_tls, "imaps", [](probe_facts& f) { f.unreachable = "timeout"; }), as_error);
+    add("audit/reachable", "a secondary probe says nothing about reachability", probe(versions_probe, "imaps"), silent);
 
-    add("audit/throttled", "normal greeting", probe("starttls", "submission", {{key::banner, "220 mx ESMTP Postfix"}}), held);
+    add("audit/throttled", "normal greeting",
+        probe(main_starttls, "submission", [](probe_facts& f) { f.banner = "220 mx ESMTP Postfix"; }), held);
     add("audit/throttled", "421 greeting",
-        probe("starttls", "submission", {{key::throttled, "421 4.7.0 too many connections"}}), as_error);
+        probe(main_starttls, "submission", [](probe_facts& f) { f.throttled = "421 4.7.0 too many connections"; }), as_error);
 
-    add("audit/protocol/greeting", "IMAP * OK", probe("starttls", "imap", banner), held);
-    add("audit/protocol/greeting", "SSH banner on the IMAP port",
-        probe("starttls", "imap", {{key::banner, "SSH-2.0-OpenSSH_9.2"}, {key::wrong_protocol, "SSH-2.0-OpenSSH_9.2"}}),
+    add("audit/protocol/greeting", "IMAP * OK", probe(main_starttls, "imap", banner), held);
+    add("audit/protocol/greeting", "SSH banner on the IMAP port", probe(main_starttls, "imap", [](probe_facts& f) {
+          f.banner = f.wrong_protocol = "SSH-2.0-OpenSSH_9.2";
+        }),
         broken("audit/protocol/greeting"));
-    add("audit/protocol/greeting", "a throttled greeting is not judged",
-        probe("starttls", "imap", with(banner, {{key::throttled, "* BYE too many"}})), silent);
-
-    add("audit/banner", "banner observed", probe("starttls", "imap", banner), broken("audit/banner"));
-    add("audit/banner", "not the main probe", probe("plaintext-login", "imap", banner), silent);
-
-    add("audit/starttls/works", "offered and upgraded",
-        probe("starttls", "imap", {{key::starttls_offered, "yes"}, {key::starttls_result, starttls_ok}}), held);
-    add("audit/starttls/works", "offered, refused",
-        probe("starttls", "submission", {{key::starttls_offered, "yes"}, {key::starttls_result, "refused: 454 4.7.0 TLS not available"}}),
-        broken("audit/starttls/works"));
-    add("audit/starttls/works", "not offered on IMAP",
-        probe("starttls", "imap", {{key::starttls_offered, "no"}, {key::starttls_result, "refused: a1 BAD unknown"}}),
-        broken("audit/starttls/works"));
-    add("audit/starttls/works", "not offered on a public MX: reported, not failed",
-        probe("starttls", "smtp", {{key::starttls_offered, "no"}, {key::starttls_result, "refused: 502 5.5.1 unknown"}}),
-        as_info);
-    add("audit/starttls/works", "handshake failed on the MX although offered",
-        probe("starttls", "smtp", {{key::starttls_offered, "yes"}, {key::starttls_result, "handshake failed: no shared cipher"}}),
-        broken("audit/starttls/works"));
-
-    add("audit/implicit-tls/works", "handshake completed", probe("tls", "imaps", {{key::implicit_tls, "ok"}}), held);
-    add("audit/implicit-tls/works", "handshake failed",
-        probe("tls", "pop3s", {{key::implicit_tls, "handshake failed: wrong version number"}}),
-        broken("audit/implicit-tls/works"));
-    add("audit/implicit-tls/works", "a STARTTLS port is not judged", probe("starttls", "imap", {{key::implicit_tls, "ok"}}),
+    add("audit/protocol/greeting", "a throttled greeting is not judged", probe(main_starttls, "imap", [](probe_facts& f) {
+          banner(f);
+          f.throttled = "* BYE too many";
+        }),
         silent);
 
+    add("audit/banner", "banner observed", probe(main_starttls, "imap", banner), broken("audit/banner"));
+    add("audit/banner", "not the main probe", probe(login, "imap", banner), silent);
+
+    add("audit/starttls/works", "offered and upgraded", probe(main_starttls, "imap", starttls(true, starttls_outcome::ok)),
+        held);
+    add("audit/starttls/works", "offered, refused",
+        probe(main_starttls, "submission", starttls(true, starttls_outcome::refused, "454 4.7.0 TLS not available")),
+        broken("audit/starttls/works"));
+    add("audit/starttls/works", "not offered on IMAP",
+        probe(main_starttls, "imap", starttls(false, starttls_outcome::refused, "a1 BAD unknown")),
+        broken("audit/starttls/works"));
+    add("audit/starttls/works", "not offered on a public MX: reported, not failed",
+        probe(main_starttls, "smtp", starttls(false, starttls_outcome::refused, "502 5.5.1 unknown")), as_info);
+    add("audit/starttls/works", "handshake failed on the MX although offered",
+        probe(main_starttls, "smtp", starttls(true, starttls_outcome::handshake_failed, "no shared cipher")),
+        broken("audit/starttls/works"));
+
+    add("audit/implicit-tls/works", "handshake completed",
+        probe(main_tls, "imaps", [](probe_facts& f) { f.implicit_tls = accepted("TLS_AES_256_GCM_SHA384"); }), held);
+    add("audit/implicit-tls/works", "handshake failed",
+        probe(main_tls, "pop3s", [](probe_facts& f) { f.implicit_tls = refused("wrong version number"); }),
+        broken("audit/implicit-tls/works"));
+    add("audit/implicit-tls/works", "a STARTTLS port is not judged",
+        probe(main_starttls, "imap", [](probe_facts& f) { f.implicit_tls = accepted("x"); }), silent);
+
     const std::string rba = "tls/starttls/required-before-auth";
-    add(rba, "nothing offered before TLS", probe("plaintext-login", "submission", {{key::login_advertised, ""}}), held);
-    add(rba, "AUTH PLAIN before STARTTLS", probe("plaintext-login", "submission", {{key::login_advertised, "AUTH PLAIN LOGIN"}}),
-        broken(rba));
-    add(rba, "strict: SHOULD becomes fail", probe("plaintext-login", "imap", {{key::login_advertised, "LOGIN"}}),
-        verdict::fail, true);
+    add(rba, "nothing offered before TLS", probe(login, "submission", advertised({})), held);
+    add(rba, "AUTH PLAIN before STARTTLS", probe(login, "submission", advertised({"AUTH PLAIN LOGIN"})), broken(rba));
+    add(rba, "strict: SHOULD becomes fail", probe(login, "imap", advertised({"LOGIN"})), verdict::fail, true);
     // Review: credentials on the MX are RFC 4954 §4's SHOULD NOT, a warning (was info).
-    add(rba, "public MX: a warning, not a fail", probe("plaintext-login", "smtp", {{key::login_advertised, "AUTH PLAIN"}}),
-        verdict::warn);
+    add(rba, "public MX: a warning, not a fail", probe(login, "smtp", advertised({"AUTH PLAIN"})), verdict::warn);
 
     for (const char* p : {"smtp", "imap", "pop3"}) {
       const std::string id = std::string("audit/plaintext-login/") + p;
       const std::string svc = std::string(p) == "smtp" ? "submission" : p;
-      const facts canary{{key::canary_user, "mailspec-canary-1234"}};
-      add(id, "refused before evaluation",
-          probe("plaintext-login", svc, with(canary, {{key::login_outcome, "refused"}, {key::login_reply, "NO [PRIVACYREQUIRED]"}})),
-          held);
-      add(id, "evaluated over plaintext",
-          probe("plaintext-login", svc,
-                with(canary, {{key::login_outcome, "evaluated"}, {key::login_reply, "NO [AUTHENTICATIONFAILED]"}})),
+      add(id, "refused before evaluation", probe(login, svc, login_as(login_outcome::refused, "NO [PRIVACYREQUIRED]")), held);
+      add(id, "evaluated over plaintext", probe(login, svc, login_as(login_outcome::evaluated, "NO [AUTHENTICATIONFAILED]")),
           broken(id));
-      add(id, "canary accepted over plaintext",
-          probe("plaintext-login", svc, with(canary, {{key::login_outcome, "accepted"}, {key::login_reply, "OK"}})), broken(id));
-      add(id, "inconclusive: an observation",
-          probe("plaintext-login", svc, with(canary, {{key::login_outcome, "inconclusive"}, {key::login_reply, "(timeout)"}})),
-          as_info);
+      add(id, "canary accepted over plaintext", probe(login, svc, login_as(login_outcome::accepted, "OK")), broken(id));
+      add(id, "inconclusive: an observation", probe(login, svc, login_as(login_outcome::inconclusive, "(timeout)")), as_info);
       add(id, "another protocol's record is not judged",
-          probe("plaintext-login", std::string(p) == "imap" ? "pop3" : "imap", with(canary, {{key::login_outcome, "evaluated"}})),
-          silent);
+          probe(login, std::string(p) == "imap" ? "pop3" : "imap", login_as(login_outcome::evaluated, "")), silent);
     }
     add("audit/plaintext-login/smtp", "public MX evaluating credentials: a warning, not a fail",
-        probe("plaintext-login", "smtp", {{key::login_outcome, "evaluated"}, {key::login_reply, "535 5.7.8 failed"}}),
-        verdict::warn);
+        probe(login, "smtp", login_as(login_outcome::evaluated, "535 5.7.8 failed")), verdict::warn);
     add("audit/plaintext-login/smtp", "public MX evaluating credentials, strict: fail",
-        probe("plaintext-login", "smtp", {{key::login_outcome, "evaluated"}, {key::login_reply, "535 5.7.8 failed"}}),
-        verdict::fail, true);
+        probe(login, "smtp", login_as(login_outcome::evaluated, "535 5.7.8 failed")), verdict::fail, true);
 
     for (const char* p : {"smtp", "imap", "pop3"}) {
       const std::string id = std::string("audit/starttls-injection/") + p;
       const std::string svc = std::string(p) == "smtp" ? "submission" : p;
-      add(id, "injected command discarded", probe("injection", svc, {{key::injection, "not-vulnerable"}}), held);
-      add(id, "injected command refused",
-          probe("injection", svc, {{key::injection, "refused"}, {key::injection_evidence, "BAD pipelined"}}), held);
+      add(id, "injected command discarded", probe(inject, svc, injection(injection_outcome::not_vulnerable, "")), held);
+      add(id, "injected command refused", probe(inject, svc, injection(injection_outcome::refused, "BAD pipelined")), held);
       add(id, "injected command answered after TLS",
-          probe("injection", svc, {{key::injection, "vulnerable"}, {key::injection_evidence, "502 5.5.2 unknown"}}),
-          broken(id));
-      add(id, "probe could not complete",
-          probe("injection", svc, {{key::injection, "inconclusive"}, {key::injection_evidence, "timeout"}}), as_error);
+          probe(inject, svc, injection(injection_outcome::vulnerable, "502 5.5.2 unknown")), broken(id));
+      add(id, "probe could not complete", probe(inject, svc, injection(injection_outcome::inconclusive, "timeout")),
+          as_error);
       add(id, "throttled: audit/throttled says why",
-          probe("injection", svc, {{key::injection, "inconclusive"}, {key::throttled, "421 busy"}}), silent);
+          probe(inject, svc, injection(injection_outcome::inconclusive, "", "421 busy")), silent);
     }
 
     const std::string caps = "audit/capabilities/before-after-tls";
-    add(caps, "compared after a working STARTTLS",
-        probe("starttls", "imap", {{key::starttls_result, "ok"}, {key::caps_removed, "STARTTLS, LOGINDISABLED"}}), broken(caps));
-    add(caps, "no TLS, nothing to compare", probe("starttls", "imap", {{key::starttls_result, "refused: a1 NO"}}), silent);
+    add(caps, "compared after a working STARTTLS", probe(main_starttls, "imap", [](probe_facts& f) {
+          starttls(true, starttls_outcome::ok)(f);
+          f.caps_removed = {"STARTTLS", "LOGINDISABLED"};
+        }),
+        broken(caps));
+    add(caps, "no TLS, nothing to compare", probe(main_starttls, "imap", starttls(true, starttls_outcome::refused, "a1 NO")),
+        silent);
 
     const std::string modern = "tls/version/modern-supported";
     add(modern, "TLS 1.2 accepted",
-        probe("tls-versions", "imaps", {{"tls.version.TLSv1.2", "accepted (ECDHE-RSA-AES256-GCM-SHA384)"},
-                                        {"tls.version.TLSv1.3", "refused: protocol version"}}),
+        probe(versions_probe, "imaps",
+              versions({{"TLSv1.2", accepted("ECDHE-RSA-AES256-GCM-SHA384")}, {"TLSv1.3", refused("protocol version")}})),
         held);
     add(modern, "only TLS 1.0 accepted",
-        probe("tls-versions", "imaps", {{"tls.version.TLSv1", "accepted (AES256-SHA)"},
-                                        {"tls.version.TLSv1.2", "refused: protocol version"},
-                                        {"tls.version.TLSv1.3", "refused: protocol version"}}),
+        probe(versions_probe, "imaps",
+              versions({{"TLSv1", accepted("AES256-SHA")},
+                        {"TLSv1.2", refused("protocol version")},
+                        {"TLSv1.3", refused("protocol version")}})),
         broken(modern));
     add(modern, "TLS 1.3 not probed: not judged",
-        probe("tls-versions", "imaps", {{"tls.version.TLSv1.2", "refused: protocol version"}}), silent);
+        probe(versions_probe, "imaps", versions({{"TLSv1.2", refused("protocol version")}})), silent);
+    add(modern, "no answer to TLS 1.2 and 1.3: the harness could not tell",
+        probe(versions_probe, "imaps",
+              versions({{"TLSv1.2", {handshake_outcome::no_answer, "timeout"}},
+                        {"TLSv1.3", {handshake_outcome::not_tls, "plaintext"}}})),
+        as_error);
 
-    const std::string versions = "audit/tls/versions";
-    add(versions, "versions listed",
-        probe("tls-versions", "imaps", {{"tls.version.TLSv1.1", "refused: protocol version"},
-                                        {"tls.version.TLSv1.3", "accepted (TLS_AES_256_GCM_SHA384)"}}),
-        broken(versions));
-    add(versions, "no version probed", probe("tls-versions", "imaps", {}), silent);
+    const std::string versions_rule = "audit/tls/versions";
+    add(versions_rule, "versions listed",
+        probe(versions_probe, "imaps",
+              versions({{"TLSv1.1", refused("protocol version")}, {"TLSv1.3", accepted("TLS_AES_256_GCM_SHA384")}})),
+        broken(versions_rule));
+    add(versions_rule, "no version probed", probe(versions_probe, "imaps"), silent);
 
-    const std::string weak = "audit/tls/weak-ciphers";
-    add(weak, "weak-only offer refused", probe("tls-ciphers", "imaps", {{key::weak_ciphers, "refused: no shared cipher"}}), held);
-    add(weak, "weak suite negotiated",
-        probe("tls-ciphers", "imaps", {{key::weak_ciphers, "accepted: TLSv1.2 DES-CBC3-SHA"}}), broken(weak));
-    add(weak, "strict: SHOULD becomes fail",
-        probe("tls-ciphers", "pop3s", {{key::weak_ciphers, "accepted: TLSv1.2 RC4-SHA"}}), verdict::fail, true);
-    add(weak, "public MX: reported, not failed",
-        probe("tls-ciphers", "smtp", {{key::weak_ciphers, "accepted: TLSv1.2 DES-CBC3-SHA"}}), as_info);
+    const std::string weak_rule = "audit/tls/weak-ciphers";
+    add(weak_rule, "weak-only offer refused", probe(ciphers, "imaps", weak(refused("no shared cipher"))), held);
+    add(weak_rule, "weak suite negotiated", probe(ciphers, "imaps", weak(accepted("TLSv1.2 DES-CBC3-SHA"))),
+        broken(weak_rule));
+    add(weak_rule, "strict: SHOULD becomes fail", probe(ciphers, "pop3s", weak(accepted("TLSv1.2 RC4-SHA"))), verdict::fail,
+        true);
+    add(weak_rule, "public MX: reported, not failed", probe(ciphers, "smtp", weak(accepted("TLSv1.2 DES-CBC3-SHA"))), as_info);
     return v;
   }();
   return all;
@@ -223,7 +263,7 @@ std::vector<mailspec::finding> audit_findings(const record& rec, const std::stri
   o.only = {id};
   o.strict = strict;
   std::vector<mailspec::finding> out;
-  for (auto& f : audit::judge(rec, o))
+  for (auto& f : mailspec::rules::judge(rec, audit::catalogue(), o))
     if (f.rule == id) out.push_back(std::move(f));
   return out;
 }

@@ -60,7 +60,7 @@ TEST_CASE("audit: the catalogue has spec and requirement on every row, ids uniqu
     CHECK_FALSE(r.spec.empty());
     CHECK_FALSE(r.requirement.empty());
     CHECK(ids.insert(r.id).second);
-    CHECK(mailspec::rules::find_rule(r.id) == nullptr);
+    CHECK(mailspec::rules::protocol_book().find(r.id) == nullptr);
   }
   for (const char* id : {"audit/plaintext-login/imap", "audit/starttls-injection/smtp", "tls/starttls/required-before-auth",
                          "audit/banner", "audit/throttled"})
@@ -128,7 +128,7 @@ TEST_CASE("audit: the canary never travels over TLS, even TLS that failed verifi
     CHECK(c.kind == "audit");
     for (const auto& f : c.findings)
       if (f.rule == "tls/cert/expired" && f.result == verdict::fail) cert_failed = true;
-    if (c.extra.count("canary.user")) has_canary_case = true;
+    if (c.probe && !c.probe->canary_user.empty()) has_canary_case = true;
   }
   CHECK(cert_failed);
   CHECK(has_canary_case);
@@ -143,7 +143,8 @@ TEST_CASE("audit: * BYE, -ERR [IN-USE] and a reset before the greeting are throt
     auto r = audit::run(local_options("imap", server.port()));
     REQUIRE(r.cases.size() == 1);
     CHECK(r.cases.front().result == verdict::error);
-    CHECK(r.cases.front().extra.at("throttled").find("BYE") != std::string::npos);
+    REQUIRE(r.cases.front().probe);
+    CHECK(r.cases.front().probe->throttled.value_or("").find("BYE") != std::string::npos);
   }
   SECTION("POP3 -ERR [IN-USE] greeting") {
     fake::fake_server server({fake::send("-ERR [IN-USE] try again later\r\n"), fake::close()}, so);
@@ -157,6 +158,7 @@ TEST_CASE("audit: * BYE, -ERR [IN-USE] and a reset before the greeting are throt
     REQUIRE(r.cases.size() == 1);
     CHECK(r.cases.front().result == verdict::error);
     INFO(r.cases.front().message);
-    CHECK(r.cases.front().extra.count("throttled") == 1);
+    REQUIRE(r.cases.front().probe);
+    CHECK(r.cases.front().probe->throttled.has_value());
   }
 }

@@ -1,4 +1,4 @@
-// Outside acceptance review of `mailspec settings`: the whole run (discovery::run) against a
+// `mailspec settings`: the whole run (discovery::run) against a
 // private dnsmasq and the fake server, for cases the lab test does not cover. Each test failed
 // before its fix. Loopback only (loopback_only is set, dnsmasq answers lab.test alone).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -10,6 +10,7 @@
 
 #include "discovery/autoconfig.hpp"
 #include "discovery/https.hpp"
+#include "core/text.hpp"
 #include "discovery/settings.hpp"
 #include "fake_server.hpp"
 #include "test_ca.hpp"
@@ -76,7 +77,8 @@ TEST_CASE("regression: settings presents --client-cert to a published server tha
   auto r = d::run(o);
   auto c = case_of(r, "settings/imap:imap.lab.test:" + std::to_string(server.port()));
   REQUIRE(c);
-  CHECK(c->extra.at("real.socket_type") == "SSL");
+  REQUIRE(c->settings);
+  CHECK(c->settings->real_socket == mailspec::socket_kind::ssl);
   bool presented = false;
   for (const auto& e : server.events()) presented = presented || e.rfind("client certificate ", 0) == 0;
   CHECK(presented);
@@ -85,10 +87,14 @@ TEST_CASE("regression: settings presents --client-cert to a published server tha
 
 namespace {
 
-std::vector<mailspec::finding> judge_facts(std::map<std::string, std::string> extra) {
+// The settings rules on a case with these facts.
+std::vector<mailspec::finding> judge_facts(mailspec::settings_role role,
+                                           const std::function<void(mailspec::settings_facts&)>& set) {
   mailspec::session::record rec;
-  rec.result.extra = std::move(extra);
-  return d::judge(rec);
+  auto& f = rec.result.settings.emplace();
+  f.role = role;
+  set(f);
+  return mailspec::rules::judge(rec, d::catalogue());
 }
 
 const mailspec::finding* finding_of(const std::vector<mailspec::finding>& v, const std::string& rule) {
@@ -125,11 +131,12 @@ d::fetch_options localhost_fetch() {
 // timeout (the harness could not tell) as a fail.
 TEST_CASE("regression: policy/mta-sts/policy-fetch says why, and a timeout is an error") {
   auto fetch = [](const std::string& outcome) {
-    return judge_facts({{"settings.role", "mta-sts"},
-                        {"mta_sts.txt.status", "ok"},
-                        {"mta_sts.txt", "v=STSv1; id=1"},
-                        {"mta_sts.policy.url", "https://mta-sts.lab.test/.well-known/mta-sts.txt"},
-                        {"mta_sts.policy.fetch", outcome}});
+    return judge_facts(mailspec::settings_role::mta_sts, [&](mailspec::settings_facts& f) {
+      f.sts_txt_status = "ok";
+      f.sts_txt = {"v=STSv1; id=1"};
+      f.sts_url = "https://mta-sts.lab.test/.well-known/mta-sts.txt";
+      f.sts_fetch = outcome;
+    });
   };
   auto timeout = fetch("HTTP read: deadline expired");
   auto f = finding_of(timeout, "policy/mta-sts/policy-fetch");
@@ -162,10 +169,9 @@ TEST_CASE("regression: policy/mta-sts/policy-fetch says why, and a timeout is an
 // A slow autoconfig host was a fail of settings/autoconfig/valid ("a well-formed config-v1.1.xml"
 // expected, "deadline expired" found): nothing was judged, so it is an error.
 TEST_CASE("regression: an autoconfig fetch that timed out is an error, not an invalid document") {
-  auto found = judge_facts({{"settings.role", "discovery"},
-                            {"servers", ""},
-                            {"autoconfig.source", ""},
-                            {"autoconfig.unanswered", "https://autoconfig.lab.test/mail/config-v1.1.xml: HTTP read: deadline expired"}});
+  auto found = judge_facts(mailspec::settings_role::discovery, [](mailspec::settings_facts& f) {
+    f.unanswered = {"https://autoconfig.lab.test/mail/config-v1.1.xml: HTTP read: deadline expired"};
+  });
   auto f = finding_of(found, "settings/autoconfig/valid");
   REQUIRE(f);
   CHECK(f->result == verdict::error);
@@ -195,12 +201,11 @@ TEST_CASE("regression: with redirects off, a redirect is named as not followed (
 // the SCRAM -PLUS variants, which mailspec cannot speak: a server offering only those passed.
 TEST_CASE("regression: password-encrypted is matched against the SASL mechanisms mailspec speaks") {
   auto verdict_for = [](const std::string& caps) {
-    auto found = judge_facts({{"settings.role", "server"},
-                              {"published.type", "smtp"},
-                              {"published.socket_type", "SSL"},
-                              {"published.authentication", "password-encrypted"},
-                              {"real.capabilities", caps},
-                              {"real.auth_channel_tls", "yes"}});
+    auto found = judge_facts(mailspec::settings_role::server, [&](mailspec::settings_facts& f) {
+      f.published = mailspec::published_entry{"smtp", "smtp.lab.test", 465, "SSL", {"password-encrypted"}, "", "file x", {}};
+      f.real_caps = std::vector<std::string>{caps};
+      f.real_tls = true;
+    });
     auto f = finding_of(found, "settings/auth/offered");
     return f ? f->result : verdict::skip;
   };
@@ -218,15 +223,18 @@ TEST_CASE("regression: every SRV service published as \".\" is an observation, n
   std::string srv;
   for (const char* s : {"_submissions", "_submission", "_imaps", "_imap", "_pop3s", "_pop3"})
     srv += std::string(srv.empty() ? "" : "\n") + s + "._tcp.lab.test: ok [0 0 1 .] (service not offered)";
-  auto found = judge_facts({{"settings.role", "discovery"}, {"servers", ""}, {"srv", srv}, {"sources", "MX lab.test: NXDOMAIN"}});
+  auto found = judge_facts(mailspec::settings_role::discovery, [&](mailspec::settings_facts& f) {
+    f.srv = mailspec::split(srv, "\n");
+    f.sources = {"MX lab.test: NXDOMAIN"};
+  });
   auto f = finding_of(found, "settings/discovery/published");
   REQUIRE(f);
   CHECK(f->result == verdict::info);
   // Only some declined, nothing else published: still nothing to check, and the SRV lines are shown.
-  auto partial = judge_facts({{"settings.role", "discovery"},
-                              {"servers", ""},
-                              {"srv", "_imaps._tcp.lab.test: ok [0 0 1 .] (service not offered)\n_imap._tcp.lab.test: NXDOMAIN"},
-                              {"sources", "MX lab.test: NXDOMAIN"}});
+  auto partial = judge_facts(mailspec::settings_role::discovery, [](mailspec::settings_facts& f) {
+    f.srv = {"_imaps._tcp.lab.test: ok [0 0 1 .] (service not offered)", "_imap._tcp.lab.test: NXDOMAIN"};
+    f.sources = {"MX lab.test: NXDOMAIN"};
+  });
   f = finding_of(partial, "settings/discovery/published");
   REQUIRE(f);
   CHECK(f->result == verdict::error);
@@ -255,8 +263,9 @@ TEST_CASE("regression: a published SSL port that accepts and stays silent is an 
   auto c = case_of(r, "settings/imap:imap.lab.test:" + std::to_string(server.port()));
   REQUIRE(c);
   CHECK(c->result == verdict::error);
-  CHECK(c->extra.at("real.evidence").rfind("connect failed", 0) == std::string::npos);
-  CHECK(c->extra.at("real.evidence").find("no answer to the TLS handshake") != std::string::npos);
+  REQUIRE(c->settings);
+  CHECK(c->settings->real_evidence.rfind("connect failed", 0) == std::string::npos);
+  CHECK(c->settings->real_evidence.find("no answer to the TLS handshake") != std::string::npos);
   for (const auto& f : c->findings) CHECK(f.result != verdict::fail);
   std::remove(file.c_str());
 }

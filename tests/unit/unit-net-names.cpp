@@ -1,4 +1,5 @@
-// Outside acceptance review of net/: cases real servers and users hit that the other net tests
+// net/ and the names a connection is checked against (--sni, IPv6 literals), and what a
+// plaintext answer to a handshake shows: cases real servers and users hit that the other net tests
 // do not. Each test failed before its fix.
 #include "unit-net-common.hpp"
 

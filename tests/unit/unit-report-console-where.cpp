@@ -1,4 +1,4 @@
-// The console's "where" column for cases without a port and for IPv6 targets (outside review of
+// The console's "where" column for cases without a port and for IPv6 targets (found running
 // `mailspec settings` and `mailspec audit ::1`). Failed before the fix.
 #include <catch2/catch.hpp>
 

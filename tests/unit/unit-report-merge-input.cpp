@@ -1,4 +1,4 @@
-// Outside acceptance review of `mailspec merge` (issue 8): a damaged report.json is an error that
+// `mailspec merge` input (issue 8): a damaged report.json is an error that
 // names the place, never a merge of defaults. Each failed before the fix.
 #include <catch2/catch.hpp>
 

@@ -13,7 +13,7 @@ namespace {
 
 void require_clean(const record& rec) {
   int passes = 0;
-  for (const auto& f : mailspec::rules::judge(rec, {true, {}})) {
+  for (const auto& f : mailspec::rules::judge(rec, mailspec::rules::judge_options{true, {}, {}, 10})) {
     INFO(f.rule << ": " << to_string(f.result) << " expected " << f.expected << " actual " << f.actual << " "
                 << f.message);
     CHECK((f.result == verdict::pass || f.result == verdict::info));

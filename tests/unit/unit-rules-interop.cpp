@@ -46,7 +46,7 @@ TEST_CASE("regression: no STARTTLS on the public MX port is info, on submission 
       {"QUIT", "221 2.0.0 Bye\r\n", false, true}};
   auto mx = smtp_session(dialogue);
   mx.result.target.port = 31026;  // --port smtp=31026: the role comes from the scenario, not the number
-  mx.result.extra["service"] = "smtp";
+  mx.result.target.service = "smtp";
   auto f = findings_of(mx, "tls/starttls/offered");
   REQUIRE(f.size() == 1);
   CHECK(f[0].result == verdict::info);

@@ -1,4 +1,5 @@
-// Outside acceptance review of the tls/ rules. Failed before the fix.
+// tls/cert rules: a missing intermediate vs an untrusted root, a name matched only by the subject
+// CN. Each failed before its fix.
 #include <catch2/catch.hpp>
 
 #include "rules/rules.hpp"

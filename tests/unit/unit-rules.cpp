@@ -18,7 +18,7 @@ verdict broken_verdict(level l) {
 
 void run_cases(const std::vector<rule_case>& cases) {
   for (const auto& c : cases) {
-    const auto* r = mailspec::rules::find_rule(c.id);
+    const auto* r = mailspec::rules::protocol_book().find(c.id);
     INFO("rule " << c.id);
     REQUIRE(r != nullptr);
     {
@@ -68,7 +68,7 @@ TEST_CASE("every catalogue rule has a passing and a failing fixture") {
   }
   for (const auto& id : covered) {
     INFO("fixture for an unknown rule: " << id);
-    CHECK(mailspec::rules::find_rule(id) != nullptr);
+    CHECK(mailspec::rules::protocol_book().find(id) != nullptr);
   }
 }
 
@@ -86,12 +86,12 @@ TEST_CASE("catalogue rows are complete, unique and path-shaped") {
     CHECK(r.requirement.size() > 20);
     CHECK(static_cast<bool>(r.check));
   }
-  auto j = mailspec::rules::catalogue_json();
+  auto j = mailspec::rules::protocol_book().listing_json();
   REQUIRE(j.is_array());
   REQUIRE(j.size() == all.size());
   for (const auto& e : j)
     for (const char* k : {"id", "protocol", "level", "spec", "requirement", "severity"}) CHECK(e.contains(k));
-  auto text = mailspec::rules::catalogue_text();
+  auto text = mailspec::rules::protocol_book().listing_text();
   CHECK(text.find("smtp/rfc5321/4.2/reply-code-syntax") != std::string::npos);
   CHECK(text.find(std::to_string(all.size()) + " rules") != std::string::npos);
 }

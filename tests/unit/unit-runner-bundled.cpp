@@ -134,11 +134,11 @@ TEST_CASE("regression: a port-25 scenario records the smtp (MX) service whatever
   auto c = run_bundled("smtp/ehlo.json", srv.port());
   INFO(case_text(c));
   CHECK(c.result == verdict::pass);
-  CHECK(c.extra["service"] == "smtp");
+  CHECK(c.target.service == "smtp");
   CHECK(count(c, verdict::warn) == 0);  // no STARTTLS on an MX is info (tls/starttls/offered)
 }
 
-// A throttled connection is untested (DESIGN.md §1): Exim 4.96 with smtp_accept_max_per_host
+// A throttled connection is untested (docs/architecture.md): Exim 4.96 with smtp_accept_max_per_host
 // greets a second connection with 421 and closes; IMAP and POP3 servers refuse with a BYE greeting,
 // a POP3 -ERR [IN-USE]/[SYS/TEMP], or (Courier) by closing before the greeting. Each bundled
 // scenario must end as error, never fail.

@@ -1,5 +1,5 @@
-// Outside acceptance review of scale-out and politeness (issue 8): throttled replies in the middle
-// of a session are errors (DESIGN.md §1), and a stop request is seen while waiting for a --rate
+// Scale-out and politeness (issue 8): throttled replies in the middle
+// of a session are errors (docs/architecture.md), and a stop request is seen while waiting for a --rate
 // slot. Each failed before its fix.
 #include <catch2/catch.hpp>
 

@@ -50,7 +50,7 @@ void check_step_error(const std::string& step, const std::string& needle, const 
 
 }  // namespace
 
-TEST_CASE("the DESIGN.md section 4 example loads") {
+TEST_CASE("the scenario-format example loads") {
   load_options opt;
   opt.getenv = [](const std::string& n) -> std::optional<std::string> { return "value-of-" + n; };
   auto r = load_paths({MAILSPEC_TEST_DATA "/scenario/valid/design-example.json"}, opt);
