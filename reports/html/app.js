@@ -44,16 +44,17 @@
   function $(id) { return document.getElementById(id); }
   var targetKey = M.endpoint;
 
-  function hasKnown(c) {
-    return (c.findings || []).some(function (f) { return B.stateOf(f) === 'known'; });
-  }
-  // Per-case facts used by the filters, computed once (O(cases + findings)).
+  // Per-case facts used by the filters, computed once (O(cases + findings)). bl: "new" when a
+  // finding is new since the baseline, else "known" when one is known; blKnown: any is known.
   var facts = cases.map(function (c) {
-    var sev = 0;
+    var sev = 0, fresh = false, known = false;
     (c.findings || []).forEach(function (f) {
       if (f.verdict !== 'pass' && SEV_RANK[f.severity] > sev) sev = SEV_RANK[f.severity];
+      var st = B.stateOf(f);
+      fresh = fresh || st === 'new';
+      known = known || st === 'known';
     });
-    return { target: targetKey(c), sev: sev, text: null, bl: B.caseState(c), blKnown: hasKnown(c) };
+    return { target: targetKey(c), sev: sev, text: null, bl: fresh ? 'new' : known ? 'known' : '', blKnown: known };
   });
   function searchText(i) {
     if (facts[i].text === null) {

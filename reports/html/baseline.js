@@ -1,7 +1,7 @@
 // mailspec report viewer, part 3: what changed since --baseline FILE. Findings carry their own
 // mark (finding.baseline.state: known or new); report.baseline lists the baseline findings that no
 // longer fail or warn (fixed) and those whose case did not run (not_rerun).
-// Loaded after details.js; exposes window.mailspecBaseline.
+// Loaded after details.js and matrix.js; exposes window.mailspecBaseline.
 window.mailspecBaseline = (function () {
   'use strict';
   var V = window.mailspecView, el = V.el;
@@ -20,7 +20,7 @@ window.mailspecBaseline = (function () {
     return { fresh: fresh, known: known };
   }
 
-  function where(c) { var t = c.target || {}; return (t.host || '?') + ':' + (t.port || 0); }
+  var where = window.mailspecMatrix.endpoint;
 
   function chip(kind, n, label, onClick) {
     var b = el('button', 'sum bl-' + kind);
@@ -130,17 +130,5 @@ window.mailspecBaseline = (function () {
     return true;
   }
 
-  // Per-case facts for the filter and the row marker: "new" when any finding is new, else
-  // "known" when any is known, else "".
-  function caseState(c) {
-    var s = '';
-    (c.findings || []).forEach(function (f) {
-      var st = stateOf(f);
-      if (st === 'new') s = 'new';
-      else if (st === 'known' && !s) s = 'known';
-    });
-    return s;
-  }
-
-  return { render: render, caseState: caseState, stateOf: stateOf };
+  return { render: render, stateOf: stateOf };
 })();

@@ -13,11 +13,12 @@ window.mailspecMatrix = (function () {
   // ---- shared by both matrices -------------------------------------------------------------
 
   function endpoint(c) { var t = c.target || {}; return (t.host || '?') + ':' + (t.port || 0); }
-  // A rule id matches a pattern that ends in "/" by prefix, any other pattern exactly.
+  // A rule id matches a pattern that ends in "/" when it is in that folder or names it
+  // ("audit/banner/" matches "audit/banner" and "audit/banner/x"), any other pattern exactly.
   function ruleMatches(id, patterns) {
     for (var i = 0; i < patterns.length; i++) {
       var p = patterns[i];
-      if (p.charAt(p.length - 1) === '/' ? id.indexOf(p) === 0 : id === p) return true;
+      if (p.charAt(p.length - 1) === '/' ? (id + '/').indexOf(p) === 0 : id === p) return true;
     }
     return false;
   }
