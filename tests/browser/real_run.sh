@@ -95,10 +95,28 @@ check "baseline: the known failure is still known" \
 validate "baseline: report.json with known/new marks matches its schema" \
   /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/newfail/report.json"
 check "baseline: the console says what is new" grep -q '^  new:   FAIL report-run/fail-new ' "$work/newfail.out"
-# Fixed since the baseline: the failing scenario again, against a server that answers its NOOP;
-# the baseline's other cases did not run (not rerun, not fixed).
-start_fake noopok "$data/fake/fake-noop-ok.json"; noopok=$port
-run_ms fixed run "$work/known/fail.json" --target 127.0.0.1 --port "smtp=$noopok" --insecure --jobs 1 --timeout-ms 3000 \
+run_ms failonwarn run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/fow" --fail-on warn
+expect_exit 1 failonwarn
+run_ms warnonly run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/wo"
+expect_exit 0 warnonly
+# merge: two shards joined into one valid set of reports.
+run_ms merged merge "$work/all/report.json" "$work/first/report.json" --report-dir "$work/merged"
+expect_exit 1 merged
+check "merge: every case of both shards" test "$(jq_py "$work/merged/report.json" "len(r['cases'])")" = 9
+validate "merge: report.json matches its schema" \
+  /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/merged/report.json"
+validate "merge: report.sarif passes the SARIF SDK validator" \
+  /usr/bin/python3 "$validators/validate_sarif.py" "$work/merged/report.sarif"
+validate "merge: junit.xml matches Jenkins' JUnit XSD and the merged cases" \
+  /usr/bin/python3 "$validators/validate_junit.py" --report "$work/merged/report.json" "$work/merged/junit.xml"
+# Fixed since the baseline: the failing scenario again, against a server on the same port (the
+# baseline knows findings by case, host:port and rule) that now answers its NOOP; the baseline's
+# other cases did not run (not rerun, not fixed). Last: the clean server is replaced.
+kill -TERM "${pids[0]}" 2>/dev/null; wait "${pids[0]}" 2>/dev/null
+"$MAILSPEC_FAKE" --script "$data/fake/fake-noop-ok.json" --port "$clean" --connections 0 >"$work/noopok.port" 2>"$work/noopok.err" &
+pids+=($!)
+port_from "$work/noopok.port" "${pids[-1]}" >/dev/null || { cat "$work/noopok.err"; bad "the fake on port $clean did not start"; }
+run_ms fixed run "$work/known/fail.json" --target 127.0.0.1 --port "smtp=$clean" --insecure --jobs 1 --timeout-ms 3000 \
   --report-dir "$work/fixed" --format json,html --baseline "$work/first/report.json"
 expect_exit 0 fixed
 check "baseline: the console lists the fixed failure" grep -q '^  fixed: FIXED report-run/fail  127.0.0.1:' "$work/fixed.out"
@@ -114,20 +132,6 @@ if command -v node >/dev/null; then
   validate "baseline: report.html shows new and fixed (headless Chromium)" node "$here/report.test.mjs" "$work/fixed" --expect baseline
   validate "baseline: report.html of a run with a new failure (headless Chromium)" node "$here/report.test.mjs" "$work/newfail" --expect baseline
 fi
-run_ms failonwarn run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/fow" --fail-on warn
-expect_exit 1 failonwarn
-run_ms warnonly run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/wo"
-expect_exit 0 warnonly
-# merge: two shards joined into one valid set of reports.
-run_ms merged merge "$work/all/report.json" "$work/first/report.json" --report-dir "$work/merged"
-expect_exit 1 merged
-check "merge: every case of both shards" test "$(jq_py "$work/merged/report.json" "len(r['cases'])")" = 9
-validate "merge: report.json matches its schema" \
-  /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/merged/report.json"
-validate "merge: report.sarif passes the SARIF SDK validator" \
-  /usr/bin/python3 "$validators/validate_sarif.py" "$work/merged/report.sarif"
-validate "merge: junit.xml matches Jenkins' JUnit XSD and the merged cases" \
-  /usr/bin/python3 "$validators/validate_junit.py" --report "$work/merged/report.json" "$work/merged/junit.xml"
 check "no output of any run holds the canary" not_leaked "$canary" "$work"
 
 finish
