@@ -92,24 +92,28 @@ window.mailspecMatrix = (function () {
     }
     return '';
   }
-  // Names per endpoint: the software the audit recognised, else the banner, else the greeting.
+  // Names per endpoint: the software the audit recognised, else the banner the audit recorded,
+  // else the first line the server sent in a case.
   function endpointNames(cases) {
     var names = {};
     cases.forEach(function (c) {
-      var k = endpoint(c), n = names[k] || (names[k] = { software: '', banner: '' }), x = c.extra || {};
+      var k = endpoint(c), n = names[k] || (names[k] = { software: '', banner: '', greeting: '' }), x = c.extra || {};
       if (!n.software && x.software) n.software = String(x.software);
-      if (!n.banner) n.banner = x.banner ? String(x.banner).slice(0, 80) : greeting(c);
+      if (!n.banner && x.banner) n.banner = String(x.banner).slice(0, 80);
+      if (!n.greeting) n.greeting = greeting(c);
     });
+    Object.keys(names).forEach(function (k) { names[k].name = names[k].software || names[k].banner || names[k].greeting; });
     return names;
   }
-  // by "server": the ports of one host that the audit names as the same software are one row;
-  // a port without a software name is a row of its own. by "port": one row per host:port.
+  // by "server": the ports of one host with the same name (the software the audit recognised,
+  // else the same banner) are one row; a port without either is a row of its own. by "port":
+  // one row per host:port.
   function compliance(cases, by) {
     var names = endpointNames(cases), rows = {}, areas = {};
     cases.forEach(function (c, i) {
       var ep = endpoint(c), n = names[ep], host = (c.target || {}).host || '?';
-      var key = by !== 'port' && n.software ? host + '\u0000' + n.software : ep;
-      var row = rows[key] || (rows[key] = { key: key, label: n.software || n.banner || ep, host: host, endpoints: [],
+      var key = by !== 'port' && n.name ? host + '\u0000' + n.name : ep;
+      var row = rows[key] || (rows[key] = { key: key, label: n.name || ep, host: host, endpoints: [],
                                             ports: [], cases: {}, cells: {}, indices: [] });
       if (row.endpoints.indexOf(ep) < 0) { row.endpoints.push(ep); row.ports.push((c.target || {}).port || 0); }
       row.indices.push(i);

@@ -92,16 +92,18 @@ rows=$(matrix --format json "$work/merged/report.json" | /usr/bin/python3 -c \
   'import json,sys; print("\n".join(r["label"] for r in json.load(sys.stdin)["rows"]))')
 echo "$rows" | sed 's/^/# server: /'
 check "compliance matrix: five servers" test "$(echo "$rows" | wc -l)" = 5
-for sw in "Cyrus IMAP" Dovecot Exim Postfix "220 fake.test ESMTP"; do
+# The lab's Postfix greets without naming itself ("220 mail.lab.test ESMTP mailspec-lab"): its three
+# ports are one server by their common banner.
+for sw in "Cyrus IMAP" Dovecot Exim "220 mail.lab.test ESMTP" "220 fake.test ESMTP"; do
   check "compliance matrix: a row for $sw" grep -q "^$sw" <<<"$rows"
 done
 matrix "$work/merged/report.json" >"$work/matrix.md"
 sed 's/^/#   /' "$work/matrix.md" | cut -c1-220
-check "Markdown: header, separator and five rows" test "$(grep -c '^| ' "$work/matrix.md")" = 7
+check "Markdown: header, separator and five rows" test "$(grep -c '^|' "$work/matrix.md")" = 7
 check "Markdown: the Cyrus plaintext login fails" \
   grep -q '^| Cyrus IMAP | 127.0.0.1:[0-9]* | .*fail' "$work/matrix.md"
-check "Markdown: one row per port with --by port" \
-  test "$(matrix --by port "$work/merged/report.json" | grep -c '^| ')" -ge 12
+check "Markdown: one row per port with --by port (7 of the lab, 3 fakes)" \
+  test "$(matrix --by port "$work/merged/report.json" | grep -c '^|')" = 12
 check "Markdown: --only keeps the asked areas" \
   bash -c "matrix() { /usr/bin/python3 '$src/ci/compliance-matrix' \"\$@\"; }; matrix --only tls/ '$work/merged/report.json' | head -n 1 | grep -q '| cases | tls/' && ! matrix --only tls/ '$work/merged/report.json' | head -n 1 | grep -q smtp/"
 check "the audited ports: 7 of the lab and 2 fakes" \

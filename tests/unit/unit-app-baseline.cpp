@@ -89,7 +89,7 @@ TEST_CASE("a malformed baseline is a clear error naming the file") {
   CHECK_THROWS_WITH(app::load_baseline("/nonexistent/b.json"), Catch::Contains("cannot read"));
 }
 
-TEST_CASE("fixed means the case ran and the rule no longer fails; a case not run is not fixed") {
+TEST_CASE("fixed means the case ran and the rule no longer fails, a case not run is not fixed") {
   auto path = write_tmp(R"({"format": "mailspec-report/1", "cases": [
       {"id": "imap/x", "target": {"host": "mx.test", "port": 25},
        "findings": [{"rule": "imap/r1", "verdict": "fail"}, {"rule": "imap/r2", "verdict": "warn"},

@@ -97,7 +97,7 @@ TEST_CASE("console: the summary says what is new and what is fixed since the bas
   CHECK(console_summary(sample::sample_report()).find("since the baseline") == std::string::npos);
 }
 
-TEST_CASE("merge: fixed in any shard is fixed; not rerun only when no shard ran the case", "[report][baseline]") {
+TEST_CASE("merge: fixed in any shard is fixed, not rerun only when no shard ran the case", "[report][baseline]") {
   auto a = sample::wide_report(), b = sample::wide_report();
   b.cases.clear();
   b.baseline->fixed = {{"audit/smtp:10025/starttls", "127.0.0.1:10025", "tls/cert/expired", "fail", "pass", ""}};
