@@ -74,7 +74,15 @@ window.mailspecMatrix = (function () {
   // ---- compliance matrix: one row per server, one column per RFC area -----------------------
 
   // RFC area of a rule id: its first two segments ("smtp/rfc5321/4.2/x" -> "smtp/rfc5321").
-  function area(id) { var p = String(id).split('/'); return p.length > 1 ? p[0] + '/' + p[1] : p[0]; }
+  var AREAS = {};  // rule id -> area: a report has few rules and many findings
+  function area(id) {
+    var a = AREAS[id];
+    if (a === undefined) {
+      var s = String(id), i = s.indexOf('/'), j = i < 0 ? -1 : s.indexOf('/', i + 1);
+      a = AREAS[id] = j < 0 ? s : s.slice(0, j);
+    }
+    return a;
+  }
   function areaCompare(a, b) {
     var ia = AREA_ORDER.indexOf(a.split('/')[0]), ib = AREA_ORDER.indexOf(b.split('/')[0]);
     if (ia < 0) ia = AREA_ORDER.length;
@@ -108,11 +116,21 @@ window.mailspecMatrix = (function () {
   // by "server": the ports of one host with the same name (the software the audit recognised,
   // else the same banner) are one row; a port without either is a row of its own. by "port":
   // one row per host:port.
+  function rowKey(c, names, by) {
+    var ep = endpoint(c), n = names[ep];
+    return by !== 'port' && n.name ? ((c.target || {}).host || '?') + '\u0000' + n.name : ep;
+  }
+  // How many rows compliance(cases, "server") has, without counting findings.
+  function serverCount(cases) {
+    var names = endpointNames(cases), keys = {}, n = 0;
+    cases.forEach(function (c) { var k = rowKey(c, names, 'server'); if (!keys[k]) { keys[k] = 1; n++; } });
+    return n;
+  }
   function compliance(cases, by) {
     var names = endpointNames(cases), rows = {}, areas = {};
     cases.forEach(function (c, i) {
       var ep = endpoint(c), n = names[ep], host = (c.target || {}).host || '?';
-      var key = by !== 'port' && n.name ? host + '\u0000' + n.name : ep;
+      var key = rowKey(c, names, by);
       var row = rows[key] || (rows[key] = { key: key, label: n.name || ep, host: host, endpoints: [],
                                             ports: [], cases: {}, cells: {}, indices: [] });
       if (row.endpoints.indexOf(ep) < 0) { row.endpoints.push(ep); row.ports.push((c.target || {}).port || 0); }
@@ -360,14 +378,15 @@ window.mailspecMatrix = (function () {
   }
 
   function renderCompliance(box, cases, focus) {
-    if (compliance(cases, 'server').rows.length < 2) return false;
+    if (serverCount(cases) < 2) return false;
+    var byServer = compliance(cases, 'server');
     box.hidden = false;
     box.appendChild(el('h2', null, 'Compliance matrix (servers × RFC areas)'));
     var bar = el('p', 'mx-bar'), holder = el('div');
     bar.appendChild(el('span', 'legend', 'Findings per server and RFC area (rule id prefix); the colour is the worst verdict. Click a count for its cases.'));
     function draw(byPort) {
       holder.textContent = '';
-      holder.appendChild(scrollBox(complianceTable(compliance(cases, byPort ? 'port' : 'server'), focus), 'Compliance matrix'));
+      holder.appendChild(scrollBox(complianceTable(byPort ? compliance(cases, 'port') : byServer, focus), 'Compliance matrix'));
       btn.setAttribute('aria-pressed', String(byPort));
       btn.textContent = byPort ? 'One row per server' : 'One row per port';
     }
@@ -379,6 +398,6 @@ window.mailspecMatrix = (function () {
     return true;
   }
 
-  return { area: area, compliance: compliance, countText: countText, ruleMatches: ruleMatches, endpoint: endpoint,
+  return { area: area, compliance: compliance, serverCount: serverCount, countText: countText, ruleMatches: ruleMatches, endpoint: endpoint,
            auditModel: auditModel, renderAudit: renderAudit, renderCompliance: renderCompliance };
 })();
