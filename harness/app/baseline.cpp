@@ -40,7 +40,7 @@ std::vector<baseline_entry> load_baseline(const std::string& path) {
       const auto& w = j["waivers"][i];
       if (!w.is_object() || str(w, "rule").empty())
         throw std::runtime_error("--baseline " + path + ": /waivers/" + std::to_string(i) + " needs a \"rule\"");
-      out.push_back({str(w, "rule"), str(w, "case"), str(w, "target"), str(w, "reason")});
+      out.push_back({str(w, "rule"), str(w, "case"), str(w, "target"), str(w, "reason"), ""});
     }
     return out;
   }

@@ -73,12 +73,12 @@ TEST_CASE("a previous report.json is a baseline; a new failure is not covered") 
 }
 
 TEST_CASE("a waiver for another case or target does not apply") {
-  app::baseline_entry e{"imap/r1", "imap/other", "", ""};
+  app::baseline_entry e{"imap/r1", "imap/other", "", "", ""};
   auto c = make_case("imap/x", {{"imap/r1", verdict::fail}});
   CHECK_FALSE(app::is_known(e, c, c.findings[0]));
-  e = {"imap/r1", "", "mx.test:993", ""};
+  e = {"imap/r1", "", "mx.test:993", "", ""};
   CHECK_FALSE(app::is_known(e, c, c.findings[0]));
-  e = {"imap/r1", "", "mx.test:25", ""};
+  e = {"imap/r1", "", "mx.test:25", "", ""};
   CHECK(app::is_known(e, c, c.findings[0]));
 }
 
