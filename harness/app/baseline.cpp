@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -39,11 +40,12 @@ std::vector<baseline_entry> load_baseline(const std::string& path) {
       const auto& w = j["waivers"][i];
       if (!w.is_object() || str(w, "rule").empty())
         throw std::runtime_error("--baseline " + path + ": /waivers/" + std::to_string(i) + " needs a \"rule\"");
-      out.push_back({str(w, "rule"), str(w, "case"), str(w, "target"), str(w, "reason")});
+      out.push_back({str(w, "rule"), str(w, "case"), str(w, "target"), str(w, "reason"), ""});
     }
     return out;
   }
   if (j.is_object() && j.contains("cases") && j["cases"].is_array()) {
+    std::set<std::string> seen;  // --repeat runs give the same finding once per run
     for (const auto& c : j["cases"]) {
       if (!c.is_object() || !c.contains("findings") || !c["findings"].is_array()) continue;
       std::string target;
@@ -52,8 +54,8 @@ std::vector<baseline_entry> load_baseline(const std::string& path) {
                  (c["target"].contains("port") && c["target"]["port"].is_number() ? std::to_string(c["target"]["port"].get<int>()) : "");
       for (const auto& f : c["findings"]) {
         std::string v = str(f, "verdict");
-        if (v == "fail" || v == "warn" || v == "error")
-          out.push_back({str(f, "rule"), str(c, "id"), target, "in baseline report"});
+        if ((v == "fail" || v == "warn" || v == "error") && seen.insert(str(c, "id") + " " + target + " " + str(f, "rule")).second)
+          out.push_back({str(f, "rule"), str(c, "id"), target, "", v});
       }
     }
     return out;
@@ -66,26 +68,54 @@ bool is_known(const baseline_entry& e, const case_result& c, const finding& f) {
   return rule_ok && (e.case_id.empty() || e.case_id == c.scenario_id) && (e.target.empty() || e.target == target_of(c));
 }
 
-baseline_outcome apply_baseline(run_report& r, const std::vector<baseline_entry>& base) {
+namespace {
+
+bool covers_case(const baseline_entry& e, const case_result& c) {
+  return (e.case_id.empty() || e.case_id == c.scenario_id) && (e.target.empty() || e.target == target_of(c));
+}
+
+std::string entry_key(const baseline_entry& e) {
+  return (e.case_id.empty() ? "*" : e.case_id) + " " + (e.target.empty() ? "*" : e.target) + " " + e.rule;
+}
+
+// An entry nothing matched: fixed when its case ran (with the rule's verdict now, if the rule
+// still reported), not rerun otherwise: a case that did not run says nothing either way.
+void unused_entry(const run_report& r, const baseline_entry& e, baseline_outcome& out, baseline_diff& diff) {
+  bool ran = false;
+  std::optional<verdict> now;
+  for (const auto& c : r.cases) {
+    if (!covers_case(e, c)) continue;
+    ran = true;
+    for (const auto& f : c.findings)
+      if (is_known(e, c, f) && (!now || verdict_rank(f.result) > verdict_rank(*now))) now = f.result;
+  }
+  baseline_item item{e.case_id, e.target, e.rule, e.was, now ? std::string(to_string(*now)) : "", e.reason};
+  (ran ? out.fixed : out.not_rerun).push_back(entry_key(e));
+  (ran ? diff.fixed : diff.not_rerun).push_back(std::move(item));
+}
+
+}  // namespace
+
+baseline_outcome apply_baseline(run_report& r, const std::vector<baseline_entry>& base, const std::string& file) {
   baseline_outcome out;
-  std::set<std::size_t> used;
+  std::vector<bool> used(base.size(), false);
   for (auto& c : r.cases)
     for (auto& f : c.findings) {
       if (!counts(f.result)) continue;
-      bool known = false;
+      f.baseline = baseline_mark::fresh;
       for (std::size_t i = 0; i < base.size(); ++i)
         if (is_known(base[i], c, f)) {
-          known = true;
-          used.insert(i);
-          f.message = baseline_known_prefix + (base[i].reason.empty() ? "" : " (" + base[i].reason + ")") +
-                      (f.message.empty() ? "" : "; " + f.message);
+          if (f.baseline != baseline_mark::known) f.baseline_reason = base[i].reason;
+          f.baseline = baseline_mark::known;
+          used[i] = true;
         }
-      (known ? out.known : out.fresh).push_back(key_of(c, f.rule));
+      (baseline_known(f) ? out.known : out.fresh).push_back(key_of(c, f.rule));
     }
+  baseline_diff diff;
+  diff.file = file;
   for (std::size_t i = 0; i < base.size(); ++i)
-    if (!used.count(i))
-      out.fixed.push_back((base[i].case_id.empty() ? "*" : base[i].case_id) + " " +
-                          (base[i].target.empty() ? "*" : base[i].target) + " " + base[i].rule);
+    if (!used[i]) unused_entry(r, base[i], out, diff);
+  r.baseline = std::move(diff);
   return out;
 }
 

@@ -15,19 +15,22 @@ namespace mailspec::app {
 
 struct baseline_entry {
   std::string rule, case_id, target, reason;
+  std::string was;  // the finding's verdict in a baseline report; "" for a waiver
 };
 
 struct baseline_outcome {
-  std::vector<std::string> known;  // "case target rule" of findings covered by the baseline
-  std::vector<std::string> fresh;  // fail/warn findings not covered
-  std::vector<std::string> fixed;  // baseline findings no longer present
+  std::vector<std::string> known;      // "case target rule" of findings covered by the baseline
+  std::vector<std::string> fresh;      // fail/warn/error findings not covered
+  std::vector<std::string> fixed;      // baseline entries whose case ran and no longer fails or warns
+  std::vector<std::string> not_rerun;  // baseline entries whose case did not run this time
 };
 
 // Throws std::runtime_error naming the file on unreadable or malformed input.
 std::vector<baseline_entry> load_baseline(const std::string& path);
 
-// Marks covered findings (message prefixed "baseline: known"), returns the three lists.
-baseline_outcome apply_baseline(run_report& r, const std::vector<baseline_entry>& base);
+// Marks every fail/warn/error finding known or new (finding::baseline), records the fixed and
+// not rerun entries in r.baseline (file: the baseline's path, for the reports), returns the lists.
+baseline_outcome apply_baseline(run_report& r, const std::vector<baseline_entry>& base, const std::string& file = "");
 
 // True when a finding of this case is covered by the baseline.
 bool is_known(const baseline_entry& e, const case_result& c, const finding& f);

@@ -293,12 +293,10 @@ int baseline_exit_code(const run_report& r, const common_options& o) {
   return error ? exit_error : exit_ok;
 }
 
+// The console summary shows new and fixed (from the findings and r.baseline); this file lists them.
 void write_baseline_summary(const baseline_outcome& b, const std::string& dir) {
-  nlohmann::json j = {{"known", b.known}, {"new", b.fresh}, {"fixed", b.fixed}};
+  nlohmann::json j = {{"known", b.known}, {"new", b.fresh}, {"fixed", b.fixed}, {"not_rerun", b.not_rerun}};
   std::ofstream(dir + "/baseline.json") << j.dump(2) << "\n";
-  std::printf("baseline: %zu known, %zu new, %zu fixed\n", b.known.size(), b.fresh.size(), b.fixed.size());
-  for (const auto& f : b.fresh) std::printf("  new:   %s\n", f.c_str());
-  for (const auto& f : b.fixed) std::printf("  fixed: %s\n", f.c_str());
 }
 
 }  // namespace
@@ -318,7 +316,7 @@ int finish_report(run_report& r, const common_options& o, bool tty) {
   std::optional<baseline_outcome> base;
   if (!o.baseline.empty()) {
     try {
-      base = apply_baseline(r, load_baseline(o.baseline));
+      base = apply_baseline(r, load_baseline(o.baseline), o.baseline);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "mailspec: %s\n", e.what());
       return exit_usage;
@@ -335,10 +333,9 @@ int finish_report(run_report& r, const common_options& o, bool tty) {
   report::console con(stdout, tty && formats.count("console"));
   con.list_warnings(o.fail_on == "warn");
   con.summary(r, o.report_dir);
-  if (base) {
-    write_baseline_summary(*base, o.report_dir);
-    return baseline_exit_code(r, o);
-  }
+  if (base) write_baseline_summary(*base, o.report_dir);
+  // A merge of baselined reports keeps their known/new marks: the same exit code as each run's.
+  if (r.baseline) return baseline_exit_code(r, o);
   // Cases and findings both count: a skipped case stays `skip`, but a rule its transcript broke
   // is still a real finding about the server.
   auto s = summarize(r);

@@ -6,6 +6,10 @@
 
 namespace mailspec {
 
+// Where a finding stands against --baseline FILE: not compared (no baseline), covered by the
+// baseline (known), or a fail/warn/error the baseline does not cover (fresh: "new" in reports).
+enum class baseline_mark { none, known, fresh };
+
 struct finding {
   std::string rule;         // path-shaped id, e.g. "smtp/rfc5321/4.2/reply-code-syntax"
   std::string spec;         // "RFC 5321 §4.2.1"
@@ -18,11 +22,12 @@ struct finding {
   int step = -1;            // scenario step that shows it (-1: whole case)
   int transcript_index = -1;  // transcript entry that shows it (-1: none)
   std::string message;      // short human explanation (optional)
+  baseline_mark baseline = baseline_mark::none;
+  std::string baseline_reason;  // known: the waiver's reason, or where the baseline had it
 };
 
-// --baseline marks a finding it covers by starting its message with this: such a finding keeps
-// its verdict (the report stays honest) but fails neither the exit code nor the JUnit testcase.
-inline constexpr const char* baseline_known_prefix = "baseline: known";
-inline bool baseline_known(const finding& f) { return f.message.rfind(baseline_known_prefix, 0) == 0; }
+// A finding --baseline covers keeps its verdict (the report stays honest) but fails neither the
+// exit code nor the JUnit testcase.
+inline bool baseline_known(const finding& f) { return f.baseline == baseline_mark::known; }
 
 }  // namespace mailspec

@@ -2,12 +2,29 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/case_result.hpp"
 
 namespace mailspec {
+
+// --baseline FILE: what the findings themselves cannot say (they carry known/new, see
+// finding::baseline): baseline findings that no longer fail or warn, and those whose case did not
+// run this time (neither fixed nor known).
+struct baseline_item {
+  std::string case_id, target, rule;  // "" = any (a waiver without case or target)
+  std::string was;     // the verdict in the baseline report (fail, warn, error); "" for a waiver
+  std::string now;     // fixed: the rule's verdict in this run (pass, info, skip), "" when not reported
+  std::string reason;  // a waiver's reason
+};
+
+struct baseline_diff {
+  std::string file;
+  std::vector<baseline_item> fixed;
+  std::vector<baseline_item> not_rerun;
+};
 
 struct run_report {
   std::string format = "mailspec-report/1";
@@ -25,6 +42,7 @@ struct run_report {
     std::string spec, requirement, level, protocol;
   };
   std::map<std::string, rule_ref> rules;
+  std::optional<baseline_diff> baseline;  // set when the run compared itself with --baseline
 };
 
 struct summary_counts {

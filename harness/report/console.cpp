@@ -100,6 +100,45 @@ std::string clip(std::string s) {
 }
 }  // namespace
 
+namespace {
+std::string item_text(const baseline_item& b) {
+  return safe(b.case_id.empty() ? "*" : b.case_id) + "  " + safe(b.target.empty() ? "*" : b.target) + "  " + safe(b.rule);
+}
+}  // namespace
+
+// What changed since --baseline: the new findings (one line each) and the fixed ones.
+void console::baseline_summary(const run_report& r) {
+  const auto& d = *r.baseline;
+  int known = 0, fresh = 0;
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings) {
+      known += f.baseline == baseline_mark::known;
+      fresh += f.baseline == baseline_mark::fresh;
+    }
+  std::string head = "since the baseline" + (d.file.empty() ? std::string() : " (" + safe(d.file) + ")") + ": " +
+                     std::to_string(fresh) + " new, " + std::to_string(d.fixed.size()) + " fixed, " +
+                     std::to_string(known) + " known";
+  if (!d.not_rerun.empty()) head += ", " + std::to_string(d.not_rerun.size()) + " not rerun";
+  std::fputs((head + "\n").c_str(), out_);
+  int shown = 0;
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings)
+      if (f.baseline == baseline_mark::fresh && ++shown <= max_listed_cases)
+        std::fputs(("  new:   " + paint(upper(to_string(f.result)), f.result) + " " + safe(c.scenario_id) + "  " +
+                    safe(where(c)) + "  " + safe(f.rule) + "\n").c_str(), out_);
+  if (shown > max_listed_cases)
+    std::fputs(("  ... and " + std::to_string(shown - max_listed_cases) + " more new (all in the reports)\n").c_str(), out_);
+  const std::size_t cap = max_listed_cases;
+  for (std::size_t i = 0; i < d.fixed.size() && i < cap; ++i) {
+    const auto& b = d.fixed[i];
+    std::string how = b.was.empty() ? "waived" : "was " + b.was;
+    how += b.now.empty() ? ", no longer reported" : ", now " + b.now;
+    std::fputs(("  fixed: " + paint("FIXED", verdict::pass) + " " + item_text(b) + " (" + safe(how) + ")\n").c_str(), out_);
+  }
+  if (d.fixed.size() > cap)
+    std::fputs(("  ... and " + std::to_string(d.fixed.size() - cap) + " more fixed (all in the reports)\n").c_str(), out_);
+}
+
 void console::summary(const run_report& r, const std::string& report_dir) {
   clear_progress();
   summary_counts s = summarize(r);
@@ -156,6 +195,7 @@ void console::summary(const run_report& r, const std::string& report_dir) {
   if (known)
     std::fputs(("  (" + std::to_string(known) + " finding" + (known == 1 ? "" : "s") +
                 " known from the baseline not listed)\n").c_str(), out_);
+  if (r.baseline) baseline_summary(r);
   if (r.incomplete)
     std::fputs(paint("INCOMPLETE: " + safe(r.incomplete_reason), verdict::error).append("\n").c_str(), out_);
   if (!report_dir.empty()) std::fputs(("reports: " + report_dir + "\n").c_str(), out_);

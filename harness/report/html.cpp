@@ -91,7 +91,11 @@ std::string page_title(const run_report& r) {
 std::string to_html(const run_report& r) {
   std::string_view tpl = assets::template_html();
   std::string out;
-  out.reserve(tpl.size() + assets::details_js().size() + assets::app_js().size() + assets::style_css().size());
+  // The scripts in dependency order: building blocks, matrices, baseline changes, the page.
+  const std::string_view scripts[] = {assets::details_js(), assets::matrix_js(), assets::baseline_js(), assets::app_js()};
+  std::size_t size = tpl.size() + assets::style_css().size();
+  for (auto js : scripts) size += js.size() + 1;
+  out.reserve(size);
   // One pass over the template: placeholders inside substituted text are never expanded.
   std::size_t pos = 0;
   while (pos < tpl.size()) {
@@ -101,12 +105,19 @@ std::string to_html(const run_report& r) {
     if (close == std::string_view::npos) break;
     out.append(tpl.substr(pos, open - pos));
     std::string_view key = tpl.substr(open + 2, close - open - 2);
-    if (key == "DATA") append_page_data(out, r);
-    else if (key == "SCRIPT") out.append(assets::details_js()).append("\n").append(assets::app_js());
-    else if (key == "STYLE") out.append(assets::style_css());
-    else if (key == "TITLE") out += html_escape(page_title(r));
-    else if (key == "VERSION") out += html_escape(r.tool_version);
-    else out.append(tpl.substr(open, close + 2 - open));
+    if (key == "DATA") {
+      append_page_data(out, r);
+    } else if (key == "SCRIPT") {
+      for (auto js : scripts) out.append(js).append("\n");
+    } else if (key == "STYLE") {
+      out.append(assets::style_css());
+    } else if (key == "TITLE") {
+      out += html_escape(page_title(r));
+    } else if (key == "VERSION") {
+      out += html_escape(r.tool_version);
+    } else {
+      out.append(tpl.substr(open, close + 2 - open));
+    }
     pos = close + 2;
   }
   out.append(tpl.substr(pos));

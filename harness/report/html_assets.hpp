@@ -5,6 +5,8 @@
 namespace mailspec::report::assets {
 std::string_view template_html();
 std::string_view details_js();
+std::string_view matrix_js();
+std::string_view baseline_js();
 std::string_view app_js();
 std::string_view style_css();
 }  // namespace mailspec::report::assets

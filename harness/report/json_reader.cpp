@@ -120,7 +120,21 @@ finding finding_from(const json& j, const std::string& where) {
   f.step = opt<int>(j, "step", -1);
   f.transcript_index = opt<int>(j, "transcript_index", -1);
   f.message = opt<std::string>(j, "message");
+  if (auto it = j.find("baseline"); it != j.end() && !it->is_null()) {
+    const json& b = need_object(*it, where + "/baseline");
+    std::string state = object_at(b, "state", where + "/baseline").get<std::string>();
+    if (state == "known") f.baseline = baseline_mark::known;
+    else if (state == "new") f.baseline = baseline_mark::fresh;
+    else bad(where + "/baseline/state", "unknown value \"" + state + "\" (expected known or new)");
+    f.baseline_reason = opt<std::string>(b, "reason");
+  }
   return f;
+}
+
+baseline_item baseline_item_from(const json& j, const std::string& where) {
+  need_object(j, where);
+  return {opt<std::string>(j, "case"), opt<std::string>(j, "target"), object_at(j, "rule", where).get<std::string>(),
+          opt<std::string>(j, "was"),  opt<std::string>(j, "now"),    opt<std::string>(j, "reason")};
 }
 
 direction direction_of(const std::string& s, const std::string& where) {
@@ -218,6 +232,14 @@ run_report report_from(const json& j) {
                              opt<std::string>(e, "level"), opt<std::string>(e, "protocol")};
     r.rules[object_at(e, "id", w).get<std::string>()] = ref;
   });
+  if (auto it = j.find("baseline"); it != j.end() && !it->is_null()) {
+    need_object(*it, "/baseline");
+    baseline_diff d;
+    d.file = opt<std::string>(*it, "file");
+    each(*it, "fixed", "/baseline", [&](const json& e, const std::string& w) { d.fixed.push_back(baseline_item_from(e, w)); });
+    each(*it, "not_rerun", "/baseline", [&](const json& e, const std::string& w) { d.not_rerun.push_back(baseline_item_from(e, w)); });
+    r.baseline = std::move(d);
+  }
   const json& cases = object_at(j, "cases", "/cases");
   if (!cases.is_array()) bad("/cases", "expected an array, got " + std::string(cases.type_name()));
   r.cases.reserve(cases.size());

@@ -59,8 +59,10 @@ json step_json(const step_result& s) {
           {"message", s.message},   {"duration_ms", s.duration_ms}, {"sent", s.sent}};
 }
 
+const char* baseline_state(baseline_mark m) { return m == baseline_mark::known ? "known" : "new"; }
+
 json finding_json(const finding& f) {
-  return {{"rule", f.rule},
+  json j = {{"rule", f.rule},
           {"spec", f.spec},
           {"level", str(f.lvl)},
           {"verdict", str(f.result)},
@@ -71,6 +73,29 @@ json finding_json(const finding& f) {
           {"step", f.step},
           {"transcript_index", f.transcript_index},
           {"message", f.message}};
+  // Only in a run compared with --baseline: a report without one keeps its exact shape.
+  if (f.baseline != baseline_mark::none) j["baseline"] = {{"state", baseline_state(f.baseline)}, {"reason", f.baseline_reason}};
+  return j;
+}
+
+json baseline_item_json(const baseline_item& b) {
+  return {{"case", b.case_id}, {"target", b.target}, {"rule", b.rule},
+          {"was", b.was},      {"now", b.now},       {"reason", b.reason}};
+}
+
+// "known" and "new" count the findings so marked (written for readers; the findings are the data).
+json baseline_json(const run_report& r) {
+  const auto& d = *r.baseline;
+  int known = 0, fresh = 0;
+  for (const auto& c : r.cases)
+    for (const auto& f : c.findings) {
+      known += f.baseline == baseline_mark::known;
+      fresh += f.baseline == baseline_mark::fresh;
+    }
+  json fixed = json::array(), not_rerun = json::array();
+  for (const auto& b : d.fixed) fixed.push_back(baseline_item_json(b));
+  for (const auto& b : d.not_rerun) not_rerun.push_back(baseline_item_json(b));
+  return {{"file", d.file}, {"known", known}, {"new", fresh}, {"fixed", std::move(fixed)}, {"not_rerun", std::move(not_rerun)}};
 }
 
 json transcript_json(const transcript& t) {
@@ -150,6 +175,7 @@ json to_json_header(const run_report& r) {
   j["rules"] = std::move(rules);
   j["cases"] = json::array();
   if (r.incomplete) j["incomplete_reason"] = r.incomplete_reason;
+  if (r.baseline) j["baseline"] = baseline_json(r);
   return j;
 }
 

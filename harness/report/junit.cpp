@@ -42,6 +42,8 @@ std::string finding_text(const finding& f) {
   std::string t = "[" + std::string(to_string(f.result)) + "] " + f.rule;
   if (!f.spec.empty()) t += " (" + f.spec + ")";
   t += "\n";
+  if (f.baseline == baseline_mark::known) t += "  baseline: known" + (f.baseline_reason.empty() ? "" : " (" + f.baseline_reason + ")") + "\n";
+  if (f.baseline == baseline_mark::fresh) t += "  baseline: new\n";
   if (!f.message.empty()) t += "  " + f.message + "\n";
   if (!f.requirement.empty()) t += "  requirement: " + f.requirement + "\n";
   if (!f.expected.empty()) t += "  expected: " + f.expected + "\n";

@@ -1,10 +1,47 @@
 // Joining shard reports into one (mailspec merge).
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <tuple>
 
 #include "report/report.hpp"
 
 namespace mailspec::report {
+
+namespace {
+
+auto key_of(const baseline_item& b) { return std::tie(b.case_id, b.target, b.rule); }
+
+bool covers(const baseline_item& b, const case_result& c) {
+  return (b.case_id.empty() || b.case_id == c.scenario_id) &&
+         (b.target.empty() || b.target == c.target.host + ":" + std::to_string(c.target.port));
+}
+
+// Shards compared with one baseline: fixed in any shard is fixed; "not rerun" only when no shard
+// ran the case (a shard that ran it has it fixed, or known on a finding).
+void merge_baselines(run_report& out, const std::vector<run_report>& parts) {
+  baseline_diff d;
+  std::set<std::tuple<std::string, std::string, std::string>> fixed;
+  for (const auto& p : parts) {
+    if (!p.baseline) continue;
+    if (d.file.empty()) d.file = p.baseline->file;
+    else if (!p.baseline->file.empty() && d.file.find(p.baseline->file) == std::string::npos) d.file += ", " + p.baseline->file;
+    for (const auto& b : p.baseline->fixed)
+      if (fixed.insert(key_of(b)).second) d.fixed.push_back(b);
+  }
+  std::set<std::tuple<std::string, std::string, std::string>> listed;
+  for (const auto& p : parts) {
+    if (!p.baseline) continue;
+    for (const auto& b : p.baseline->not_rerun) {
+      if (fixed.count(key_of(b)) || !listed.insert(key_of(b)).second) continue;
+      if (std::none_of(out.cases.begin(), out.cases.end(), [&](const case_result& c) { return covers(b, c); }))
+        d.not_rerun.push_back(b);
+    }
+  }
+  out.baseline = std::move(d);
+}
+
+}  // namespace
 
 run_report merge(std::vector<run_report> parts) {
   run_report out;
@@ -38,6 +75,8 @@ run_report merge(std::vector<run_report> parts) {
     }
     last = std::max(last, start + p.duration_ms);
   }
+  if (std::any_of(parts.begin(), parts.end(), [](const run_report& p) { return p.baseline.has_value(); }))
+    merge_baselines(out, parts);
   if (out.started.empty()) out.started = parts.front().started;
   out.duration_ms = last >= first ? last - first : 0;
   return out;

@@ -77,6 +77,7 @@ class console {
   bool progress_shown_ = false;
   bool list_warnings_ = false;
   void clear_progress();
+  void baseline_summary(const run_report& r);
   std::string paint(const std::string& text, verdict v) const;
 };
 

@@ -76,9 +76,12 @@ json result_json(const case_result& c, const finding& f, int rule_index) {
                 {"run", c.run}};
   if (f.sev != severity::none) props["severity"] = std::string(to_string(f.sev));
   if (f.step >= 0) props["step"] = f.step;
-  return {{"ruleId", f.rule},     {"ruleIndex", rule_index}, {"kind", kind},
-          {"level", lvl},         {"message", {{"text", text}}},
-          {"locations", json::array({location_json(c)})}, {"properties", props}};
+  json out = {{"ruleId", f.rule},     {"ruleIndex", rule_index}, {"kind", kind},
+              {"level", lvl},         {"message", {{"text", text}}},
+              {"locations", json::array({location_json(c)})}, {"properties", props}};
+  // SARIF 2.1.0 §3.27.24: a finding --baseline covers is "unchanged", one it does not is "new".
+  if (f.baseline != baseline_mark::none) out["baselineState"] = f.baseline == baseline_mark::known ? "unchanged" : "new";
+  return out;
 }
 
 }  // namespace

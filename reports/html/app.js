@@ -1,5 +1,5 @@
-// mailspec report viewer, part 2: renders the embedded report.json (format mailspec-report/1)
-// with the building blocks of details.js.
+// mailspec report viewer, part 4: renders the embedded report.json (format mailspec-report/1)
+// with the building blocks of details.js, matrix.js and baseline.js.
 // Vanilla JS, no network. Every piece of report text goes through textContent, never innerHTML.
 // Scales to thousands of cases: rows are rendered a page at a time, a case's details are built
 // only when it is opened, and filtering is one linear pass.
@@ -8,14 +8,16 @@
   var t0 = performance.now();
   var R = JSON.parse(document.getElementById('report-data').textContent);
   var VERDICTS = ['fail', 'error', 'warn', 'pass', 'info', 'skip'];
-  var RANK = { fail: 5, error: 4, warn: 3, pass: 2, info: 1, skip: 0 };
   var SEVERITIES = ['critical', 'high', 'medium', 'low'];
   var SEV_RANK = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
   var PAGE = 200;
   var cases = R.cases || [];
-  var state = { matches: [], shown: 0, filter_ms: 0 };
+  // focus: set by a click in a matrix or the baseline lists; null or {targets, rules, ids, indices,
+  // label}, each member optional (null: any), all given must hold.
+  var state = { matches: [], shown: 0, filter_ms: 0, focus: null };
 
   var V = window.mailspecView, el = V.el, badge = V.badge, ruleAnchor = V.ruleAnchor, specLink = V.specLink;
+  var M = window.mailspecMatrix, B = window.mailspecBaseline;
   var RULES = {}, CERTS = R.certificates || [];
   (R.rules || []).forEach(function (r) { RULES[r.id] = r; });
 
@@ -40,15 +42,19 @@
   }
   function specOf(f) { return 'spec' in f ? f.spec : (RULES[f.rule] || {}).spec; }
   function $(id) { return document.getElementById(id); }
-  function targetKey(c) { var t = c.target || {}; return (t.host || '?') + ':' + (t.port || 0); }
+  var targetKey = M.endpoint;
 
-  // Per-case facts used by the filters, computed once (O(cases + findings)).
+  // Per-case facts used by the filters, computed once (O(cases + findings)). bl: "new" when a
+  // finding is new since the baseline, else "known" when one is known; blKnown: any is known.
   var facts = cases.map(function (c) {
-    var sev = 0;
+    var sev = 0, fresh = false, known = false;
     (c.findings || []).forEach(function (f) {
       if (f.verdict !== 'pass' && SEV_RANK[f.severity] > sev) sev = SEV_RANK[f.severity];
+      var st = B.stateOf(f);
+      fresh = fresh || st === 'new';
+      known = known || st === 'known';
     });
-    return { target: targetKey(c), sev: sev, text: null };
+    return { target: targetKey(c), sev: sev, text: null, bl: fresh ? 'new' : known ? 'known' : '', blKnown: known };
   });
   function searchText(i) {
     if (facts[i].text === null) {
@@ -121,9 +127,14 @@
     fillSelect('f-protocol', Object.keys(protos).filter(Boolean).sort());
     fillSelect('f-severity', SEVERITIES, function (v) { return v === 'low' ? 'low and above' : v === 'critical' ? 'critical' : v + ' and above'; });
     fillSelect('f-target', Object.keys(targets).sort());
-    ['f-verdict', 'f-protocol', 'f-severity', 'f-target'].forEach(function (id) {
+    if (R.baseline) {
+      fillSelect('f-baseline', ['new', 'known'], function (v) { return v === 'new' ? 'with new findings' : 'with known findings'; });
+      $('f-baseline').closest('label').hidden = false;
+    }
+    ['f-verdict', 'f-protocol', 'f-severity', 'f-target', 'f-baseline'].forEach(function (id) {
       $(id).addEventListener('change', applyFilters);
     });
+    $('f-focus-clear').addEventListener('click', function () { setFocus(null); });
     // Search as you type: at once (coalesced) while a filter pass is cheap, debounced when the
     // last pass took longer than a frame.
     var timer = null;
@@ -132,14 +143,39 @@
       timer = setTimeout(applyFilters, state.filter_ms > 16 ? 120 : 0);
     });
     $('f-reset').addEventListener('click', function () {
-      ['f-verdict', 'f-protocol', 'f-severity', 'f-target', 'f-text'].forEach(function (id) { $(id).value = ''; });
-      applyFilters();
+      ['f-verdict', 'f-protocol', 'f-severity', 'f-target', 'f-baseline', 'f-text'].forEach(function (id) { $(id).value = ''; });
+      setFocus(null);
     });
+  }
+
+  // Narrows the list to what a matrix cell or a baseline entry stands for, and shows it as a
+  // removable chip in the filter bar. Scrolls to the cases when set.
+  function setFocus(f) {
+    state.focus = f;
+    var chip = $('f-focus');
+    chip.hidden = !f;
+    chip.querySelector('.txt').textContent = f ? f.label : '';
+    chip.setAttribute('data-targets', f && f.targets ? f.targets.join(' ') : '');
+    chip.setAttribute('data-rules', f && f.rules ? f.rules.join(' ') : '');
+    applyFilters();
+    if (f) showCases();
+  }
+  // Scrolls the case list's heading to just below the sticky filter bar.
+  function showCases() {
+    window.scrollTo(0, $('cases').getBoundingClientRect().top + window.scrollY - $('filters').offsetHeight - 8);
+  }
+  function inFocus(i) {
+    var f = state.focus, c = cases[i];
+    if (f.indices && f.indices.indexOf(i) < 0) return false;
+    if (f.targets && f.targets.indexOf(facts[i].target) < 0) return false;
+    if (f.ids && f.ids.indexOf(c.id) < 0) return false;
+    if (f.rules && !(c.findings || []).some(function (x) { return M.ruleMatches(x.rule, f.rules); })) return false;
+    return true;
   }
 
   function applyFilters() {
     var started = performance.now();
-    var v = $('f-verdict').value, p = $('f-protocol').value, t = $('f-target').value;
+    var v = $('f-verdict').value, p = $('f-protocol').value, t = $('f-target').value, bl = $('f-baseline').value;
     var sev = SEV_RANK[$('f-severity').value] || 0, q = $('f-text').value.trim().toLowerCase();
     var m = [];
     for (var i = 0; i < cases.length; i++) {
@@ -148,6 +184,8 @@
       if (p && c.protocol !== p) continue;
       if (t && facts[i].target !== t) continue;
       if (sev && facts[i].sev < sev) continue;
+      if (bl && (bl === 'new' ? facts[i].bl !== 'new' : !facts[i].blKnown)) continue;
+      if (state.focus && !inFocus(i)) continue;
       if (q && searchText(i).indexOf(q) < 0) continue;
       m.push(i);
     }
@@ -168,6 +206,7 @@
     row.setAttribute('data-verdict', c.verdict);
     row.setAttribute('data-protocol', c.protocol || '');
     row.setAttribute('data-target', facts[i].target);
+    if (facts[i].bl) row.setAttribute('data-baseline', facts[i].bl);
     row.setAttribute('data-index', i);
     row.id = 'case-' + i;
     var head = el('button', 'case-head');
@@ -176,7 +215,9 @@
     head.appendChild(badge(c.verdict));
     head.appendChild(el('span', 'cid', c.id + (c.run ? ' #' + c.run : '')));
     head.appendChild(el('span', 'title', c.title || c.message || ''));
-    head.appendChild(el('span', 'tgt', facts[i].target + ' ' + (c.protocol || '')));
+    var tgt = el('span', 'tgt', facts[i].target + ' ' + (c.protocol || ''));
+    if (facts[i].bl === 'new') tgt.insertBefore(el('span', 'bl-tag bl-new', 'new'), tgt.firstChild);
+    head.appendChild(tgt);
     var bad = (c.findings || []).filter(function (f) { return f.verdict === 'fail' || f.verdict === 'warn' || f.verdict === 'error'; }).length;
     head.appendChild(el('span', 'nf', bad ? bad + ' issue' + (bad > 1 ? 's' : '') : (c.findings || []).length + ' findings'));
     head.appendChild(el('span', 'dur', (c.duration_ms || 0) + ' ms'));
@@ -243,42 +284,17 @@
     box.appendChild(frag);
   }
 
-  // Audit matrix: rows target:port, columns rule ids, cells the worst verdict seen.
-  function renderMatrix() {
-    var rows = {}, cols = {};
-    cases.forEach(function (c, i) {
-      if (c.kind !== 'audit') return;
-      var row = rows[facts[i].target] || (rows[facts[i].target] = {});
-      (c.findings || []).forEach(function (f) {
-        cols[f.rule] = 1;
-        if (!row[f.rule] || RANK[f.verdict] > RANK[row[f.rule]]) row[f.rule] = f.verdict;
-      });
+  function renderMatrices() {
+    M.renderCompliance($('compliance'), cases, setFocus);
+    M.renderAudit($('matrix'), cases, setFocus);
+  }
+
+  function renderBaseline() {
+    B.render($('baseline'), R, cases, setFocus, function (v) {
+      $('f-baseline').value = v;
+      applyFilters();
+      showCases();
     });
-    var rk = Object.keys(rows).sort(), ck = Object.keys(cols).sort();
-    if (!rk.length) return;
-    var box = $('matrix');
-    box.hidden = false;
-    box.appendChild(el('h2', null, 'Audit matrix (ports × requirements)'));
-    var t = el('table'), head = el('tr');
-    head.appendChild(el('th', null, 'target'));
-    ck.forEach(function (id) {
-      var th = el('th', 'rule-col'), a = el('a', 'mono', id);
-      a.href = '#' + ruleAnchor(id);
-      th.appendChild(a);
-      head.appendChild(th);
-    });
-    t.appendChild(head);
-    rk.forEach(function (key) {
-      var tr = el('tr');
-      tr.appendChild(el('th', 'mono', key));
-      ck.forEach(function (id) {
-        var v = rows[key][id], td = el('td', 'cell' + (v ? ' c-' + v : ''), v ? v.toUpperCase() : '—');
-        td.title = key + ' · ' + id + ': ' + (v || 'not checked');
-        tr.appendChild(td);
-      });
-      t.appendChild(tr);
-    });
-    box.appendChild(t);
   }
 
   $('case-list').addEventListener('click', function (ev) {
@@ -288,7 +304,8 @@
   renderMeta();
   renderSummary();
   renderFilters();
-  renderMatrix();
+  renderBaseline();
+  renderMatrices();
   renderRules();
   applyFilters();
   document.documentElement.setAttribute('data-render-ms', String(Math.round(performance.now() - t0)));

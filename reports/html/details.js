@@ -4,6 +4,7 @@
 window.mailspecView = (function () {
   'use strict';
   var RANK = { fail: 5, error: 4, warn: 3, pass: 2, info: 1, skip: 0 };
+  var VERDICTS = ['fail', 'error', 'warn', 'pass', 'info', 'skip'];
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -47,6 +48,11 @@ window.mailspecView = (function () {
     var h = el('div', 'fh');
     h.appendChild(badge(f.verdict));
     if (f.severity && f.severity !== 'none') h.appendChild(el('span', 'sev sev-' + f.severity, f.severity));
+    if (f.baseline) {
+      var tag = el('span', 'bl-tag bl-' + f.baseline.state, f.baseline.state === 'new' ? 'new since the baseline' :
+                   'known from the baseline' + (f.baseline.reason ? ' (' + f.baseline.reason + ')' : ''));
+      h.appendChild(tag);
+    }
     var a = el('a', 'rule-link mono', f.rule);
     a.href = '#' + ruleAnchor(f.rule);
     h.appendChild(a);
@@ -219,5 +225,5 @@ window.mailspecView = (function () {
     return body;
   }
 
-  return { el: el, badge: badge, ruleAnchor: ruleAnchor, specLink: specLink, caseBody: caseBody, RANK: RANK };
+  return { el: el, badge: badge, ruleAnchor: ruleAnchor, specLink: specLink, caseBody: caseBody, RANK: RANK, VERDICTS: VERDICTS };
 })();

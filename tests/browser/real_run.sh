@@ -5,7 +5,8 @@
 # Jenkins' JUnit XSD + structure); a canary password used in a step appears in no output file and
 # no console output, nor its base64 forms; console: plain lines without a TTY, a progress line and
 # colours on one (`script` gives it a pseudo-terminal); --baseline: known failures pass the run,
-# a new one exits 1; --fail-on warn; merge of two runs validates too.
+# a new one exits 1, one fixed is listed fixed (console, report.json, report.html); --fail-on warn;
+# merge of two runs validates too.
 # Env: MAILSPEC, MAILSPEC_FAKE (binaries), MAILSPEC_SOURCE_DIR (source tree).
 here=$(cd "$(dirname "$0")" && pwd)
 src=${MAILSPEC_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
@@ -91,6 +92,9 @@ check "baseline: the new failure is listed as new" \
   test "$(jq_py "$work/newfail/baseline.json" "any(x.startswith('report-run/fail-new ') for x in r['new'])")" = True
 check "baseline: the known failure is still known" \
   test "$(jq_py "$work/newfail/baseline.json" "any(x.startswith('report-run/fail ') for x in r['known'])")" = True
+validate "baseline: report.json with known/new marks matches its schema" \
+  /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/newfail/report.json"
+check "baseline: the console says what is new" grep -q '^  new:   FAIL report-run/fail-new ' "$work/newfail.out"
 run_ms failonwarn run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/fow" --fail-on warn
 expect_exit 1 failonwarn
 run_ms warnonly run "$work/known/pass.json" "$work/known/warn.json" "${common[@]}" --report-dir "$work/wo"
@@ -105,6 +109,29 @@ validate "merge: report.sarif passes the SARIF SDK validator" \
   /usr/bin/python3 "$validators/validate_sarif.py" "$work/merged/report.sarif"
 validate "merge: junit.xml matches Jenkins' JUnit XSD and the merged cases" \
   /usr/bin/python3 "$validators/validate_junit.py" --report "$work/merged/report.json" "$work/merged/junit.xml"
+# Fixed since the baseline: the failing scenario again, against a server on the same port (the
+# baseline knows findings by case, host:port and rule) that now answers its NOOP; the baseline's
+# other cases did not run (not rerun, not fixed). Last: the clean server is replaced.
+kill -TERM "${pids[0]}" 2>/dev/null; wait "${pids[0]}" 2>/dev/null
+"$MAILSPEC_FAKE" --script "$data/fake/fake-noop-ok.json" --port "$clean" --connections 0 >"$work/noopok.port" 2>"$work/noopok.err" &
+pids+=($!)
+port_from "$work/noopok.port" "${pids[-1]}" >/dev/null || { cat "$work/noopok.err"; bad "the fake on port $clean did not start"; }
+run_ms fixed run "$work/known/fail.json" --target 127.0.0.1 --port "smtp=$clean" --insecure --jobs 1 --timeout-ms 3000 \
+  --report-dir "$work/fixed" --format json,html --baseline "$work/first/report.json"
+expect_exit 0 fixed
+check "baseline: the console lists the fixed failure" grep -q '^  fixed: FIXED report-run/fail  127.0.0.1:' "$work/fixed.out"
+check "baseline: the console counts what did not run" grep -q '^since the baseline (.*): 0 new, [1-9][0-9]* fixed, 0 known, [1-9][0-9]* not rerun$' "$work/fixed.out"
+check "baseline: report.json lists it fixed, was fail" test "$(jq_py "$work/fixed/report.json" \
+  "any(x['case'] == 'report-run/fail' and x['was'] == 'fail' for x in r['baseline']['fixed'])")" = True
+check "baseline: the warning whose case did not run is not fixed" test "$(jq_py "$work/fixed/report.json" \
+  "any(x['case'] == 'report-run/warn' for x in r['baseline']['not_rerun']) and not any(x['case'] == 'report-run/warn' for x in r['baseline']['fixed'])")" = True
+validate "baseline: report.json with fixed entries matches its schema" \
+  /usr/bin/python3 "$src/tests/scripts/validate_json_schema.py" "$src/reports/schema/report-v1.json" "$work/fixed/report.json"
+# The page shows it (headless Chromium; skipped without node/playwright-core outside CI).
+if command -v node >/dev/null; then
+  validate "baseline: report.html shows new and fixed (headless Chromium)" node "$here/report.test.mjs" "$work/fixed" --expect baseline
+  validate "baseline: report.html of a run with a new failure (headless Chromium)" node "$here/report.test.mjs" "$work/newfail" --expect baseline
+fi
 check "no output of any run holds the canary" not_leaked "$canary" "$work"
 
 finish
