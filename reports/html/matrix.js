@@ -235,8 +235,8 @@ window.mailspecMatrix = (function () {
     return out;
   }
   function serviceOf(c) {
-    var x = c.extra || {};
-    if (x.service) return String(x.service);
+    var t = c.target || {};
+    if (t.service) return String(t.service);
     var m = /^audit\/([^:\/]+):/.exec(c.id || '');
     return m ? m[1] : c.protocol || '';
   }

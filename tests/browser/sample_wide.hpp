@@ -31,7 +31,11 @@ inline case_result probe_case(const std::string& host, const std::string& servic
   case_result c = on(sample_case("audit/" + service + ":" + std::to_string(port) + "/" + probe, protocol, port, verdict::pass),
                      host, port);
   c.kind = "audit";
-  c.extra = {{"probe", probe}, {"service", service}, {"banner", greeting}, {"software", software}};
+  c.target.service = service;
+  auto& facts = c.probe.emplace();
+  facts.family = probe_family_from_string(probe).value_or(probe_family::starttls);
+  facts.banner = greeting;
+  if (!software.empty()) facts.software = software;
   c.log.add(2, direction::server, channel::plain, 0, greeting + "\r\n");
   c.findings.clear();
   for (const auto& [rule, v] : rules) {
@@ -123,7 +127,7 @@ inline run_report wide_report() {
     }
   // A server known only by its greeting (no audit): named by the first line it sent.
   case_result bare = on(sample_case("pop3/capa", "pop3", 4110, verdict::warn), "127.0.0.5", 4110);
-  bare.extra.clear();
+  bare.probe.reset();
   bare.log.add(3, direction::server, channel::plain, 0, "+OK bare.test POP3 server (no name) ready\r\n");
   bare.findings.front().baseline = baseline_mark::fresh;
   r.cases.push_back(bare);
