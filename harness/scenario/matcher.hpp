@@ -1,4 +1,4 @@
-// Matchers of DESIGN.md §4: glob (case-insensitive), exact, regex (Boost.Regex, whole line), any;
+// Matchers (docs/scenario-format.md): glob (case-insensitive), exact, regex (Boost.Regex, whole line), any;
 // and parsed (a structured IMAP pattern, scenario/imap_pattern.hpp).
 #pragma once
 #include <map>

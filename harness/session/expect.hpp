@@ -1,5 +1,5 @@
-// Judging one step's responses against its `expect` (DESIGN.md §4 "expect by protocol";
-// docs/scenario-format.md for capabilities, assertions, any_of and structured IMAP matching).
+// Judging one step's responses against its `expect`: by protocol, capabilities, assertions,
+// any_of and structured IMAP matching (docs/scenario-format.md).
 #pragma once
 #include <map>
 #include <string>

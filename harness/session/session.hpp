@@ -1,5 +1,5 @@
-// Runs one scenario over its connections as a C++20 coroutine (DESIGN.md §4, §6;
-// docs/scenario-format.md for connections, fixtures and data safety).
+// Runs one scenario over its connections as a C++20 coroutine (docs/scenario-format.md for
+// connections, fixtures and data safety).
 #pragma once
 #include <atomic>
 #include <cstdint>
