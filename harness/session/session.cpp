@@ -191,7 +191,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
     if (auto it = vars.secret.find(name); it != vars.secret.end() && it->second) secrets.add(name, value);
 
   auto ex = co_await asio::this_coro::executor;
-  run_state st{sc, vars, opt, rec, secrets, std::chrono::steady_clock::now(), ex};
+  run_state st(sc, vars, opt, rec, secrets, ex);
   auto watch = std::make_shared<stop_watch>(ex);
   if (opt.stop) asio::co_spawn(ex, watch_stop(watch, opt.stop), asio::detached);
   // Ends the watcher before the connections (in st) are destroyed, on every way out.

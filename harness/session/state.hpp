@@ -39,6 +39,11 @@ struct conn_state {
 };
 
 struct run_state {
+  run_state(const scenario::scenario& sc_, const scenario::resolved_vars& vars_, const options& opt_, record& rec_,
+            secret_registry& secrets_, asio::any_io_executor ex)
+      : sc(sc_), vars(vars_), opt(opt_), rec(rec_), secrets(secrets_), start(std::chrono::steady_clock::now()),
+        executor(std::move(ex)) {}
+
   const scenario::scenario& sc;
   const scenario::resolved_vars& vars;
   const options& opt;

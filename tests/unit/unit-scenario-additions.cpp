@@ -345,7 +345,9 @@ TEST_CASE("data safety: a scenario without mutates may not expunge, move or dele
   };
   for (const auto& c : cases) {
     std::string t = imap("  {\"send\": \"" + c.send + "\"}");
-    one_error(t, "\"" + c.send.substr(0, 6), "/steps/0/send", c.why + " (set \"mutates\": true to run it only with --allow-mutation)");
+    std::string needle = c.send.substr(0, 6);
+    needle.insert(needle.begin(), '"');
+    one_error(t, needle, "/steps/0/send", c.why + " (set \"mutates\": true to run it only with --allow-mutation)");
   }
   std::string t = imap(R"(  {"send_raw": "${tag} NOOP\r\nA2 EXPUNGE\r\n"})");
   one_error(t, "\"${tag} NOOP", "/steps/0/send_raw",
