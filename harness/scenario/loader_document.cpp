@@ -134,8 +134,8 @@ std::optional<scenario> parse_document(checker& c, const json& doc) {
   }
   for (const auto& [ptr, name] : c.capture_refs)
     if (std::find(c.capture_defs.begin(), c.capture_defs.end(), name) == c.capture_defs.end())
-      c.error(ptr, "\"${cap." + name + "}\": no regex of this scenario has a group named \"" + name +
-                       "\" (a regex matcher with (?<" + name + ">...) binds it)");
+      c.error(ptr, "\"${cap." + name + "}\": no matcher of this scenario binds \"" + name + "\" (a regex with (?<" +
+                       name + ">...) or a parsed pattern with $" + name + " does)");
   if (!s.mutates) check_data_safety(c, s);
   if (c.error_count() != before) return std::nullopt;
   return s;

@@ -113,7 +113,7 @@ TEST_CASE("additions: parsed matcher misuse") {
             "unknown variable \"nope\" in \"${var.nope}\" (declare it under \"vars\")");
   t = imap(R"j(  {"send": "${tag} FETCH 1 FLAGS", "expect": {"untagged": [{"parsed": "* 1 FETCH (UID ${cap.uid})"}]}})j");
   one_error(t, "\"* 1 FETCH (UID ${cap", "/steps/0/expect/untagged/0/parsed",
-            "\"${cap.uid}\": no regex of this scenario has a group named \"uid\" (a regex matcher with (?<uid>...) binds it)");
+            "\"${cap.uid}\": no matcher of this scenario binds \"uid\" (a regex with (?<uid>...) or a parsed pattern with $uid does)");
   t = smtp(R"(  {"send": "EHLO x", "expect": {"contains": [{"parsed": "* OK"}]}})");
   one_error(t, "\"parsed\"", "/steps/0/expect/contains/0/parsed",
             "a parsed matcher states an IMAP response: it belongs under \"untagged\" (or an assertion's \"count\") of an "
@@ -152,7 +152,7 @@ TEST_CASE("additions: assertion misuse") {
   one_error(t, "\"matches\"", "/steps/0/expect/assert/0/matches", "a count is a number: compare it with eq, ne, lt, le, gt, ge or in");
   t = step(R"({"that": "${cap.nope}", "eq": 1})");
   one_error(t, "\"${cap.nope}\"", "/steps/0/expect/assert/0/that",
-            "\"${cap.nope}\": no regex of this scenario has a group named \"nope\" (a regex matcher with (?<nope>...) binds it)");
+            "\"${cap.nope}\": no matcher of this scenario binds \"nope\" (a regex with (?<nope>...) or a parsed pattern with $nope does)");
   t = step(R"({"that": "${run.id|sum}", "eq": 1})");
   one_error(t, "\"${run.id|sum}\"", "/steps/0/expect/assert/0/that",
             "unknown filter \"sum\" in \"${run.id|sum}\" (expected b64, imap_quote, count, min or max)");

@@ -355,8 +355,8 @@ TEST_CASE("an OAuth token must come from a secret variable") {
 TEST_CASE("regression: a ${cap.NAME} that no regex of the scenario defines is a load error") {
   // It loaded, and the step failed only at run time ("cannot expand"), after connecting.
   check_step_error(R"({ "send": "VRFY ${cap.user}" })", "\"VRFY", "/steps/0/send",
-                   "\"${cap.user}\": no regex of this scenario has a group named \"user\" "
-                   "(a regex matcher with (?<user>...) binds it)");
+                   "\"${cap.user}\": no matcher of this scenario binds \"user\" "
+                   "(a regex with (?<user>...) or a parsed pattern with $user does)");
   std::string two = doc_with_step(
       R"({ "expect": { "code": 220, "lines": [{ "regex": "220 (?<host>\\S+) .*" }] } }, { "send": "EHLO ${cap.host|b64} $${cap.none}" })");
   CHECK(errors_of(two).empty());
