@@ -50,8 +50,9 @@ std::string visible(std::string_view raw) {
   return out;
 }
 
-int transcript::add(std::int64_t t_ms, direction d, channel c, int step, std::string text) {
+int transcript::add(std::int64_t t_ms, direction d, channel c, int step, std::string text, std::string conn) {
   transcript_entry e;
+  e.conn = std::move(conn);
   e.t_ms = t_ms;
   e.dir = d;
   e.chan = c;

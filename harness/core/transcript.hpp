@@ -21,6 +21,7 @@ struct transcript_entry {
   int step = -1;          // index of the scenario step, -1 before the first
   std::string text;       // redacted; CR/LF kept as bytes
   std::uint64_t elided = 0;  // bytes left out of text (over the per-entry bound)
+  std::string conn;       // the scenario's connection name; "" for a one-connection scenario
 };
 
 // Makes CR and LF visible for display: "\r" -> "\\r", "\n" -> "\\n", "\\" -> "\\\\"; other control
@@ -35,7 +36,7 @@ class transcript {
   static constexpr std::size_t max_entries = 20000;
 
   // Returns the index of the entry added (or -1 when over max_entries).
-  int add(std::int64_t t_ms, direction d, channel c, int step, std::string redacted_text);
+  int add(std::int64_t t_ms, direction d, channel c, int step, std::string redacted_text, std::string conn = {});
   // Re-adds an entry read back from a report (merge, --baseline), keeping its elided count;
   // the same bounds apply. Returns its index or -1.
   int restore(transcript_entry e);

@@ -162,6 +162,7 @@ void transcript_from(const json& arr, transcript& log, const std::string& where)
     t.step = opt<int>(e, "step", -1);
     t.text = from_visible(opt<std::string>(e, "text"));
     t.elided = opt<std::uint64_t>(e, "elided");
+    t.conn = opt<std::string>(e, "conn");
     log.restore(std::move(t));
   }
 }

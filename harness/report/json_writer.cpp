@@ -100,13 +100,13 @@ json baseline_json(const run_report& r) {
 
 json transcript_json(const transcript& t) {
   json out = json::array();
-  for (const auto& e : t.entries())
-    out.push_back({{"t_ms", e.t_ms},
-                   {"dir", str(e.dir)},
-                   {"channel", str(e.chan)},
-                   {"step", e.step},
-                   {"text", visible(e.text)},
-                   {"elided", e.elided}});
+  for (const auto& e : t.entries()) {
+    json entry = {{"t_ms", e.t_ms},       {"dir", str(e.dir)},          {"channel", str(e.chan)},
+                  {"step", e.step},       {"text", visible(e.text)},    {"elided", e.elided}};
+    // A scenario with several connections names each entry's; one-connection reports stay as they were.
+    if (!e.conn.empty()) entry["conn"] = e.conn;
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 

@@ -201,6 +201,7 @@ asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
   session::options so;
   so.host = pc.host;
   so.port = pc.port;
+  so.map_port = [&map = st.opt.port_map](int port) { return map_port(port, map); };
   so.bind = st.opt.bind;
   so.sni = st.opt.sni;
   so.ca_file = st.opt.ca_file;

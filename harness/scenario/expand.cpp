@@ -1,6 +1,7 @@
 // ${...} expansion. Syntax: "${" REF ("|" FILTER)* "}", REF one of var.NAME, cap.NAME, tag,
-// target.host, target.helo, run.id; FILTER one of b64, imap_quote. "$$" is a literal "$" (so "$${tag}"
-// gives the text "${tag}"); a "$" not followed by "{" or "$" is literal too.
+// target.host, target.helo, run.id, scratch.mailbox; FILTER one of b64, imap_quote, count, min, max.
+// "$$" is a literal "$" (so "$${tag}" gives the text "${tag}"); a "$" not followed by "{" or "$" is
+// literal too.
 #include "scenario/expand.hpp"
 
 #include <algorithm>
@@ -90,8 +91,41 @@ std::string imap_quote_value(std::string_view v) {
 }
 
 const std::vector<std::string>& filter_names() {
-  static const std::vector<std::string> names = {"b64", "imap_quote"};
+  static const std::vector<std::string> names = {"b64", "imap_quote", "count", "min", "max"};
   return names;
+}
+
+bool is_number(std::string_view w) { return !w.empty() && w.find_first_not_of("0123456789") == std::string_view::npos; }
+
+// Numbers compared by value without a width limit (UIDs, MODSEQs up to 2^63).
+bool number_less(std::string_view a, std::string_view b) {
+  while (a.size() > 1 && a[0] == '0') a.remove_prefix(1);
+  while (b.size() > 1 && b[0] == '0') b.remove_prefix(1);
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+// count: the number of space-separated words; min / max: the smallest / largest of them, all
+// numbers ("0" for none).
+std::string word_filter(const std::string& f, const std::string& v, const std::string& source) {
+  std::vector<std::string_view> words;
+  std::string_view rest = v;
+  while (!rest.empty()) {
+    auto start = rest.find_first_not_of(" \t");
+    if (start == std::string_view::npos) break;
+    rest.remove_prefix(start);
+    auto end = rest.find_first_of(" \t");
+    words.push_back(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+  }
+  if (f == "count") return std::to_string(words.size());
+  if (words.empty()) return "0";
+  std::string_view best = words.front();
+  for (auto w : words) {
+    if (!is_number(w))
+      throw std::invalid_argument("cannot expand \"${" + source + "}\": |" + f + " needs numbers, got \"" + std::string(w) + "\"");
+    if (f == "max" ? number_less(best, w) : number_less(w, best)) best = w;
+  }
+  return std::string(best);
 }
 
 // known_vars == nullptr: variable existence is checked at expansion instead.
@@ -104,13 +138,13 @@ std::string check_reference(const reference& r, const std::vector<std::string>* 
       return "unknown variable \"" + v + "\" in \"${" + r.source + "}\" (declare it under \"vars\")";
   } else if (n.rfind("cap.", 0) == 0) {
     if (!valid_name(n.substr(4))) return "invalid capture name in \"${" + r.source + "}\"";
-  } else if (n != "tag" && n != "target.host" && n != "target.helo" && n != "run.id") {
+  } else if (n != "tag" && n != "target.host" && n != "target.helo" && n != "run.id" && n != "scratch.mailbox") {
     return "unknown reference \"" + n + "\" in \"${" + r.source +
-           "}\" (expected var.NAME, cap.NAME, tag, target.host, target.helo or run.id)";
+           "}\" (expected var.NAME, cap.NAME, tag, target.host, target.helo, run.id or scratch.mailbox)";
   }
   for (const auto& f : r.filters) {
     if (std::find(filter_names().begin(), filter_names().end(), f) == filter_names().end())
-      return "unknown filter \"" + f + "\" in \"${" + r.source + "}\" (expected b64 or imap_quote)";
+      return "unknown filter \"" + f + "\" in \"${" + r.source + "}\" (expected b64, imap_quote, count, min or max)";
   }
   return {};
 }
@@ -129,6 +163,11 @@ std::string base_value(const reference& r, const expand_context& ctx, bool& secr
   if (n == "target.host") return ctx.target_host;
   if (n == "target.helo") return ctx.target_helo;
   if (n == "run.id") return ctx.run_id;
+  if (n == "scratch.mailbox") {
+    if (ctx.scratch_mailbox.empty())
+      throw std::invalid_argument("cannot expand \"${" + r.source + "}\": no scratch mailbox (see \"fixtures\")");
+    return ctx.scratch_mailbox;
+  }
   const std::string* v = nullptr;
   if (n.rfind("var.", 0) == 0) {
     v = lookup(ctx.vars, n.substr(4));
@@ -166,6 +205,10 @@ expanded expand(std::string_view templ, const expand_context& ctx) {
       out.secret_values.push_back(v);
     }
     for (const auto& f : r.filters) {
+      if (f == "count" || f == "min" || f == "max") {
+        v = word_filter(f, v, r.source);  // a number: not a secret form worth redacting
+        continue;
+      }
       v = f == "b64" ? mailspec::base64_encode(v) : imap_quote_value(v);
       if (secret) out.secret_values.push_back(v);
     }

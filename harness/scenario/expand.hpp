@@ -1,5 +1,6 @@
-// ${...} expansion: ${var.x}, ${cap.x}, ${tag}, ${target.host}, ${target.helo}, ${run.id};
-// filters |b64, |imap_quote. "$$" is a literal "$" ("$${tag}" gives "${tag}").
+// ${...} expansion: ${var.x}, ${cap.x}, ${tag}, ${target.host}, ${target.helo}, ${run.id},
+// ${scratch.mailbox}; filters |b64, |imap_quote, |count, |min, |max. "$$" is a literal "$"
+// ("$${tag}" gives "${tag}").
 #pragma once
 #include <functional>
 #include <map>
@@ -18,6 +19,7 @@ struct expand_context {
   std::string target_host;
   std::string target_helo;  // ${target.helo}: the --helo name (additive, used by bundled SMTP scenarios)
   std::string run_id;
+  std::string scratch_mailbox;  // ${scratch.mailbox}: the case's scratch mailbox (fixtures), "" when none
 };
 
 struct expanded {

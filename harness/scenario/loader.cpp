@@ -157,6 +157,20 @@ std::string_view to_string(verify_mode v) {
   return "?";
 }
 
+std::string_view to_string(assertion::op o) {
+  switch (o) {
+    case assertion::op::eq: return "eq";
+    case assertion::op::ne: return "ne";
+    case assertion::op::lt: return "lt";
+    case assertion::op::le: return "le";
+    case assertion::op::gt: return "gt";
+    case assertion::op::ge: return "ge";
+    case assertion::op::in: return "in";
+    case assertion::op::matches: return "matches";
+  }
+  return "?";
+}
+
 std::string load_error::format() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -209,6 +223,7 @@ std::set<std::string> credential_vars(const scenario& s) {
       scan(a->pass.text);
       if (a->token) scan(a->token->text);
     }
+  if (s.fixtures && s.fixtures->pass) scan(s.fixtures->pass->text);
   return out;
 }
 

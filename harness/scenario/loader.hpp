@@ -48,9 +48,9 @@ struct resolved_vars {
   std::map<std::string, std::string> values;
   std::map<std::string, bool> secret;
 };
-// Secret: a "secret" variable, or one an auth step uses as its pass or token.
+// Secret: a "secret" variable, or one an auth step (or the fixtures' login) uses as its pass or token.
 resolved_vars resolve_vars(const scenario& s, const load_options& opt = {});
-// The variables an auth step uses as its pass or token.
+// The variables an auth step uses as its pass or token, and the fixtures' pass.
 std::set<std::string> credential_vars(const scenario& s);
 
 }  // namespace mailspec::scenario

@@ -117,24 +117,35 @@ std::optional<bool> checker::get_bool(const json& j, const std::string& ptr) {
 
 std::optional<templ> checker::get_templ(const json& j, const std::string& ptr) {
   auto s = get_string(j, ptr);
-  if (!s) return std::nullopt;
+  if (!s || !check_templ_text(*s, ptr)) return std::nullopt;
+  return templ{std::move(*s)};
+}
+
+bool checker::check_templ_text(const std::string& s, const std::string& ptr) {
   bool ok = true;
-  for (auto& e : check_template(*s, known_vars)) {
+  for (auto& e : check_template(s, known_vars)) {
     error(ptr, std::move(e));
     ok = false;
   }
-  if (!ok) return std::nullopt;
-  for (std::size_t i = 0; i < s->size(); ++i) {
-    if (s->compare(i, 2, "$$") == 0) {
+  if (!ok) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.compare(i, 2, "$$") == 0) {
       ++i;
       continue;
     }
-    if (s->compare(i, 6, "${cap.") != 0) continue;
-    auto end = s->find_first_of("|}", i + 6);
+    if (s.compare(i, 18, "${scratch.mailbox}") == 0 || s.compare(i, 18, "${scratch.mailbox|") == 0) {
+      if (!scratch) {
+        error(ptr, "\"${scratch.mailbox}\" is the scratch mailbox of an IMAP scenario with \"fixtures\"; this one has none");
+        ok = false;
+      }
+      continue;
+    }
+    if (s.compare(i, 6, "${cap.") != 0) continue;
+    auto end = s.find_first_of("|}", i + 6);
     if (end == std::string::npos) break;
-    capture_refs.emplace_back(ptr, s->substr(i + 6, end - i - 6));
+    capture_refs.emplace_back(ptr, s.substr(i + 6, end - i - 6));
   }
-  return templ{std::move(*s)};
+  return ok;
 }
 
 std::optional<std::string> checker::get_enum(const json& j, const std::string& ptr,

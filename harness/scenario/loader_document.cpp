@@ -9,12 +9,8 @@ namespace mailspec::scenario::detail {
 namespace {
 
 const std::vector<std::string> top_fields = {"$schema", "format", "id", "title", "protocol", "connection",
-                                             "requires", "refs", "mutates", "allow_plaintext_secrets",
-                                             "timeouts", "vars", "steps"};
-
-const std::vector<std::pair<std::string, int>> service_ports = {
-    {"smtp", 25}, {"submission", 587}, {"submissions", 465}, {"imap", 143},
-    {"imaps", 993}, {"pop3", 110}, {"pop3s", 995}};
+                                             "connections", "requires", "refs", "mutates",
+                                             "allow_plaintext_secrets", "timeouts", "vars", "fixtures", "steps"};
 
 bool valid_var_name(const std::string& n) {
   if (n.empty()) return false;
@@ -22,40 +18,6 @@ bool valid_var_name(const std::string& n) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   }
   return true;
-}
-
-void parse_port(checker& c, const json& j, scenario& s) {
-  const std::string ptr = "/connection/port";
-  if (j.is_string()) {
-    for (const auto& [name, port] : service_ports) {
-      if (j.get_ref<const std::string&>() == name) {
-        s.port = port;
-        return;
-      }
-    }
-  } else if (j.is_number_integer() && j.get<std::int64_t>() >= 1 && j.get<std::int64_t>() <= 65535 &&
-             !(j.is_number_unsigned() && j.get<std::uint64_t>() > 65535)) {
-    s.port = static_cast<int>(j.get<std::int64_t>());
-    return;
-  }
-  c.error(ptr,
-          "expected a port number from 1 to 65535 or a service name (smtp, submission, submissions, imap, "
-          "imaps, pop3, pop3s), got " + got(j));
-}
-
-void parse_connection(checker& c, const json& j, scenario& s) {
-  if (!c.is_object(j, "/connection", "an object with \"port\" and \"tls\"")) return;
-  c.check_fields(j, "/connection", {"port", "tls"}, "connection (the host comes from the command line)");
-  if (j.contains("port")) parse_port(c, j["port"], s);
-  else c.missing("/connection", "port");
-  if (j.contains("tls")) {
-    if (auto t = c.get_enum(j["tls"], "/connection/tls", {"none", "implicit", "starttls"}, true)) {
-      s.tls = *t == "none" ? tls_mode::none : *t == "implicit" ? tls_mode::implicit : tls_mode::starttls;
-      c.tls = s.tls;
-    }
-  } else {
-    c.tls = tls_mode::none;
-  }
 }
 
 std::vector<std::string> string_list(checker& c, const json& j, const std::string& ptr, bool upper) {
@@ -145,8 +107,7 @@ std::optional<scenario> parse_document(checker& c, const json& doc) {
   scenario s;
   c.check_fields(doc, "", top_fields);
   parse_identity(c, doc, s);
-  if (doc.contains("connection")) parse_connection(c, doc["connection"], s);
-  else c.missing("", "connection");
+  parse_connections(c, doc, s);
   if (doc.contains("requires") && c.is_object(doc["requires"], "/requires", "an object")) {
     c.check_fields(doc["requires"], "/requires", {"capabilities"}, "requires");
     if (doc["requires"].contains("capabilities"))
@@ -160,12 +121,22 @@ std::optional<scenario> parse_document(checker& c, const json& doc) {
   if (doc.contains("vars") && c.is_object(doc["vars"], "/vars", "an object of variables")) {
     for (const auto& [name, v] : doc["vars"].items()) parse_var(c, name, v, s);
   }
+  if (doc.contains("fixtures")) parse_fixtures(c, doc["fixtures"], s);
   if (doc.contains("steps")) parse_steps(c, doc["steps"], s);
   else c.missing("", "steps");
+  // The first step's connection is the scenario's port and TLS mode (--port, the plan, the report).
+  if (const auto* first = s.find_connection(s.steps.empty() ? std::string() : s.steps.front().conn)) {
+    s.port = first->port;
+    s.tls = first->tls;
+  } else if (!s.connections.empty()) {
+    s.port = s.connections.front().port;
+    s.tls = s.connections.front().tls;
+  }
   for (const auto& [ptr, name] : c.capture_refs)
     if (std::find(c.capture_defs.begin(), c.capture_defs.end(), name) == c.capture_defs.end())
-      c.error(ptr, "\"${cap." + name + "}\": no regex of this scenario has a group named \"" + name +
-                       "\" (a regex matcher with (?<" + name + ">...) binds it)");
+      c.error(ptr, "\"${cap." + name + "}\": no matcher of this scenario binds \"" + name + "\" (a regex with (?<" +
+                       name + ">...) or a parsed pattern with $" + name + " does)");
+  if (!s.mutates) check_data_safety(c, s);
   if (c.error_count() != before) return std::nullopt;
   return s;
 }

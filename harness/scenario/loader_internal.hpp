@@ -61,6 +61,9 @@ class checker {
   std::optional<bool> get_bool(const json& j, const std::string& ptr);
   // A string template: syntax and references checked against the scenario's variables.
   std::optional<templ> get_templ(const json& j, const std::string& ptr);
+  // The same checks for a template text found inside another value (a parsed pattern); false on errors.
+  bool check_templ_text(const std::string& text, const std::string& ptr);
+  const std::string& file() const { return file_; }
   // One of the given words (case-insensitive unless exact_case); returns the canonical word.
   std::optional<std::string> get_enum(const json& j, const std::string& ptr, const std::vector<std::string>& words,
                                       bool exact_case = false);
@@ -72,7 +75,12 @@ class checker {
   std::vector<std::string> known_vars;
   std::vector<std::string> secret_vars;  // the known_vars declared "secret": true
   std::optional<protocol_kind> protocol;
-  std::optional<tls_mode> tls;
+  std::optional<tls_mode> tls;  // of the connection the step being read runs on
+  // Connections: names in the order given ("" alone for "connection") and their TLS modes.
+  std::vector<std::string> conn_names;
+  std::map<std::string, tls_mode> conn_tls;
+  bool multi_conn = false;  // the scenario says "connections"
+  bool scratch = false;     // IMAP fixtures: ${scratch.mailbox} exists
 
  private:
   json_pos lookup(const std::string& ptr) const;
@@ -83,10 +91,21 @@ class checker {
   std::size_t count_ = 0;
 };
 
-// Parts of the document, in loader_document.cpp, loader_steps.cpp and loader_expect.cpp.
+// Parts of the document, in loader_document.cpp, loader_connections.cpp, loader_fixtures.cpp,
+// loader_steps.cpp, loader_expect.cpp, loader_assert.cpp and loader_safety.cpp.
 std::optional<scenario> parse_document(checker& c, const json& doc);
+void parse_connections(checker& c, const json& doc, scenario& s);
+void parse_fixtures(checker& c, const json& j, scenario& s);
 void parse_steps(checker& c, const json& steps, scenario& s);
 std::optional<expectation> parse_expect(checker& c, const json& j, const std::string& ptr);
-std::optional<matcher> parse_matcher(checker& c, const json& j, const std::string& ptr);
+// allow_parsed: {"parsed": ...} (a structured IMAP pattern) is accepted here.
+std::optional<matcher> parse_matcher(checker& c, const json& j, const std::string& ptr, bool allow_parsed = false);
+std::vector<assertion> parse_assertions(checker& c, const json& j, const std::string& ptr);
+// A scenario without "mutates" never deletes, moves or expunges (docs/scenario-format.md, "Data safety").
+void check_data_safety(checker& c, const scenario& s);
+// Command lines of a send_raw text: lines outside IMAP literals ({n} / {n+} skip n bytes).
+std::vector<std::string> command_lines(std::string_view bytes, bool imap_literals);
+// The words of a command line upper-cased, after an IMAP tag when `tagged`; "UID X" counts as one.
+std::string command_verb(std::string_view line, bool tagged);
 
 }  // namespace mailspec::scenario::detail

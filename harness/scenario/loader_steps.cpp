@@ -1,4 +1,5 @@
 // Steps: exactly one action (or a bare expect), optional id, timeout_ms and expect.
+#include <algorithm>
 #include <cctype>
 
 #include "protocol/sasl_client.hpp"
@@ -9,7 +10,7 @@ namespace {
 
 const std::vector<std::string> action_names = {"send", "send_raw", "starttls", "auth",
                                                "message", "sleep_ms", "expect_close"};
-const std::vector<std::string> step_fields = {"id", "send", "send_raw", "starttls", "auth", "message",
+const std::vector<std::string> step_fields = {"id", "conn", "send", "send_raw", "starttls", "auth", "message",
                                               "sleep_ms", "expect_close", "expect", "timeout_ms"};
 
 std::optional<action> parse_send(checker& c, const json& j, const std::string& ptr) {
@@ -45,8 +46,11 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
     if (v) a.min_version = *v;
   }
   if (j.contains("sni")) a.sni = c.get_templ(j["sni"], ptr + "/sni");
-  if (c.tls && *c.tls != tls_mode::starttls) {
+  if (c.tls && *c.tls != tls_mode::starttls && !c.multi_conn) {
     c.key_error(ptr, std::string("a \"starttls\" step needs \"connection\": {\"tls\": \"starttls\"}, this scenario has \"") +
+                         std::string(to_string(*c.tls)) + "\"");
+  } else if (c.tls && *c.tls != tls_mode::starttls) {
+    c.key_error(ptr, "a \"starttls\" step needs its connection to have \"tls\": \"starttls\", this one has \"" +
                          std::string(to_string(*c.tls)) + "\"");
   }
   return a;
@@ -163,7 +167,54 @@ std::optional<action> parse_action(checker& c, const std::string& name, const js
   return sleep_action{*ms};
 }
 
-std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std::map<std::string, std::string>& ids) {
+// Which connection a step runs on: "conn", else the previous step's. Returns false when unknown.
+struct conn_tracker {
+  std::string current;
+  bool have = false;
+  std::map<std::string, std::string> closed;  // connection -> pointer of its expect_close step
+};
+
+void step_connection(checker& c, const json& j, const std::string& ptr, conn_tracker& t, step& st) {
+  if (j.contains("conn")) {
+    if (!c.multi_conn) {
+      c.key_error(ptr + "/conn", "\"conn\" names one of \"connections\"; this scenario has one \"connection\"");
+      return;
+    }
+    auto name = c.get_string(j["conn"], ptr + "/conn", true);
+    if (!name) return;
+    if (std::find(c.conn_names.begin(), c.conn_names.end(), *name) == c.conn_names.end()) {
+      std::string msg = "unknown connection \"" + *name + "\"";
+      if (auto near = did_you_mean(*name, c.conn_names); !near.empty()) msg += " (did you mean \"" + near + "\"?)";
+      std::string list;
+      for (const auto& n : c.conn_names) list += (list.empty() ? "" : ", ") + n;
+      c.error(ptr + "/conn", msg + "; \"connections\" has " + list);
+      return;
+    }
+    t.current = *name;
+    t.have = true;
+  } else if (!t.have) {
+    if (c.conn_names.size() > 1) {
+      std::string list;
+      for (const auto& n : c.conn_names) list += (list.empty() ? "" : ", ") + n;
+      c.error(ptr, "missing \"conn\": this scenario has several connections (" + list +
+                       "); the first step names one, a later step without \"conn\" continues on the previous step's");
+      return;
+    }
+    if (!c.conn_names.empty()) {
+      t.current = c.conn_names.front();
+      t.have = true;
+    }
+  }
+  st.conn = t.current;
+  auto tls = c.conn_tls.find(t.current);
+  c.tls = tls != c.conn_tls.end() ? std::optional<tls_mode>(tls->second) : std::nullopt;
+  if (auto it = t.closed.find(t.current); c.multi_conn && it != t.closed.end())
+    c.error(ptr, "connection \"" + t.current + "\" was closed by the expect_close step at " + it->second +
+                     ": a later step cannot use it");
+}
+
+std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std::map<std::string, std::string>& ids,
+                               conn_tracker& conns) {
   const std::string ptr = pointer_append("/steps", index);
   if (!c.is_object(j, ptr, "a step object")) return std::nullopt;
   c.check_fields(j, ptr, step_fields, "a step");
@@ -180,10 +231,12 @@ std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std
       st.id = *id;
     }
   }
+  step_connection(c, j, ptr, conns, st);
   std::vector<std::string> found;
   for (const auto& a : action_names) {
     if (j.contains(a)) found.push_back(a);
   }
+  if (found.size() == 1 && found[0] == "expect_close" && conns.have) conns.closed.emplace(conns.current, ptr);
   if (found.size() > 1) {
     c.key_error(pointer_append(ptr, found[1]), "a step has exactly one action, this one has \"" + found[0] +
                                                    "\" and \"" + found[1] + "\"" + (found.size() > 2 ? " and more" : ""));
@@ -208,8 +261,9 @@ void parse_steps(checker& c, const json& steps, scenario& s) {
     return;
   }
   std::map<std::string, std::string> ids;
+  conn_tracker conns;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (auto st = parse_step(c, steps[i], i, ids)) s.steps.push_back(std::move(*st));
+    if (auto st = parse_step(c, steps[i], i, ids, conns)) s.steps.push_back(std::move(*st));
   }
 }
 

@@ -1,6 +1,8 @@
 // Matchers of docs/architecture.md. Regexes use Boost.Regex (never std::regex on server input).
 #include "scenario/matcher.hpp"
 
+#include "scenario/imap_pattern.hpp"
+
 #include <boost/regex.hpp>
 #include <cctype>
 #include <stdexcept>
@@ -91,9 +93,31 @@ matcher matcher::regex(std::string pattern) {
 
 matcher matcher::any() { return matcher{}; }
 
+matcher matcher::parsed(std::string pattern) {
+  auto p = std::make_shared<imap_pattern>(imap_pattern::compile(pattern));
+  matcher m;
+  m.kind_ = kind::parsed;
+  m.pattern_ = std::move(pattern);
+  m.compiled_ = std::move(p);
+  return m;
+}
+
 std::vector<std::string> matcher::capture_names() const {
-  if (kind_ != kind::regex || !compiled_) return {};
+  if (!compiled_) return {};
+  if (kind_ == kind::parsed) return static_cast<const imap_pattern*>(compiled_.get())->capture_names();
+  if (kind_ != kind::regex) return {};
   return static_cast<const compiled_regex*>(compiled_.get())->names;
+}
+
+std::vector<std::string> matcher::templates() const {
+  if (kind_ != kind::parsed || !compiled_) return {};
+  return static_cast<const imap_pattern*>(compiled_.get())->templates();
+}
+
+bool matcher::matches_imap(const protocol::imap_data& data, std::string_view first_line,
+                           std::map<std::string, std::string>& captures, const expand_context& ctx) const {
+  if (kind_ != kind::parsed) return matches(first_line, &captures);
+  return static_cast<const imap_pattern*>(compiled_.get())->match(data, captures, ctx);
 }
 
 bool matcher::matches(std::string_view line, std::map<std::string, std::string>* captures) const {
@@ -102,6 +126,11 @@ bool matcher::matches(std::string_view line, std::map<std::string, std::string>*
     case kind::exact: return line == pattern_;
     case kind::glob: return glob_match(pattern_, line);
     case kind::regex: break;
+    case kind::parsed: {
+      std::map<std::string, std::string> none;
+      return static_cast<const imap_pattern*>(compiled_.get())
+          ->match(protocol::parse_imap_line(line), captures != nullptr ? *captures : none, expand_context{});
+    }
   }
   const auto* c = static_cast<const compiled_regex*>(compiled_.get());
   if (c == nullptr) return false;
@@ -125,6 +154,7 @@ std::string matcher::describe() const {
     case kind::glob: return "glob \"" + pattern_ + "\"";
     case kind::exact: return "exact \"" + pattern_ + "\"";
     case kind::regex: return "regex /" + pattern_ + "/";
+    case kind::parsed: return "parsed \"" + pattern_ + "\"";
     case kind::any: break;
   }
   return "any line";

@@ -77,12 +77,28 @@ struct pop3_expect {
   std::vector<matcher> lines;       // body lines, in order (or the status line for single-line)
 };
 
+// "assert": a check over captured values or counts (docs/scenario-format.md, "Assertions").
+struct assertion {
+  enum class op { eq, ne, lt, le, gt, ge, in, matches };
+  std::optional<templ> that;            // the subject: a template such as "${cap.hits|count}"
+  std::optional<matcher> count;         // or: how many responses (IMAP untagged, SMTP/POP3 lines) match
+  op oper = op::eq;
+  std::vector<templ> operands;          // one; several for "in"
+  std::string source;                   // the assertion as written, for messages
+};
+
+std::string_view to_string(assertion::op o);
+
 struct expectation {
   std::optional<smtp_expect> smtp;
   std::optional<imap_expect> imap;
   std::optional<pop3_expect> pop3;
   bool save_capabilities = false;
   bool explicit_given = false;      // the step had an "expect" object
+  std::vector<std::string> capabilities;  // must be advertised by this response (upper-cased)
+  std::vector<assertion> asserts;   // "assert", judged after the matchers
+  std::vector<expectation> any_of;  // alternatives: the first that holds decides (one level only)
+  std::string label;                // an alternative's optional name
 };
 
 struct source_pos {
@@ -95,6 +111,7 @@ struct source_pos {
 struct step {
   int index = 0;
   std::string id;                   // given id, or "step-N" (N = index, 0-based like /steps/N)
+  std::string conn;                 // the connection it runs on ("" in a one-connection scenario)
   action act;
   std::optional<expectation> expect;
   std::optional<std::int64_t> timeout_ms;
@@ -107,13 +124,38 @@ struct timeouts {
   std::int64_t step_ms = 10000;
 };
 
+// One connection of a scenario: "connection" gives one named "", "connections" named ones.
+struct connection_spec {
+  std::string name;
+  int port = 0;
+  tls_mode tls = tls_mode::none;
+};
+
+// An RFC 5322 message file, read and checked at load time, stored with CRLF line ends.
+struct fixture_message {
+  std::string file;                 // as written in the scenario
+  std::string path;                 // the file that was read
+  std::string content;
+  std::vector<std::string> flags;   // IMAP APPEND flags
+};
+
+// "fixtures": messages appended to a scratch mailbox (IMAP) or submitted (SMTP) before the steps.
+struct fixtures_spec {
+  std::vector<fixture_message> messages;
+  std::optional<templ> user, pass;  // IMAP LOGIN; SMTP AUTH PLAIN (optional)
+  std::optional<templ> from;        // SMTP envelope
+  std::vector<templ> to;
+};
+
 struct scenario {
   int format = 1;
   std::string id;
   std::string title;
   protocol_kind protocol = protocol_kind::smtp;
-  int port = 0;
+  int port = 0;                     // the first step's connection (what --port maps and reports show)
   tls_mode tls = tls_mode::none;
+  std::vector<connection_spec> connections;  // at least one; "" alone for "connection"
+  std::optional<fixtures_spec> fixtures;
   std::vector<std::string> required_capabilities;  // upper-cased
   std::vector<std::string> refs;
   bool mutates = false;
@@ -123,6 +165,12 @@ struct scenario {
   std::vector<step> steps;
   std::string file;  // path it was loaded from
   source_pos id_pos;  // where "id" is in the file (for duplicate-id errors)
+
+  const connection_spec* find_connection(const std::string& name) const {
+    for (const auto& c : connections)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
 };
 
 }  // namespace mailspec::scenario

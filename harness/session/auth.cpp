@@ -49,9 +49,9 @@ bool auth_succeeded(scenario::protocol_kind p, const exchange& ex) {
 }
 
 asio::awaitable<read_outcome> read_auth_reply(run_state& st, exchange& ex) {
-  if (st.sc.protocol == scenario::protocol_kind::imap) co_return co_await st.w.read_imap(ex, ex.tag, true);
-  if (st.sc.protocol == scenario::protocol_kind::pop3) co_return co_await st.w.read_pop3(ex, false);
-  co_return co_await st.w.read_smtp(ex);
+  if (st.sc.protocol == scenario::protocol_kind::imap) co_return co_await st.c->w.read_imap(ex, ex.tag, true);
+  if (st.sc.protocol == scenario::protocol_kind::pop3) co_return co_await st.c->w.read_pop3(ex, false);
+  co_return co_await st.c->w.read_smtp(ex);
 }
 
 // Expands the step's inputs; "" on success, else why not.
@@ -65,7 +65,7 @@ std::string expand_credentials(run_state& st, const scenario::auth_action& a, sa
     return std::string("cannot expand: ") + e.what();
   }
   c.host = st.opt.host;
-  c.port = st.opt.port;
+  c.port = st.c->port;
   return "";
 }
 
@@ -78,7 +78,7 @@ std::string precondition(run_state& st, const scenario::step& s, const scenario:
   if (a.mechanism == "EXTERNAL") {
     if (st.opt.client_cert.empty())
       return "mechanism EXTERNAL needs a TLS client certificate (--client-cert FILE --client-key FILE); nothing sent";
-    if (!st.conn.is_tls()) return "mechanism EXTERNAL needs a TLS connection; nothing sent";
+    if (!st.c->conn.is_tls()) return "mechanism EXTERNAL needs a TLS connection; nothing sent";
   }
   return "";
 }
@@ -126,7 +126,7 @@ asio::awaitable<exchange_outcome> converse(run_state& st, sasl::client& mech, st
     } else {
       auto rep = mech.challenge(ch->decoded, ch->raw);
       if (rep.abort) {
-        st.w.meta("SASL " + std::string(mech.name()) + ": " + rep.reason + "; cancelling with \"*\"");
+        st.c->w.meta("SASL " + std::string(mech.name()) + ": " + rep.reason + "; cancelling with \"*\"");
         out.aborted = std::move(rep);
         line.assign(1, '*');  // not = "*": g++ 12 warns (-Wrestrict) about the literal assignment
       } else {
@@ -134,7 +134,7 @@ asio::awaitable<exchange_outcome> converse(run_state& st, sasl::client& mech, st
       }
     }
     const std::string bytes = line + "\r\n";
-    out.io = co_await st.w.send(bytes);
+    out.io = co_await st.c->w.send(bytes);
     if (out.io.ok()) out.io = co_await read_auth_reply(st, ex);
     if (out.aborted) break;
   }
@@ -194,23 +194,21 @@ asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const
   if (!why.empty()) {
     r.result = verdict::error;
     r.message = why;
-    st.w.meta(r.message);
+    st.c->w.meta(r.message);
     co_return step_end::stop;
   }
-  ex.step = s.index;
-  ex.step_id = s.id;
-  ex.chan = st.w.chan();
+  ex = st.new_exchange(s);
   const std::string first = first_command(st, a.mechanism, pending, ex);
   ex.command = st.secrets.redact(first);
   r.sent = ex.command;
   exchange_outcome out;
   const std::string first_line = first + "\r\n";
-  out.io = co_await st.w.send(first_line);
+  out.io = co_await st.c->w.send(first_line);
   if (out.io.ok()) out = co_await converse(st, *mech, std::move(pending), ex);
   judge_step(st, s, ex, out.io, true, r);
   judge_mechanism(st, *mech, ex, out, r);
   st.rec.sasl.push_back({st.rec.exchanges.size(), a.mechanism, mech->checks(), st.secrets.redact(mech->server_error())});
-  st.rec.exchanges.push_back(std::move(ex));
+  st.record_exchange(std::move(ex));
   co_return r.result == verdict::pass ? step_end::next : step_end::stop;
 }
 

@@ -1,12 +1,13 @@
-#include "session/expect.hpp"
-
+// SMTP and POP3 expectations, capabilities, and the matcher helpers the other expect files share.
 #include <algorithm>
 
 #include "core/transcript.hpp"
+#include "session/expect.hpp"
+#include "session/expect_detail.hpp"
 
 namespace mailspec::session {
 
-namespace {
+namespace detail {
 
 std::string strip_eol(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -26,15 +27,35 @@ std::string bounded_visible(const std::string& s) {
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out += sep;
+    out += v[i];
+  }
   return out;
 }
 
-// Each matcher must match some line (any order).
-bool all_found(const std::vector<scenario::matcher>& ms, const std::vector<std::string>& lines,
-               std::map<std::string, std::string>& caps, std::string& missing) {
+bool line_matches(const scenario::matcher& m, const match_line& l, captures_map* caps) {
+  return m.matches(l.whole, caps) || (l.has_text && m.matches(l.text, caps));
+}
+
+std::vector<match_line> plain_lines(const std::vector<std::string>& lines) {
+  std::vector<match_line> out;
+  for (const auto& l : lines) out.push_back({l, {}, false});
+  return out;
+}
+
+// RFC 5321 §4.2: "ddd-text" / "ddd text"; the text is what a keyword matcher means ("STARTTLS").
+std::vector<match_line> smtp_match_lines(const exchange& ex) {
+  std::vector<match_line> out;
+  for (const auto& r : ex.smtp)
+    for (const auto& l : r.lines) out.push_back({strip_eol(l.raw), strip_eol(l.text), l.code >= 0});
+  return out;
+}
+
+bool all_found(const std::vector<scenario::matcher>& ms, const std::vector<match_line>& lines, captures_map& caps,
+               std::string& missing) {
   for (const auto& m : ms) {
-    bool hit = std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return m.matches(l, &caps); });
+    bool hit = std::any_of(lines.begin(), lines.end(), [&](const match_line& l) { return line_matches(m, l, &caps); });
     if (!hit) {
       missing = m.describe();
       return false;
@@ -43,21 +64,26 @@ bool all_found(const std::vector<scenario::matcher>& ms, const std::vector<std::
   return true;
 }
 
-// Matchers in order, one per line, starting at the first line.
-bool in_order(const std::vector<scenario::matcher>& ms, const std::vector<std::string>& lines,
-              std::map<std::string, std::string>& caps, std::string& why) {
+bool in_order(const std::vector<scenario::matcher>& ms, const std::vector<match_line>& lines, captures_map& caps,
+              std::string& why) {
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (i >= lines.size()) {
       why = "line " + std::to_string(i + 1) + " missing, expected " + ms[i].describe();
       return false;
     }
-    if (!ms[i].matches(lines[i], &caps)) {
+    if (!line_matches(ms[i], lines[i], &caps)) {
       why = "line " + std::to_string(i + 1) + " does not match " + ms[i].describe();
       return false;
     }
   }
   return true;
 }
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
 
 std::string describe_codes(const scenario::smtp_expect& e) {
   std::vector<std::string> parts;
@@ -75,18 +101,8 @@ std::vector<std::string> smtp_lines(const exchange& ex) {
   return out;
 }
 
-std::vector<std::string> imap_untagged_lines(const exchange& ex) {
-  std::vector<std::string> out;
-  for (const auto& r : ex.imap)
-    if (r.kind != protocol::imap_kind::tagged) {
-      auto eol = r.raw.find('\n');
-      out.push_back(strip_eol(eol == std::string::npos ? r.raw : r.raw.substr(0, eol + 1)));
-    }
-  return out;
-}
-
 expect_outcome check_smtp(const scenario::smtp_expect* e, const exchange& ex, bool default_success,
-                          std::map<std::string, std::string>& caps) {
+                          captures_map& caps) {
   expect_outcome o;
   if (ex.smtp.empty()) {
     o.ok = false;
@@ -126,13 +142,14 @@ expect_outcome check_smtp(const scenario::smtp_expect* e, const exchange& ex, bo
     }
   }
   std::string why;
-  if (!e->lines.empty() && !in_order(e->lines, lines, caps, why)) {
+  const auto match = smtp_match_lines(ex);
+  if (!e->lines.empty() && !in_order(e->lines, match, caps, why)) {
     o.ok = false;
     o.expected += ", lines in order";
     o.message = why;
     return o;
   }
-  if (!e->contains.empty() && !all_found(e->contains, lines, caps, why)) {
+  if (!e->contains.empty() && !all_found(e->contains, match, caps, why)) {
     o.ok = false;
     o.expected += ", a line matching " + why;
     o.message = "no line matches " + why;
@@ -140,74 +157,8 @@ expect_outcome check_smtp(const scenario::smtp_expect* e, const exchange& ex, bo
   return o;
 }
 
-expect_outcome check_imap(const scenario::imap_expect* e, const exchange& ex, bool default_success,
-                          std::map<std::string, std::string>& caps) {
-  expect_outcome o;
-  const protocol::imap_response* tagged = nullptr;
-  for (const auto& r : ex.imap)
-    if (r.kind == protocol::imap_kind::tagged && (ex.tag.empty() || r.tag == ex.tag)) tagged = &r;
-  std::string all;
-  for (const auto& r : ex.imap) all += r.raw;
-  o.actual = bounded_visible(all);
-  if (ex.imap.empty()) {
-    o.ok = false;
-    o.expected = "a response";
-    o.actual = ex.timed_out ? "no complete response before the deadline" : "no response (connection closed)";
-    o.message = o.actual;
-    return o;
-  }
-  std::vector<std::string> want = e ? e->status : std::vector<std::string>{};
-  if (want.empty() && default_success) want = {"OK"};
-  if (!want.empty()) {
-    o.expected = "tagged " + join(want, " or ");
-    if (!tagged) {
-      o.ok = false;
-      o.message = ex.imap.back().kind == protocol::imap_kind::continuation
-                      ? "expected a tagged " + join(want, "/") + ", got a continuation request"
-                      : "no tagged response for " + ex.tag;
-      return o;
-    }
-    if (std::find(want.begin(), want.end(), tagged->status) == want.end()) {
-      o.ok = false;
-      o.message = "expected " + join(want, "/") + ", got " + (tagged->status.empty() ? "?" : tagged->status);
-      return o;
-    }
-  }
-  if (!e) return o;
-  if (e->code) {
-    o.expected += ", code [" + *e->code + "]";
-    std::string got = tagged ? tagged->code_name() : "";
-    if (upper(got) != upper(*e->code)) {
-      o.ok = false;
-      o.message = "expected response code [" + *e->code + "], got " + (got.empty() ? "none" : "[" + got + "]");
-      return o;
-    }
-  }
-  auto lines = imap_untagged_lines(ex);
-  std::string why;
-  if (!e->untagged.empty() && !all_found(e->untagged, lines, caps, why)) {
-    o.ok = false;
-    o.expected += ", an untagged response matching " + why;
-    o.message = "no untagged response matches " + why;
-    return o;
-  }
-  if (e->extra_untagged_fail) {
-    for (const auto& l : lines) {
-      bool known = std::any_of(e->untagged.begin(), e->untagged.end(),
-                               [&](const scenario::matcher& m) { return m.matches(l); });
-      if (!known) {
-        o.ok = false;
-        o.expected += ", no other untagged responses";
-        o.message = "unexpected untagged response: " + bounded_visible(l);
-        return o;
-      }
-    }
-  }
-  return o;
-}
-
 expect_outcome check_pop3(const scenario::pop3_expect* e, const exchange& ex, bool default_success,
-                          std::map<std::string, std::string>& caps) {
+                          captures_map& caps) {
   expect_outcome o;
   if (ex.pop3.empty()) {
     o.ok = false;
@@ -248,7 +199,7 @@ expect_outcome check_pop3(const scenario::pop3_expect* e, const exchange& ex, bo
     std::vector<std::string> lines = r.multiline ? r.body.to_vector() : std::vector<std::string>{strip_eol(r.status_line)};
     std::string why;
     o.expected += ", lines in order";
-    if (!in_order(e->lines, lines, caps, why)) {
+    if (!in_order(e->lines, plain_lines(lines), caps, why)) {
       o.ok = false;
       o.message = why;
     }

@@ -18,6 +18,10 @@ namespace mailspec::session {
 struct exchange {
   int step = -1;               // scenario step index
   std::string step_id;
+  // The connection it belongs to: "" in a one-connection scenario (and the audit), the name from
+  // "connections" otherwise, "setup" / "cleanup" for mailspec's own fixtures connections. Rules
+  // that keep state across exchanges keep it per connection.
+  std::string conn;
   std::string command;         // the line sent, redacted, without CRLF ("" for greeting / passive reads)
   std::string verb;            // upper-cased first word of the command ("EHLO", "LOGIN", "STARTTLS"; IMAP: after the tag)
   std::string tag;             // IMAP tag used, if any

@@ -1,7 +1,9 @@
-// Runs one scenario over one connection as a C++20 coroutine (docs/architecture.md).
+// Runs one scenario over its connections as a C++20 coroutine (docs/scenario-format.md for
+// connections, fixtures and data safety).
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "net/asio.hpp"
@@ -25,7 +27,9 @@ inline protocol::limits default_limits() {
 
 struct options {
   std::string host;            // target host as given
-  int port = 0;                // resolved port (after --port mapping)
+  int port = 0;                // resolved port of the scenario's port (after --port mapping)
+  // --port mapping for the other ports of a scenario with several connections (none: as written).
+  std::function<int(int)> map_port;
   std::string bind;            // --bind source address
   std::string sni;             // --sni override
   std::string ca_file;         // --ca-file

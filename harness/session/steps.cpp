@@ -55,7 +55,7 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
     if (auto why = st.secret_refusal(); !why.empty()) {
       r.result = verdict::error;
       r.message = why + " (step \"" + s.id + "\"); nothing sent";
-      st.w.meta(r.message);
+      st.c->w.meta(r.message);
       co_return step_end::stop;
     }
   }
@@ -65,40 +65,41 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
     r.result = verdict::error;
     r.message = "the line of step \"" + s.id + "\" contains CR or LF once its ${...} values are put in (" +
                 visible(st.secrets.redact(e.text)) + "); a send is one command line (use send_raw for several); nothing sent";
-    st.w.meta(r.message);
+    st.c->w.meta(r.message);
     co_return step_end::stop;
   }
   std::string bytes = raw ? e.text : e.text + "\r\n";
-  exchange ex;
-  ex.step = s.index;
-  ex.step_id = s.id;
-  ex.chan = st.w.chan();
+  // Literal data and DONE continue an outstanding IMAP command: the loader has checked their text.
+  const bool continuation = st.sc.protocol == scenario::protocol_kind::imap && !uses_tag && !st.c->outstanding_tag.empty();
+  if (!st.sc.mutates && !continuation && co_await guard_send(st, s, bytes, raw, r) != step_end::next)
+    co_return step_end::stop;
+  exchange ex = st.new_exchange(s);
   ex.command = st.secrets.redact(first_line(bytes));
   r.sent = st.secrets.redact(bytes);
   if (st.sc.protocol == scenario::protocol_kind::imap) {
-    if (uses_tag) st.outstanding_tag = tag;
-    ex.tag = st.outstanding_tag;
+    if (uses_tag) st.c->outstanding_tag = tag;
+    ex.tag = st.c->outstanding_tag;
     ex.verb = upper_word(ex.command, uses_tag ? 1 : 0);
   } else {
     ex.verb = upper_word(ex.command, 0);
   }
   int commands = raw ? std::max(1, count_lines(bytes)) : 1;
   ex.pipelined = commands > 1;
-  auto io = co_await st.w.send(bytes);
+  auto io = co_await st.c->w.send(bytes);
   if (!io.ok()) {
     fail_io(r, io);
-    st.rec.exchanges.push_back(std::move(ex));
+    st.record_exchange(std::move(ex));
     co_return step_end::stop;
   }
   io = co_await read_response(st, ex, s, commands);
   judge_step(st, s, ex, io, false, r);
-  st.rec.exchanges.push_back(std::move(ex));
+  st.record_exchange(std::move(ex));
   co_return r.result == verdict::pass ? step_end::next : step_end::stop;
 }
 
 asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, const scenario::starttls_action& a,
                                       step_result& r) {
-  tls_facts facts = st.w.pre_handshake_evidence();
+  tls_facts facts = st.c->w.pre_handshake_evidence();
   net::tls_options to;
   to.verify = std::string(scenario::to_string(a.verify));
   to.min_version = a.min_version;
@@ -113,27 +114,27 @@ asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, co
       // As a send step reports a template it cannot expand: never a handshake with another name.
       r.result = verdict::error;
       r.message = std::string("cannot expand the sni: ") + ex.what();
-      st.w.meta(r.message);
+      st.c->w.meta(r.message);
       co_return step_end::stop;
     }
   }
   to.mode = "starttls";
   std::int64_t ms = st.opt.timeout_ms > 0 ? st.opt.timeout_ms : (s.timeout_ms ? *s.timeout_ms : st.sc.time.tls_ms);
   to.timeout = std::chrono::milliseconds(ms);
-  st.w.set_deadline_ms(ms);
-  auto io = co_await st.conn.start_tls(to, st.opt.host, facts);
+  st.c->w.set_deadline_ms(ms);
+  auto io = co_await st.c->conn.start_tls(to, st.opt.host, facts);
   r.expected = "TLS handshake" + (a.min_version.empty() ? "" : " (at least " + a.min_version + ")") +
                ", verify " + std::string(scenario::to_string(a.verify));
   bool verified = a.verify == scenario::verify_mode::none ||
                   (facts.chain_ok && (a.verify == scenario::verify_mode::chain || facts.hostname_ok));
-  st.tls_verified = io.ok() && a.verify != scenario::verify_mode::none && verified;
+  st.c->tls_verified = io.ok() && a.verify != scenario::verify_mode::none && verified;
   if (io.ok()) {
     r.actual = facts.version + " " + facts.cipher + ", chain " + (facts.chain_ok ? "ok" : "not verified") +
                ", hostname " + (facts.hostname_ok ? "ok" : "mismatch") + " (" + facts.verify_error + ")";
-    st.w.meta("TLS " + r.actual);
+    st.c->w.meta("TLS " + r.actual);
   } else {
     r.actual = "handshake failed: " + io.message;
-    st.w.meta("TLS " + r.actual);
+    st.c->w.meta("TLS " + r.actual);
   }
   st.rec.result.tls.push_back(std::move(facts));
   if (!io.ok()) {
@@ -193,17 +194,14 @@ asio::awaitable<step_end> do_message(run_state& st, const scenario::step& s, con
     }
   }
   std::string body = dot_stuff(lines);
-  exchange ex;
-  ex.step = s.index;
-  ex.step_id = s.id;
-  ex.chan = st.w.chan();
+  exchange ex = st.new_exchange(s);
   ex.command = "<message body, " + std::to_string(body.size()) + " bytes>";
   ex.verb = "DATA-BODY";
   r.sent = ex.command;
-  auto io = co_await st.w.send(body);
+  auto io = co_await st.c->w.send(body);
   if (io.ok()) io = co_await read_response(st, ex, s, 1);
   judge_step(st, s, ex, io, false, r);
-  st.rec.exchanges.push_back(std::move(ex));
+  st.record_exchange(std::move(ex));
   co_return r.result == verdict::pass ? step_end::next : step_end::stop;
 }
 
@@ -222,12 +220,9 @@ asio::awaitable<step_end> do_sleep(run_state& st, std::int64_t ms) {
 }
 
 asio::awaitable<step_end> do_expect_close(run_state& st, const scenario::step& s, std::int64_t ms, step_result& r) {
-  exchange ex;
-  ex.step = s.index;
-  ex.step_id = s.id;
-  ex.chan = st.w.chan();
-  st.w.set_deadline_ms(st.opt.timeout_ms > 0 ? st.opt.timeout_ms : ms);
-  auto io = co_await st.w.read_until_close(ex);
+  exchange ex = st.new_exchange(s);
+  st.c->w.set_deadline_ms(st.opt.timeout_ms > 0 ? st.opt.timeout_ms : ms);
+  auto io = co_await st.c->w.read_until_close(ex);
   r.expected = "the server closes the connection within " + std::to_string(ms) + " ms";
   if (io.ok()) {
     r.actual = "closed";
@@ -236,27 +231,26 @@ asio::awaitable<step_end> do_expect_close(run_state& st, const scenario::step& s
     r.actual = io.status == read_status::timeout ? "still open" : io.message;
     r.message = r.result == verdict::fail ? "the server did not close the connection" : io.message;
   }
-  st.rec.exchanges.push_back(std::move(ex));
-  co_return step_end::stop;
+  st.record_exchange(std::move(ex));
+  // With several connections, the others go on (the loader allows no later step on this one).
+  st.c->closed = io.ok();
+  co_return io.ok() && st.sc.connections.size() > 1 ? step_end::next : step_end::stop;
 }
 
 asio::awaitable<step_end> do_expect_only(run_state& st, const scenario::step& s, step_result& r) {
-  exchange ex;
-  ex.step = s.index;
-  ex.step_id = s.id;
-  ex.chan = st.w.chan();
-  ex.greeting = st.rec.exchanges.empty();
-  ex.tag = st.outstanding_tag;
+  exchange ex = st.new_exchange(s);
+  ex.greeting = !st.c->had_exchange;
+  ex.tag = st.c->outstanding_tag;
   auto io = co_await read_response(st, ex, s, 1);
   judge_step(st, s, ex, io, false, r);
-  st.rec.exchanges.push_back(std::move(ex));
+  st.record_exchange(std::move(ex));
   co_return r.result == verdict::pass ? step_end::next : step_end::stop;
 }
 
 }  // namespace
 
 asio::awaitable<step_end> run_step(run_state& st, const scenario::step& s, step_result& r) {
-  st.w.set_deadline_ms(step_timeout(st, s));
+  st.c->w.set_deadline_ms(step_timeout(st, s));
   r.result = verdict::pass;
   if (auto a = std::get_if<scenario::send_action>(&s.act)) {
     r.action = "send";
@@ -289,88 +283,6 @@ asio::awaitable<step_end> run_step(run_state& st, const scenario::step& s, step_
   }
   r.action = "expect";
   co_return co_await do_expect_only(st, s, r);
-}
-
-asio::awaitable<read_outcome> read_response(run_state& st, exchange& ex, const scenario::step& s, int commands) {
-  read_outcome io;
-  switch (st.sc.protocol) {
-    case scenario::protocol_kind::smtp:
-      for (int i = 0; i < commands && io.ok(); ++i) io = co_await st.w.read_smtp(ex);
-      break;
-    case scenario::protocol_kind::pop3: {
-      bool multi = protocol::pop3_command_is_multiline(ex.command);
-      if (s.expect && s.expect->pop3 && s.expect->pop3->multiline) multi = *s.expect->pop3->multiline;
-      for (int i = 0; i < commands && io.ok(); ++i) io = co_await st.w.read_pop3(ex, multi);
-      break;
-    }
-    case scenario::protocol_kind::imap: {
-      // A named local, not a temporary: g++ 12 mis-destroys temporaries of a conditional
-      // expression inside a co_await argument (double free).
-      const std::string wait_tag = ex.greeting ? std::string() : ex.tag;
-      io = co_await st.w.read_imap(ex, wait_tag, true);
-      bool completed = !ex.imap.empty() && ex.imap.back().kind == protocol::imap_kind::tagged &&
-                       ex.imap.back().tag == ex.tag;
-      if (completed && ex.tag == st.outstanding_tag) st.outstanding_tag.clear();
-      break;
-    }
-  }
-  co_return io;
-}
-
-void judge_step(run_state& st, const scenario::step& s, const exchange& ex, const read_outcome& io,
-                bool default_success, step_result& r) {
-  const scenario::expectation* e = s.expect ? &*s.expect : nullptr;
-  expect_outcome o;
-  switch (st.sc.protocol) {
-    case scenario::protocol_kind::smtp:
-      o = check_smtp(e && e->smtp ? &*e->smtp : nullptr, ex, default_success, st.captures);
-      break;
-    case scenario::protocol_kind::imap:
-      o = check_imap(e && e->imap ? &*e->imap : nullptr, ex, default_success, st.captures);
-      break;
-    case scenario::protocol_kind::pop3:
-      o = check_pop3(e && e->pop3 ? &*e->pop3 : nullptr, ex, default_success, st.captures);
-      break;
-  }
-  r.expected = o.expected;
-  r.actual = st.secrets.redact(o.actual);
-  if (!o.ok) {
-    r.result = verdict::fail;
-    r.message = o.message;
-  }
-  if (!io.ok()) {
-    // The harness could not get a complete answer: error, unless what did arrive already
-    // contradicts the expectation (then it is the server's fail). Untagged IMAP responses without
-    // the tagged completion are no answer: a missing completion is not a contradiction.
-    const bool imap_answered = !ex.imap.empty() && (ex.greeting || ex.imap.back().kind == protocol::imap_kind::tagged);
-    if (r.result != verdict::fail || (ex.smtp.empty() && !imap_answered && ex.pop3.empty())) {
-      r.result = io.status == read_status::eof && !o.ok ? verdict::fail : verdict::error;
-      r.message = std::string(to_string(io.status)) + ": " + io.message;
-      if (io.status == read_status::eof) r.message = "server closed the connection before answering";
-      // Closed or reset before any greeting byte: a connection limit refusing this client
-      // (couriertcpd -maxperip), as the audit reads it; untested, not the server's fail.
-      if (ex.greeting && ex.smtp.empty() && ex.imap.empty() && ex.pop3.empty() &&
-          (io.status == read_status::eof || io.status == read_status::io_error)) {
-        r.result = verdict::error;
-        r.message = "the server closed the connection before its greeting (a connection limit or a refusal of "
-                    "this client), not a finding: " + std::string(to_string(io.status));
-      }
-    }
-  }
-  if (r.result == verdict::fail) {
-    if (auto sig = throttle_signal(ex); !sig.empty()) {
-      r.result = verdict::error;
-      r.message = "the server refused service for now (throttled or shutting down), not a finding: " +
-                  st.secrets.redact(sig);
-    }
-  }
-  if (e && e->save_capabilities && r.result == verdict::pass) {
-    auto caps = capabilities_of(st.sc.protocol, ex);
-    auto& dest = ex.chan == channel::tls ? st.rec.result.capabilities_after_tls : st.rec.result.capabilities_before_tls;
-    dest = caps;
-    for (auto& c : caps)
-      if (std::find(st.caps_seen.begin(), st.caps_seen.end(), c) == st.caps_seen.end()) st.caps_seen.push_back(c);
-  }
 }
 
 }  // namespace mailspec::session

@@ -15,13 +15,16 @@ std::string_view to_string(read_status s) {
 }
 
 wire::wire(net::connection& conn, record& rec, const secret_registry& secrets, protocol::limits lim,
-           std::uint64_t max_session_bytes)
+           std::uint64_t max_session_bytes, std::string conn_name,
+           std::optional<std::chrono::steady_clock::time_point> start, std::uint64_t* shared_bytes)
     : conn_(conn),
       rec_(rec),
       secrets_(secrets),
       lim_(lim),
       max_bytes_(max_session_bytes),
-      start_(std::chrono::steady_clock::now()),
+      bytes_read_(shared_bytes != nullptr ? shared_bytes : &own_bytes_),
+      conn_name_(std::move(conn_name)),
+      start_(start.value_or(std::chrono::steady_clock::now())),
       smtp_(lim),
       pop3_(lim),
       imap_(lim) {}
@@ -35,17 +38,17 @@ void wire::set_deadline_ms(std::int64_t ms) {
 }
 
 void wire::meta(std::string text) {
-  rec_.result.log.add(now_ms(), direction::meta, chan(), step_, secrets_.redact(text));
+  rec_.result.log.add(now_ms(), direction::meta, chan(), step_, secrets_.redact(text), conn_name_);
 }
 
 int wire::record_server(const std::string& raw, std::uint64_t elided) {
-  int idx = rec_.result.log.add(now_ms(), direction::server, chan(), step_, secrets_.redact(raw));
+  int idx = rec_.result.log.add(now_ms(), direction::server, chan(), step_, secrets_.redact(raw), conn_name_);
   if (elided) meta("(" + std::to_string(elided) + " bytes of this response not kept)");
   return idx;
 }
 
 asio::awaitable<read_outcome> wire::send(std::string_view bytes) {
-  rec_.result.log.add(now_ms(), direction::client, chan(), step_, secrets_.redact(bytes));
+  rec_.result.log.add(now_ms(), direction::client, chan(), step_, secrets_.redact(bytes), conn_name_);
   auto r = co_await conn_.write(bytes);
   if (!r.ok()) co_return read_outcome{read_status::io_error, r.message};
   co_return read_outcome{};
@@ -58,7 +61,7 @@ asio::awaitable<read_outcome> wire::fill(Framer& f) {
                                                         " bytes without a line end (the line bound)"};
   if (f.over_limit())
     co_return read_outcome{read_status::over_limit, "response over the framing bounds (line, literal or line count)"};
-  if (bytes_read_ >= max_bytes_)
+  if (*bytes_read_ >= max_bytes_)
     co_return read_outcome{read_status::over_limit,
                            "server sent more than " + std::to_string(max_bytes_) + " bytes in this session"};
   auto r = co_await conn_.read_some();
@@ -69,7 +72,7 @@ asio::awaitable<read_outcome> wire::fill(Framer& f) {
     if (r.io.status == net::io_status::cancelled) st = read_status::cancelled;
     co_return read_outcome{st, r.io.message};
   }
-  bytes_read_ += r.data.size();
+  *bytes_read_ += r.data.size();
   f.feed(r.data);
   co_return read_outcome{};
 }
@@ -201,7 +204,7 @@ asio::awaitable<read_outcome> wire::read_imap(exchange& ex, const std::string& t
 asio::awaitable<read_outcome> wire::read_until_close(exchange& ex) {
   std::string got = take_pending();
   for (;;) {
-    if (bytes_read_ >= max_bytes_) {
+    if (*bytes_read_ >= max_bytes_) {
       if (!got.empty()) record_server(got);
       co_return read_outcome{read_status::over_limit, "server kept sending while a close was expected"};
     }
@@ -222,7 +225,7 @@ asio::awaitable<read_outcome> wire::read_until_close(exchange& ex) {
       meta(std::string(to_string(st)) + ": " + r.io.message);
       co_return read_outcome{st, r.io.message};
     }
-    bytes_read_ += r.data.size();
+    *bytes_read_ += r.data.size();
     if (got.size() < transcript::max_entry_bytes) got.append(r.data.substr(0, transcript::max_entry_bytes - got.size()));
   }
 }

@@ -32,8 +32,13 @@ class wire {
   // IMAP responses to one command kept for the rules; later ones are counted (exchange::elided_responses).
   static constexpr std::size_t max_stored_responses = 20000;
 
+  // conn_name names the connection in the transcript ("" for a one-connection scenario); start is
+  // when the case began (default: now); shared_bytes, when given, counts the bytes of every
+  // connection of the case against max_session_bytes.
   wire(net::connection& conn, record& rec, const secret_registry& secrets, protocol::limits lim,
-       std::uint64_t max_session_bytes);
+       std::uint64_t max_session_bytes, std::string conn_name = {},
+       std::optional<std::chrono::steady_clock::time_point> start = std::nullopt,
+       std::uint64_t* shared_bytes = nullptr);
 
   std::int64_t now_ms() const;
   void set_step(int step) { step_ = step; }
@@ -60,7 +65,8 @@ class wire {
   // handshake's facts with them recorded (redacted, first 4 KiB), notes them in the transcript
   // and discards them. The session's starttls step and the audit's probes both use it.
   tls_facts pre_handshake_evidence();
-  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t bytes_read() const { return *bytes_read_; }
+  const std::string& conn_name() const { return conn_name_; }
 
  private:
   net::connection& conn_;
@@ -68,7 +74,9 @@ class wire {
   const secret_registry& secrets_;
   protocol::limits lim_;
   std::uint64_t max_bytes_;
-  std::uint64_t bytes_read_ = 0;
+  std::uint64_t own_bytes_ = 0;
+  std::uint64_t* bytes_read_;
+  std::string conn_name_;
   int step_ = -1;
   std::chrono::steady_clock::time_point start_;
   protocol::smtp_framer smtp_;

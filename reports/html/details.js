@@ -154,11 +154,12 @@ window.mailspecView = (function () {
     box.setAttribute('role', 'log');
     var frag = document.createDocumentFragment();
     (c.transcript || []).forEach(function (e, i) {
-      var line = el('div', 'tl d-' + e.dir + ' ch-' + e.channel);
+      var line = el('div', 'tl d-' + e.dir + ' ch-' + e.channel + (e.conn ? ' has-conn' : ''));
       line.setAttribute('data-i', i);
       line.appendChild(el('span', 't', e.t_ms));
       line.appendChild(el('span', 'dir', e.dir === 'c' ? 'C' : e.dir === 's' ? 'S' : '·'));
       line.appendChild(el('span', 'chan', e.channel === 'tls' ? 'TLS' : 'plain'));
+      if (e.conn) { var cn = el('span', 'conn', e.conn); cn.title = 'connection ' + e.conn; line.appendChild(cn); }
       var txt = el('span', 'txt');
       visibleText(txt, e.text || '');
       if (e.elided) txt.appendChild(el('span', 'ctl', ' … ' + e.elided + ' bytes elided'));

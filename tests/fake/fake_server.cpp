@@ -1,5 +1,6 @@
 #include "fake_server.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -32,7 +33,9 @@ struct fake_server::impl {
       rec.accept();
       auto peer = socket.remote_endpoint(ec);
       if (!ec) rec.event("accept " + peer.address().to_string());
-      asio::co_spawn(ioc, run_connection(std::move(socket), actions, opt, ca, rec), asio::detached);
+      const script& which = opt.scripts.empty() ? actions
+                            : opt.scripts[std::min<std::size_t>(static_cast<std::size_t>(n), opt.scripts.size() - 1)];
+      asio::co_spawn(ioc, run_connection(std::move(socket), which, opt, ca, rec), asio::detached);
     }
     boost::system::error_code ec;
     acceptor.close(ec);
@@ -45,6 +48,9 @@ fake_server::fake_server(script s, server_options opt) : p_(std::make_unique<imp
   if (p_->opt.implicit_tls || !p_->opt.tls_dir.empty()) p_->ca = p_->opt.tls_dir.empty() ? test_ca() : test_ca_in(p_->opt.tls_dir);
   for (const auto& a : p_->actions)
     if (a.kind == action_kind::starttls && p_->ca.dir.empty()) p_->ca = test_ca();
+  for (const auto& sc : p_->opt.scripts)
+    for (const auto& a : sc)
+      if (a.kind == action_kind::starttls && p_->ca.dir.empty()) p_->ca = test_ca();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(p_->opt.listen, ec);
   if (ec) throw std::runtime_error("fake server: bad listen address " + p_->opt.listen);

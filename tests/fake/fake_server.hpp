@@ -18,6 +18,10 @@ struct server_options {
   tls_server_options tls;
   std::string tls_dir;               // certificates from generate_test_ca(dir); "" = test_ca()
   std::chrono::milliseconds io_timeout{5000};  // bound on every server read and write
+  // When not empty, the i-th accepted connection runs scripts[i] (later ones the last script)
+  // instead of the constructor's script: a scenario's several connections, fixtures set-up and
+  // clean-up each get their own dialogue.
+  std::vector<script> scripts;
 };
 
 class fake_server {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocol/imap.hpp"
+#include "protocol/imap_data.hpp"
 
 using namespace mailspec::protocol;
 
@@ -51,6 +52,10 @@ void check_bounds(const imap_response& r, const limits& lim) {
   (void)imap_capabilities(r);
   (void)imap_fetch_uid(r);
   (void)r.code_name();
+  // The data parser (structured matchers): bounded depth, an error for malformed data, never a crash;
+  // what it parsed prints back.
+  auto d = parse_imap_data(r);
+  for (const auto& v : d.items) (void)v.to_imap();
 }
 
 std::vector<std::string> run(const limits& lim, std::string_view a, std::string_view b) {

@@ -33,6 +33,19 @@ for mech in scram-sha-256 scram-sha-1 cram-md5; do
   done
 done
 check "good: the SCRAM server signature is verified in all 6 SCRAM cases" test "$(count "$work/good" "len([c for c in r['cases'] if any(f['rule']=='sasl/rfc5802/3/server-signature' and f['verdict']=='pass' for f in c['findings'])])")" = 6
+# Format 1 additions against real Dovecot and Postfix: the documented examples pass (fixtures
+# appended and submitted, two connections, parsed ENVELOPE/BODYSTRUCTURE, any_of, assertions), and
+# no scratch mailbox is left in the account afterwards.
+check "good: imap/two-clients-expunge passes with its fixtures set up and cleaned up" \
+  test "$(count "$work/good" "len([s for c in r['cases'] if c['id']=='imap/two-clients-expunge' for s in c['steps'] if s['id'].startswith('fixtures-') and s['verdict']=='pass'])")" = 2
+# shellcheck disable=SC2086
+run_ms additions run "$src/tests/data/scenario/additions/valid" --target 127.0.0.1 $MAILSPEC_PORT_ARGS \
+  --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 --allow-mutation --report-dir "$work/additions" --format json
+expect_exit 0 additions
+check "additions: the POP3 any_of names the alternative that held" \
+  grep -q 'any_of: alternative [12] (' "$work/additions/report.json"
+mailbox_root="${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/mail/alice/Maildir"
+check "good: no scratch mailbox left in the account" test -d "$mailbox_root" -a -z "$(find "$mailbox_root" -maxdepth 1 -name '.mailspec-*' 2>/dev/null)"
 real_pw=$MAILSPEC_PASSWORD
 export MAILSPEC_PASSWORD="Canary-$RANDOM-scram-wrong"
 # shellcheck disable=SC2086

@@ -165,3 +165,17 @@ TEST_CASE("helpers: visible round trip, UTF-8 repair, XML escaping, RFC links, t
   CHECK(report::parse_iso8601_ms(iso8601_from_epoch_ms(1764299999123)) == 1764299999123);
   CHECK(report::parse_iso8601_ms("yesterday") == -1);
 }
+
+TEST_CASE("a transcript entry's connection survives report.json; one-connection entries carry none", "[report]") {
+  auto r = sample::sample_report();
+  transcript& log = r.cases[0].log;
+  const std::size_t before = log.entries().size();
+  log.add(30, direction::client, channel::tls, 2, "A007 NOOP\r\n", "b");
+  json j = report::to_json(r);
+  CHECK(j["cases"][0]["transcript"][before]["conn"] == "b");
+  CHECK_FALSE(j["cases"][0]["transcript"][0].contains("conn"));
+  run_report back = report::from_json(j);
+  CHECK(back.cases[0].log.entries()[before].conn == "b");
+  CHECK(back.cases[0].log.entries()[0].conn.empty());
+  CHECK(report::to_json(back) == j);
+}

@@ -89,7 +89,7 @@ TEST_CASE("check_template reports syntax, unknown variables and filters") {
   auto e = check_template("${var.nope} ${var.user|zip} ${target.port}", known);
   REQUIRE(e.size() == 3);
   CHECK(e[0] == "unknown variable \"nope\" in \"${var.nope}\" (declare it under \"vars\")");
-  CHECK(e[1] == "unknown filter \"zip\" in \"${var.user|zip}\" (expected b64 or imap_quote)");
+  CHECK(e[1] == "unknown filter \"zip\" in \"${var.user|zip}\" (expected b64, imap_quote, count, min or max)");
   CHECK(e[2].find("unknown reference \"target.port\"") == 0);
   CHECK(check_template("a ${tag", known).size() == 1);
   CHECK(check_template("${var.a b}", known).size() == 1);

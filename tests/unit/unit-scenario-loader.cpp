@@ -120,7 +120,7 @@ TEST_CASE("every error in a file is reported, in document order") {
       "6:60 (/vars/pass/value): a secret variable comes only from the environment: remove \"value\" and use \"env\"",
       "6:72 (/vars/n): variable \"n\" needs \"env\" (an environment variable) or \"value\"",
       "9:15 (/steps/1/send): unknown variable \"nope\" in \"${var.nope}\" (declare it under \"vars\")",
-      "10:15 (/steps/2/send): unknown filter \"rot13\" in \"${var.pass|rot13}\" (expected b64 or imap_quote)",
+      "10:15 (/steps/2/send): unknown filter \"rot13\" in \"${var.pass|rot13}\" (expected b64, imap_quote, count, min or max)",
       "10:38 (/steps/2/send_raw): a step has exactly one action, this one has \"send\" and \"send_raw\"",
   };
   CHECK(got == want);
@@ -192,7 +192,7 @@ TEST_CASE("expect fields are checked against the scenario's protocol") {
                    "expected an integer, a list of integers or a class like \"2xx\", got \"9xx\"");
   check_step_error(R"({ "expect": { "status": "OK" } })", "\"status\"", "/steps/0/expect/status",
                    "\"status\" is an IMAP expectation, not valid in an SMTP scenario (expected one of: code, enhanced, "
-                   "lines, contains, save_capabilities)");
+                   "lines, contains, save_capabilities, capabilities, assert, any_of)");
   check_step_error(R"({ "expect": { "code": 250 } })", "250", "/steps/0/expect/code",
                    "expected a non-empty string, got 250", "imap", R"({ "port": 143 })");
   check_step_error(R"({ "expect": { "status": "+OK" } })", "\"+OK\"", "/steps/0/expect/status",
@@ -246,10 +246,10 @@ TEST_CASE("template syntax errors and filters are load errors at the string") {
   check_step_error(R"({ "send": "A ${tag" })", "\"A", "/steps/0/send",
                    "unterminated \"${\" at offset 2 (write \"$${\" for a literal \"${\")");
   check_step_error(R"({ "send_raw": "${run.id|zip}\r\n" })", "\"${run", "/steps/0/send_raw",
-                   "unknown filter \"zip\" in \"${run.id|zip}\" (expected b64 or imap_quote)");
+                   "unknown filter \"zip\" in \"${run.id|zip}\" (expected b64, imap_quote, count, min or max)");
   check_step_error(R"({ "message": { "lines": ["ok", "${target.port}"] } })", "\"${target", "/steps/0/message/lines/1",
                    "unknown reference \"target.port\" in \"${target.port}\" (expected var.NAME, cap.NAME, tag, "
-                   "target.host, target.helo or run.id)");
+                   "target.host, target.helo, run.id or scratch.mailbox)");
   check_step_error(R"({ "message": { "lines": ["a\nb"] } })", "\"a\\n", "/steps/0/message/lines/0",
                    "a message line cannot contain CR or LF (one line per list item)");
   check_step_error(R"({ "auth": { "mechanism": "PLAIN", "user": "${var.u}", "pass": "p" } })", "\"${var.u}\"",
@@ -355,8 +355,8 @@ TEST_CASE("an OAuth token must come from a secret variable") {
 TEST_CASE("regression: a ${cap.NAME} that no regex of the scenario defines is a load error") {
   // It loaded, and the step failed only at run time ("cannot expand"), after connecting.
   check_step_error(R"({ "send": "VRFY ${cap.user}" })", "\"VRFY", "/steps/0/send",
-                   "\"${cap.user}\": no regex of this scenario has a group named \"user\" "
-                   "(a regex matcher with (?<user>...) binds it)");
+                   "\"${cap.user}\": no matcher of this scenario binds \"user\" "
+                   "(a regex with (?<user>...) or a parsed pattern with $user does)");
   std::string two = doc_with_step(
       R"({ "expect": { "code": 220, "lines": [{ "regex": "220 (?<host>\\S+) .*" }] } }, { "send": "EHLO ${cap.host|b64} $${cap.none}" })");
   CHECK(errors_of(two).empty());
