@@ -57,7 +57,7 @@ TEST_CASE("a waiver list covers known findings and reports fixed ones") {
   std::remove(path.c_str());
 }
 
-TEST_CASE("a previous report.json is a baseline; a new failure is not covered") {
+TEST_CASE("a previous report.json is a baseline, a new failure is not covered") {
   auto path = write_tmp(R"({"format": "mailspec-report/1", "cases": [
       {"id": "imap/x", "target": {"host": "mx.test", "port": 25},
        "findings": [{"rule": "imap/r1", "verdict": "fail"}, {"rule": "imap/ok", "verdict": "pass"}]}]})");

@@ -99,7 +99,7 @@ TEST_CASE("audit: injection-vulnerable IMAP fails with severity high") {
   CHECK(f->sev == severity::high);
 }
 
-TEST_CASE("audit: injection-vulnerable POP3 fails; a safe one passes") {
+TEST_CASE("audit: injection-vulnerable POP3 fails, a safe one passes") {
   SECTION("vulnerable") {
     fake::fake_server server({fake::send("+OK fake POP3\r\n"), fake::expect_line("STLS"), fake::send("+OK begin\r\n"),
                               fake::starttls(carried_over()), fake::expect_line("XMAILSPEC-INJECTED"),
@@ -122,7 +122,7 @@ TEST_CASE("audit: injection-vulnerable POP3 fails; a safe one passes") {
   }
 }
 
-TEST_CASE("audit: an IMAP server that evaluates a plaintext LOGIN is exposed; the canary is shown") {
+TEST_CASE("audit: an IMAP server that evaluates a plaintext LOGIN is exposed, the canary is shown") {
   fake::fake_server server({fake::send("* OK fake IMAP ready\r\n"), fake::expect_line("M1 CAPABILITY"),
                             fake::send("* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\nM1 OK done\r\n"),
                             fake::expect_line("M2 LOGIN *"),
@@ -201,7 +201,7 @@ TEST_CASE("audit: servers that refuse plaintext login before evaluating pass") {
   }
 }
 
-TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure; port 25 is a warning, not a fail") {
+TEST_CASE("audit: SMTP 535 and POP3 -ERR after PASS are exposure, port 25 is a warning, not a fail") {
   SECTION("SMTP submission 535") {
     fake::fake_server server({fake::send("220 fake ESMTP\r\n"), fake::expect_line("EHLO *"),
                               fake::send("250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),

@@ -40,7 +40,7 @@ TEST_CASE("visible shows CR, LF and control bytes") {
   CHECK(visible(std::string("\0x", 2)) == "\\x00x");
 }
 
-TEST_CASE("regression: invalid UTF-8 from a server shows as \\xNN, not U+FFFD; valid UTF-8 is kept") {
+TEST_CASE("regression: invalid UTF-8 from a server shows as \\xNN, not U+FFFD, valid UTF-8 is kept") {
   CHECK(visible("caf\xe9 \xff ok") == "caf\\xe9 \\xff ok");
   CHECK(visible("caf\xc3\xa9 \xe2\x80\xb9x\xe2\x80\xba \xf0\x9f\x93\xa7") ==
         "caf\xc3\xa9 \xe2\x80\xb9x\xe2\x80\xba \xf0\x9f\x93\xa7");

@@ -114,7 +114,7 @@ TEST_CASE("fake: vulnerable STARTTLS (CVE-2011-0411) processes the carried-over 
   CHECK(server.received().find("EHLO real") != std::string::npos);
 }
 
-TEST_CASE("fake: send_stream sends large replies without building them; send_repeat stops when the client goes") {
+TEST_CASE("fake: send_stream sends large replies without building them, send_repeat stops when the client goes") {
   const std::uint64_t size = 8 * 1024 * 1024;
   fake::fake_server stream({fake::send_stream("abc", size, "\r\n")});
   fake::fake_server endless({fake::send_repeat("* 1 EXISTS\r\n", 0)});

@@ -79,7 +79,7 @@ TEST_CASE("sasl: CRAM-MD5 follows the RFC 2195 example") {
   CHECK(make_client("CRAM-MD5", cr)->challenge(std::nullopt, "not base64!").abort);
 }
 
-TEST_CASE("sasl: a wrong SCRAM server signature aborts and is recorded; success is not trusted") {
+TEST_CASE("sasl: a wrong SCRAM server signature aborts and is recorded, success is not trusted") {
   auto c = scram("SCRAM-SHA-1", "fyko+d2lbbFgONRv9qkxdawL");
   c->initial_response();
   c->challenge("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"s, "");

@@ -166,7 +166,7 @@ TEST_CASE("helpers: visible round trip, UTF-8 repair, XML escaping, RFC links, t
   CHECK(report::parse_iso8601_ms("yesterday") == -1);
 }
 
-TEST_CASE("a transcript entry's connection survives report.json; one-connection entries carry none", "[report]") {
+TEST_CASE("a transcript entry's connection survives report.json, one-connection entries carry none", "[report]") {
   auto r = sample::sample_report();
   transcript& log = r.cases[0].log;
   const std::size_t before = log.entries().size();

@@ -225,7 +225,7 @@ TEST_CASE("an SMTP expectation with every matcher kind loads") {
   CHECK(e.enhanced->matches("2.0.0"));
 }
 
-TEST_CASE("send_raw keeps exact bytes; message lines") {
+TEST_CASE("send_raw keeps exact bytes, message lines") {
   auto r = load_text("t.json", doc_with_step(R"({ "send_raw": "A\r\nB\n" })"), no_env());
   REQUIRE(r.errors.empty());
   CHECK(std::get<send_raw_action>(r.scenarios[0].steps[0].act).bytes.text == "A\r\nB\n");

@@ -75,7 +75,7 @@ TEST_CASE("parsed: a whole ENVELOPE and BODYSTRUCTURE, compact, with wildcards a
   CHECK_FALSE(match("* 1 FETCH (ENVELOPE ($ \"Goodbye\" $*))", envelope_fetch));
 }
 
-TEST_CASE("parsed: FETCH items in any order, others allowed; FLAGS exact but \\Recent") {
+TEST_CASE("parsed: FETCH items in any order, others allowed, FLAGS exact but \\Recent") {
   CHECK(match("* 1 FETCH (RFC822.SIZE 345 UID 41)", envelope_fetch));
   CHECK(match("* 1 FETCH (FLAGS (\\seen))", envelope_fetch));                 // \Recent ignored
   CHECK_FALSE(match("* 1 FETCH (FLAGS (\\Seen \\Answered))", envelope_fetch));  // \Answered missing
@@ -91,7 +91,7 @@ TEST_CASE("parsed: FETCH items in any order, others allowed; FLAGS exact but \\R
   CHECK(match("* LIST (\\HasNoChildren) \".\" INBOX", "* LIST (\\Marked \\HasNoChildren) \".\" INBOX\r\n"));
 }
 
-TEST_CASE("parsed: captures bind once, then must match; nothing binds on a failed match") {
+TEST_CASE("parsed: captures bind once, then must match, nothing binds on a failed match") {
   std::map<std::string, std::string> caps;
   CHECK(match("* $n EXISTS", "* 3 EXISTS\r\n", &caps));
   CHECK(caps["n"] == "3");
@@ -120,7 +120,7 @@ TEST_CASE("parsed: status responses, response codes and their text") {
   CHECK(caps["text"] == "Ready for literal data");
 }
 
-TEST_CASE("parsed: ${...} references are expanded at match time; $$ is a literal $") {
+TEST_CASE("parsed: ${...} references are expanded at match time, $$ is a literal $") {
   std::map<std::string, std::string> vars = {{"who", "BOB"}};
   std::map<std::string, std::string> caps = {{"uid", "41"}};
   CHECK(match("* 1 FETCH (UID ${cap.uid})", envelope_fetch, &caps, &vars));

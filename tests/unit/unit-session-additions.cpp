@@ -76,7 +76,7 @@ f::server_options tls_server(std::vector<f::script> scripts = {}) {
 
 }  // namespace
 
-TEST_CASE("SMTP lines and contains match the text after the code too; whole-line matchers still match") {
+TEST_CASE("SMTP lines and contains match the text after the code too, whole-line matchers still match") {
   f::fake_server srv({f::send("220 fake ESMTP\r\n"), f::expect_line("EHLO *"),
                       f::send("250-fake.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 STARTTLS\r\n"), f::drain(1000)});
   auto sc = load(R"j({"format": 1, "id": "t/smtp", "protocol": "smtp", "connection": {"port": 25},
@@ -428,7 +428,7 @@ const char* dele_rset = R"j({"format": 1, "id": "t/dele", "protocol": "pop3", "c
 
 }  // namespace
 
-TEST_CASE("data safety: a POP3 RSET that did nothing gets no QUIT; a working one does") {
+TEST_CASE("data safety: a POP3 RSET that did nothing gets no QUIT, a working one does") {
   f::fake_server broken(pop3_dele_rset(true));
   auto rec = run(load(dele_rset), broken.port());
   INFO(all_text(rec));

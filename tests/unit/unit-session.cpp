@@ -83,7 +83,7 @@ f::script smtp_server_script() {
 
 }  // namespace
 
-TEST_CASE("SMTP submission with STARTTLS and AUTH PLAIN passes; the password never shows") {
+TEST_CASE("SMTP submission with STARTTLS and AUTH PLAIN passes, the password never shows") {
   f::fake_server srv(smtp_server_script());
   auto rec = run(load(smtp_submission), srv.port());
   INFO(all_text(rec));
@@ -138,7 +138,7 @@ TEST_CASE("a secret on a plaintext connection is refused before connecting") {
   CHECK(all_text(rec).find(canary) == std::string::npos);
 }
 
-TEST_CASE("allow_plaintext_secrets alone is not enough; with --insecure the secret may go in plaintext") {
+TEST_CASE("allow_plaintext_secrets alone is not enough, with --insecure the secret may go in plaintext") {
   const char* json = R"({"format": 1, "id": "t/p2", "title": "t", "protocol": "pop3", "connection": {"port": 110},
     "allow_plaintext_secrets": true,
     "vars": {"pass": {"env": "T_PASS", "secret": true}},
