@@ -233,7 +233,9 @@ rules::table build() {
                   "PREAUTH), POP3 \"+OK\".",
                   greeting));
   v.push_back(row("audit/banner", "any", "RFC 5321 §4.2; RFC 9051 §7.1; RFC 1939 §4", level::info,
-                  "The greeting (banner) and the server software it suggests (observation).", banner));
+                  "Summary: the greeting (banner) and the server software it suggests (an observation, no "
+                  "requirement).",
+                  banner));
   v.push_back(row("audit/starttls/works", "tls", "RFC 3207 §4; RFC 2595 §3.1, §4; RFC 9051 §6.2.1; RFC 8314",
                   level::must,
                   "Summary: a cleartext mail port offers STARTTLS (STLS) and the upgrade completes, so that clients "
@@ -243,18 +245,19 @@ rules::table build() {
                   "Summary: on an Implicit TLS port the client starts the TLS handshake immediately after the TCP "
                   "connection; the server completes it.",
                   implicit_works, severity::high));
-  v.push_back(row("tls/starttls/required-before-auth", "tls", "RFC 3501 §6.2.3; RFC 4954 §4; RFC 2595 §2.2, §2.3; RFC 8314",
+  v.push_back(row("tls/starttls/required-before-auth", "tls",
+                  "RFC 9051 §6.2.3 (RFC 3501 §6.2.3 for IMAP4rev1); RFC 4954 §4; RFC 2595 §2.2, §2.3; RFC 8314",
                   level::should,
                   "Summary: the plaintext channel should not invite credentials: no AUTH before STARTTLS (SMTP, RFC "
-                  "4954 §4), LOGINDISABLED (IMAP, RFC 3501 §6.2.3), no USER or SASL before STLS (POP3, RFC 2595 "
+                  "4954 §4), LOGINDISABLED (IMAP, RFC 9051 §6.2.3), no USER or SASL before STLS (POP3, RFC 2595 "
                   "§2.2, §2.3).",
                   required_before_auth, severity::medium));
   for (const char* p : {"smtp", "imap", "pop3"})
-    v.push_back(row(std::string("audit/plaintext-login/") + p, p, "RFC 2595 §2.3; RFC 3501 §6.2.3; RFC 4954 §4; RFC 8314",
+    v.push_back(row(std::string("audit/plaintext-login/") + p, p, "RFC 2595 §2.3; RFC 9051 §6.2.3 (RFC 3501 §6.2.3 for IMAP4rev1); RFC 4954 §4; RFC 8314",
                     level::must,
                     "Summary: credentials must not be evaluated on a plaintext channel: a server that checks a user "
                     "name and password received before TLS exposes every password a client sends there (RFC 2595 "
-                    "§2.3, RFC 3501 §6.2.3, RFC 4954 §4). (Probed with a random canary account, never with real "
+                    "§2.3, RFC 9051 §6.2.3, RFC 4954 §4). (Probed with a random canary account, never with real "
                     "credentials.)",
                     [p](context& c) { plaintext_login(c, p); }, severity::high));
   for (const char* p : {"smtp", "imap", "pop3"})
@@ -262,21 +265,27 @@ rules::table build() {
                     "RFC 3207 §6; RFC 9051 §6.2.1; RFC 2595 §3.1; CVE-2011-0411; USENIX Security 2021", level::must,
                     "... clients and servers MUST discard any knowledge obtained prior to the start of the TLS "
                     "handshake upon completion of the TLS handshake. (RFC 3207 §6; RFC 9051 §6.2.1: data after the "
-                    "STARTTLS command line is read as the start of the handshake or thrown away) So a command that "
-                    "arrived in plaintext together with STARTTLS must not be answered after the handshake.",
+                    "STARTTLS command line is read as the start of the handshake or thrown away; so a command that "
+                    "arrived in plaintext together with STARTTLS must not be answered after the handshake)",
                     [p](context& c) { injection(c, p); }, severity::high));
   v.push_back(row("audit/capabilities/before-after-tls", "any", "RFC 3207 §4.2; RFC 2595 §3.1; RFC 9051 §6.2.1",
-                  level::info, "Capabilities advertised before and after TLS, compared (observation).", capabilities));
+                  level::info,
+                  "Summary: the capabilities advertised before and after TLS, compared (an observation: RFC 3207 "
+                  "§4.2, RFC 2595 §3.1 and RFC 9051 §6.2.1 let them differ).",
+                  capabilities));
   v.push_back(row("tls/version/modern-supported", "tls", "RFC 9325 §3.1.1; RFC 8996 §4, §5", level::must,
-                  "Implementations MUST support TLS 1.2 [RFC5246]. (RFC 9325 §3.1.1; a server that accepts neither "
+                  "Summary: Implementations MUST support TLS 1.2 [RFC5246]. (RFC 9325 §3.1.1; a server that accepts neither "
                   "TLS 1.2 nor TLS 1.3 leaves conforming clients no way to connect.)",
                   modern_supported, severity::high));
   v.push_back(row("audit/tls/versions", "tls", "RFC 9325 §3.1.1; RFC 8996 §4, §5", level::info,
-                  "The TLS protocol versions the server accepts, each probed separately (observation).", versions_info));
-  v.push_back(row("audit/tls/weak-ciphers", "tls", "RFC 9325 §4.1; RFC 7465 §2; RFC 5246 §A.5", level::should,
-                  "Summary of RFC 9325 §4.1: implementations MUST NOT negotiate NULL, RC4 or export-grade suites "
+                  "Summary: the TLS protocol versions the server accepts, each probed separately (an "
+                  "observation).",
+                  versions_info));
+  v.push_back(row("audit/tls/weak-ciphers", "tls", "RFC 9325 §4.1; RFC 7465 §2; RFC 8446 §C.5 (RFC 5246 §A.5 for TLS 1.2)",
+                  level::should,
+                  "Summary: RFC 9325 §4.1: implementations MUST NOT negotiate NULL, RC4 or export-grade suites "
                   "and SHOULD NOT negotiate suites below 128 bits of security; offered only such suites (or "
-                  "anonymous ones, RFC 5246 §A.5), the server should refuse the handshake.",
+                  "anonymous ones, RFC 8446 §C.5, RFC 5246 §A.5), the server should refuse the handshake.",
                   weak_ciphers, severity::medium));
   return v;
 }

@@ -160,33 +160,33 @@ void tlsrpt(context& c) {
 
 void detail::add_policy_rules(std::vector<rules::rule>& v) {
   v.push_back(row("policy/mta-sts/txt-record", "smtp", "RFC 8461 §3.1", level::must,
-                  "The _mta-sts TXT record: \"v=STSv1\" first, then \"id=\" 1*32(ALPHA / DIGIT); if the number of "
+                  "Summary: The _mta-sts TXT record: \"v=STSv1\" first, then \"id=\" 1*32(ALPHA / DIGIT); if the number of "
                   "resulting records is not one, senders must assume the domain has no policy.",
                   txt_record));
   v.push_back(row("policy/mta-sts/policy-fetch", "smtp", "RFC 8461 §3.3", level::must,
-                  "The policy is served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with HTTP 200; the certificate "
+                  "Summary: The policy is served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt with HTTP 200; the certificate "
                   "must be valid for the mta-sts host name (chain and DNS-ID).",
                   policy_fetch, severity::high));
   v.push_back(row("policy/mta-sts/content-type", "smtp", "RFC 8461 §3.2", level::must,
-                  "The policy is returned with media type \"text/plain\".", content_type));
+                  "Summary: The policy is returned with media type \"text/plain\".", content_type));
   v.push_back(row("policy/mta-sts/policy-syntax", "smtp", "RFC 8461 §3.2", level::must,
-                  "The policy has \"version: STSv1\", \"mode\" enforce, testing or none, \"max_age\" (1*10DIGIT) and, "
+                  "Summary: The policy has \"version: STSv1\", \"mode\" enforce, testing or none, \"max_age\" (1*10DIGIT) and, "
                   "unless mode is none, one or more \"mx\" patterns; lines end in CRLF or LF.",
                   policy_syntax, severity::medium));
   v.push_back(row("policy/mta-sts/max-age", "smtp", "RFC 8461 §3.2", level::must,
-                  "max_age: \"Max lifetime of the policy (plain-text non-negative integer seconds, maximum value of "
+                  "Summary: max_age: \"Max lifetime of the policy (plain-text non-negative integer seconds, maximum value of "
                   "31557600).\" Values of weeks or greater are recommended (shorter ones warn).",
                   max_age));
   v.push_back(row("policy/mta-sts/mx-match", "smtp", "RFC 8461 §4.1", level::must,
-                  "Every MX host of the domain matches an \"mx\" pattern of the policy (\"*.\" matches one leftmost "
+                  "Summary: Every MX host of the domain matches an \"mx\" pattern of the policy (\"*.\" matches one leftmost "
                   "label): senders applying the policy refuse MX hosts that do not.",
                   mx_match, severity::high));
   v.push_back(row("policy/mta-sts/mx-starttls", "smtp", "RFC 8461 §4.2, §5", level::must,
-                  "With a policy in enforce (or testing) mode, each MX must offer STARTTLS with a certificate that chains "
+                  "Summary: With a policy in enforce (or testing) mode, each MX must offer STARTTLS with a certificate that chains "
                   "to a trusted root and is valid for the MX host name.",
                   mx_starttls, severity::high));
   v.push_back(row("policy/tls-rpt/record", "smtp", "RFC 8460 §3", level::must,
-                  "The _smtp._tls TXT record: \"v=TLSRPTv1\" first, then \"rua=\" with one or more mailto: or https: "
+                  "Summary: The _smtp._tls TXT record: \"v=TLSRPTv1\" first, then \"rua=\" with one or more mailto: or https: "
                   "URIs; if the number of v=TLSRPTv1 records is not one, senders assume no TLS-RPT.",
                   tlsrpt));
 }

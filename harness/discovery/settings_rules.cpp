@@ -276,47 +276,47 @@ void implicit_recommended(context& c) {
 
 void detail::add_settings_rules(std::vector<rules::rule>& v) {
   v.push_back(row("settings/discovery/published", "settings", "RFC 6186 §3; Thunderbird autoconfig (config-v1.1.xml)", level::must,
-                  "The domain publishes its mail servers for clients: an autoconfig document or RFC 6186/8314 SRV records "
+                  "Summary: The domain publishes its mail servers for clients: an autoconfig document or RFC 6186/8314 SRV records "
                   "(nothing published is an error: nothing could be checked).",
                   published));
   v.push_back(row("settings/autoconfig/valid", "settings", "RFC 6186 §1 (client configuration); Thunderbird autoconfig (config-v1.1.xml)", level::must,
-                  "A published config-v1.1.xml is well-formed XML with <clientConfig><emailProvider> and server entries.",
+                  "Summary: A published config-v1.1.xml is well-formed XML with <clientConfig><emailProvider> and server entries.",
                   autoconfig_valid));
   v.push_back(row("settings/autoconfig/https", "settings", "RFC 9110 §4.3.4; Thunderbird autoconfig", level::must,
-                  "Autoconfig is fetched over HTTPS; the server's certificate must be valid for the host name asked.",
+                  "Summary: Autoconfig is fetched over HTTPS; the server's certificate must be valid for the host name asked.",
                   autoconfig_https, severity::high));
   v.push_back(row("settings/autoconfig/redirect", "settings", "RFC 6186 §6; RFC 9110 §15.4", level::should,
-                  "Configuration comes from hosts under the user's domain: a redirect to another host should not be "
+                  "Summary: Configuration comes from hosts under the user's domain: a redirect to another host should not be "
                   "followed silently (mailspec follows same-host redirects only).",
                   autoconfig_redirect, severity::medium));
   v.push_back(row("settings/srv/consistent", "settings", "RFC 6186 §3.1; RFC 8314 §5.1", level::should,
-                  "SRV records and the autoconfig document describe the same servers for the same service (host, port "
+                  "Summary: SRV records and the autoconfig document describe the same servers for the same service (host, port "
                   "and TLS), or clients configured by different means reach different servers.",
                   srv_consistent));
   v.push_back(row("settings/implicit-tls/recommended", "settings", "RFC 8314 §3.3, §4.1", level::should,
-                  "MSPs that support POP, IMAP and/or Message Submission should offer implicit TLS; published settings "
+                  "Summary: MSPs that support POP, IMAP and/or Message Submission should offer implicit TLS; published settings "
                   "should therefore include socketType SSL (ports 993, 995, 465), not only STARTTLS.",
                   implicit_recommended, severity::low));
   v.push_back(row("settings/published/entry-valid", "settings", "RFC 6186 §1 (client configuration); Thunderbird autoconfig (config-v1.1.xml)", level::must,
-                  "Each published server names a host, a port 1-65535, a socketType of SSL, STARTTLS or plain and known "
+                  "Summary: Each published server names a host, a port 1-65535, a socketType of SSL, STARTTLS or plain and known "
                   "authentication methods.",
                   entry_valid));
   v.push_back(row("settings/published/hostname-resolves", "settings", "RFC 6186 §4; RFC 5321 §5.1", level::must,
-                  "Every published host name (and every MX host) has an address (A or AAAA).", hostname_resolves));
+                  "Summary: Every published host name (and every MX host) has an address (A or AAAA).", hostname_resolves));
   v.push_back(row("settings/socket-type/not-plain", "settings", "RFC 8314 §3, §4.1", level::must,
-                  "Clients are to use TLS for mail access and submission: a published socketType of plain tells them to "
+                  "Summary: Clients are to use TLS for mail access and submission: a published socketType of plain tells them to "
                   "send mail and credentials unencrypted.",
                   socket_not_plain, severity::high));
   v.push_back(row("settings/auth/cleartext-needs-tls", "settings", "RFC 8314 §4.1; RFC 4954 §4; RFC 2595 §3.1", level::must,
-                  "A cleartext password mechanism must only be used over TLS: password-cleartext published with "
+                  "Summary: A cleartext password mechanism must only be used over TLS: password-cleartext published with "
                   "socketType plain exposes every user's password in transit.",
                   cleartext_needs_tls, severity::critical));
   v.push_back(row("settings/socket-type/matches", "settings", "RFC 8314 §3.3; RFC 3207 §4; RFC 2595 §3.1", level::must,
-                  "The published socketType is what the port does: SSL = a TLS handshake right after connecting, STARTTLS "
+                  "Summary: The published socketType is what the port does: SSL = a TLS handshake right after connecting, STARTTLS "
                   "= a plaintext greeting and a working STARTTLS/STLS, plain = no TLS.",
                   socket_matches, severity::medium));
   v.push_back(row("settings/auth/offered", "settings", "RFC 4954 §3; RFC 9051 §6.2.2; RFC 5034 §4", level::must,
-                  "Every published authentication method is offered on the channel clients authenticate on (after TLS): "
+                  "Summary: Every published authentication method is offered on the channel clients authenticate on (after TLS): "
                   "password-cleartext = PLAIN/LOGIN (or IMAP LOGIN, POP3 USER), password-encrypted = CRAM-MD5/SCRAM-*, "
                   "OAuth2 = XOAUTH2/OAUTHBEARER.",
                   auth_offered, severity::medium));

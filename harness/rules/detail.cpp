@@ -126,6 +126,48 @@ std::optional<std::vector<std::string>> pop3_capa(const exchange& ex) {
   return out;
 }
 
+namespace {
+
+std::string hex_byte(unsigned char ch) {
+  static const char* digits = "0123456789abcdef";
+  return std::string("0x") + digits[ch >> 4] + digits[ch & 15];
+}
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 §4), 0 when it is not one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+  else return 0;
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xbf) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::optional<bad_byte> first_bad_text_byte(std::string_view s, bool controls) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto ch = static_cast<unsigned char>(s[i]);
+    if (ch == 0) return bad_byte{i, "NUL (0x00)"};
+    if ((ch < 0x20 && ch != '\t' && !controls) || (ch == 0x7f && !controls))
+      return bad_byte{i, "control character " + hex_byte(ch)};
+    if (ch < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_length(s, i);
+    if (n == 0) return bad_byte{i, "invalid UTF-8 byte " + hex_byte(ch)};
+    i += n;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> imap_caps_in(const exchange& ex) {
   std::vector<std::string> out;
   for (const auto& r : ex.imap) {

@@ -92,6 +92,16 @@ struct smtp_transaction {
   bool open() const { return mail_ok; }
 };
 
+// The first byte of server text that no reply grammar admits: NUL; a control character other than
+// HT (when `controls` is false: SMTP textstring, RFC 5321 §4.2); a byte that is not part of
+// well-formed UTF-8 (\xff, \xc3\x28, overlongs, surrogates). Well-formed UTF-8 is left to the
+// ASCII rules. nullopt when the text is clean.
+struct bad_byte {
+  std::size_t at = 0;
+  std::string what;  // "NUL (0x00)", "control character 0x1b", "invalid UTF-8 byte 0xff"
+};
+std::optional<bad_byte> first_bad_text_byte(std::string_view s, bool controls);
+
 // POP3 / IMAP
 std::optional<std::vector<std::string>> pop3_capa(const exchange& ex);  // CAPA +OK body lines, upper-cased
 std::vector<std::string> imap_caps_in(const exchange& ex);               // CAPABILITY atoms in an exchange

@@ -32,12 +32,12 @@ void privacyrequired_plain_only(context& c) {
 
 void add_imap_rfc5530(std::vector<rule>& v) {
   v.push_back(row("imap/rfc5530/3/auth-failure-code", "imap", "RFC 5530 §3", level::info,
-                  "AUTHENTICATIONFAILED: Authentication failed for some reason on which the server is unwilling "
+                  "Summary: AUTHENTICATIONFAILED: Authentication failed for some reason on which the server is unwilling "
                   "to elaborate. ... PRIVACYREQUIRED: The operation is not permitted due to a lack of privacy. "
                   "(Observation: whether a refused login says why.)",
                   auth_failure_code));
   v.push_back(row("imap/rfc5530/3/privacyrequired-plaintext", "imap", "RFC 5530 §3", level::should,
-                  "PRIVACYREQUIRED: The operation is not permitted due to a lack of privacy. If Transport Layer "
+                  "Summary: PRIVACYREQUIRED: The operation is not permitted due to a lack of privacy. If Transport Layer "
                   "Security (TLS) is not in use, the client could try STARTTLS (see Section 6.2.1 of [RFC3501]) and "
                   "then repeat the operation.",
                   privacyrequired_plain_only));

@@ -110,42 +110,63 @@ void response_code_args(context& c) {
   });
 }
 
+// NUL anywhere outside a literal8, and bytes that are not UTF-8 in response lines (text is TEXT-CHAR
+// or UTF-8). Literal payloads are not judged here.
+void text_bytes(context& c) {
+  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+    for (const auto& line : r.lines)
+      if (auto bad = first_bad_text_byte(line, true))
+        return c.broken(&ex, "no NUL and well-formed text in response lines", line,
+                        bad->what + " at offset " + std::to_string(bad->at));
+    c.held(&ex);
+  });
+}
+
 }  // namespace
 
 void add_imap_rfc9051(std::vector<rule>& v) {
-  v.push_back(row("imap/rfc9051/7/response-grammar", "imap", "RFC 9051 §7, §9; RFC 3501 §7, §9", level::must,
+  v.push_back(row("imap/rfc9051/7/response-grammar", "imap", "RFC 9051 §7, §9 (RFC 3501 §7, §9 for IMAP4rev1)",
+                  level::must,
                   "Server responses are in three forms: status responses, server data, and command continuation "
-                  "request. ... response = *(continue-req / response-data) response-done",
+                  "requests. (§7) ... response = *(continue-req / response-data) response-done (§9)",
                   response_grammar));
+  v.push_back(row("imap/rfc9051/9/text-bytes", "imap", "RFC 9051 §9, §4.3.1 (RFC 3501 §9 for IMAP4rev1)", level::must,
+                  "The ASCII NUL character, %x00, MUST NOT be used anywhere, with the exception of the OCTET "
+                  "production. ... text = 1*(TEXT-CHAR / UTF8-2 / UTF8-3 / UTF8-4) ... TEXT-CHAR = <any CHAR except "
+                  "CR and LF> (§9; judged on response lines, literals aside: NUL and bytes that are not UTF-8 fail)",
+                  text_bytes, severity::low));
   v.push_back(row("imap/rfc9051/2.2/crlf-line-endings", "imap", "RFC 9051 §2.2", level::must,
                   "All interactions transmitted by client and server are in the form of lines, that is, strings "
                   "that end with a CRLF.",
                   crlf_endings));
-  v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3; RFC 3501 §4.3", level::must,
-                  "A literal is a sequence of zero or more octets (including CR and LF), prefix-quoted with an "
-                  "octet count in the form of an open brace (\"{\"), the number of octets, close brace (\"}\"), and "
-                  "CRLF.",
+  v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3, §9 (RFC 3501 §4.3 for IMAP4rev1)",
+                  level::must,
+                  "A synchronizing literal is a sequence of zero or more octets (including CR and LF), prefix-quoted "
+                  "with an octet count in the form of an open brace (\"{\"), the number of octets, a close brace "
+                  "(\"}\"), and a CRLF. (§4.3) ... literal = \"{\" number64 [\"+\"] \"}\" CRLF *CHAR8 (§9)",
                   literal_syntax));
   v.push_back(row("imap/rfc9051/2.2.2/tagged-completion", "imap", "RFC 9051 §2.2.2", level::must,
                   "The server completion result response indicates the success or failure of the operation. It is "
                   "tagged with the same tag as the client command that began the operation.",
                   tagged_completion));
   v.push_back(row("imap/rfc9051/7.1/tagged-status", "imap", "RFC 9051 §7.1, §9", level::must,
-                  "response-tagged = tag SP resp-cond-state CRLF; resp-cond-state = (\"OK\" / \"NO\" / \"BAD\") SP "
+                  "response-tagged = tag SP resp-cond-state CRLF ... resp-cond-state = (\"OK\" / \"NO\" / \"BAD\") SP "
                   "resp-text",
                   tagged_status));
   v.push_back(row("imap/rfc9051/7.1/greeting-status", "imap", "RFC 9051 §7.1, §9", level::must,
-                  "greeting = \"*\" SP (resp-cond-auth / resp-cond-bye) CRLF; resp-cond-auth = (\"OK\" / "
+                  "greeting = \"*\" SP (resp-cond-auth / resp-cond-bye) CRLF ... resp-cond-auth = (\"OK\" / "
                   "\"PREAUTH\") SP resp-text",
                   greeting_status));
-  v.push_back(row("imap/rfc9051/7.2.2/capability-imap4rev", "imap", "RFC 9051 §7.2.2; RFC 3501 §7.2.1", level::must,
+  v.push_back(row("imap/rfc9051/7.2.2/capability-imap4rev", "imap", "RFC 9051 §7.2.2, §9 (RFC 3501 §7.2.1 for IMAP4rev1)",
+                  level::must,
                   "The capability listing MUST include the atom \"IMAP4rev2\", but note that it doesn't have to be "
-                  "the first capability listed. (RFC 9051 §7.2.2) ... The capability listing MUST include the atom "
-                  "\"IMAP4rev1\". (RFC 3501 §7.2.1; either one is accepted)",
+                  "the first capability listed. (§7.2.2) ... ; Servers that offer RFC 3501 compatibility MUST ; list "
+                  "\"IMAP4rev1\" as one of the capabilities. (§9, capability-data; either one is accepted)",
                   capability_imap4rev));
-  v.push_back(row("imap/rfc9051/7.1/response-code-args", "imap", "RFC 3501 §9; RFC 9051 §7.1", level::must,
-                  "resp-text-code = ... \"UIDNEXT\" SP nz-number / \"UIDVALIDITY\" SP nz-number / \"UNSEEN\" SP "
-                  "nz-number ... (RFC 3501 §9: these codes carry a non-zero number)",
+  v.push_back(row("imap/rfc9051/7.1/response-code-args", "imap", "RFC 9051 §9, §7.1 (RFC 3501 §9 for IMAP4rev1)",
+                  level::must,
+                  "resp-text-code = \"ALERT\" / ... \"UIDNEXT\" SP nz-number / \"UIDVALIDITY\" SP nz-number / ... "
+                  "(RFC 3501 §9 has \"UNSEEN\" SP nz-number too: these codes carry a non-zero number)",
                   response_code_args));
 }
 

@@ -92,6 +92,31 @@ void login_before_tls(context& c) {
   }
 }
 
+// Capabilities shown before TLS and before authentication (RFC 9051 §6.2.3, §6.2.2): no
+// LOGINDISABLED means LOGIN is permitted, AUTH=PLAIN / AUTH=LOGIN a plaintext password mechanism.
+// The tagged OK [CAPABILITY ...] of a successful login lists the authenticated state's: not judged.
+void plaintext_login_offered(context& c) {
+  for (const auto& ex : c.rec.exchanges) {
+    if (ex.chan != channel::plain) continue;
+    if (ex.greeting && !ex.imap.empty() && ex.imap.front().status == "PREAUTH") return;
+    if ((ex.verb == "LOGIN" || ex.verb == "AUTHENTICATE") && ok_completion(ex)) return;
+    auto caps = imap_caps_in(ex);
+    if (caps.empty()) continue;
+    std::string exposed;
+    if (!has_word(caps, "LOGINDISABLED")) exposed = "no LOGINDISABLED";
+    for (const char* m : {"AUTH=PLAIN", "AUTH=LOGIN"})
+      if (has_word(caps, m)) exposed += (exposed.empty() ? "" : ", ") + std::string(m);
+    if (exposed.empty()) {
+      c.held(&ex);
+      continue;
+    }
+    std::string shown;
+    for (const auto& cap : caps) shown += (shown.empty() ? "" : " ") + cap;
+    c.broken(&ex, "LOGINDISABLED and no AUTH=PLAIN or AUTH=LOGIN before TLS", shown,
+             exposed + ": passwords would cross the network in the clear");
+  }
+}
+
 bool any_rev2(const record& rec) {
   for (const auto& ex : rec.exchanges)
     if (has_word(imap_caps_in(ex), "IMAP4rev2")) return true;
@@ -216,31 +241,49 @@ void add_imap_rfc9051_session(std::vector<rule>& v) {
                   "and, in particular, SHOULD NOT advertise the STARTTLS capability, after a successful STARTTLS "
                   "command.",
                   no_starttls_after_tls, severity::low));
-  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap", "RFC 3501 §6.2.3; RFC 2595 §3.2", level::must,
+  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap",
+                  "RFC 9051 §6.2.3, §7.2.2 (RFC 3501 §6.2.3, §7.2.1 for IMAP4rev1)", level::must,
                   "... a server implementation MUST implement a configuration in which it advertises the "
-                  "LOGINDISABLED capability and does NOT permit the LOGIN command. ... A client implementation MUST "
-                  "NOT send a LOGIN command if the LOGINDISABLED capability is advertised. (RFC 3501 §6.2.3) ... "
-                  "Such a server will respond with a tagged \"NO\" response to any attempt to use the LOGIN "
-                  "command. (RFC 2595 §3.2)",
+                  "LOGINDISABLED capability and does NOT permit the LOGIN command. (§6.2.3) ... The LOGINDISABLED "
+                  "capability indicates that the LOGIN command is disabled, and that the server will respond with a "
+                  "tagged NO response to any attempt to use the LOGIN command even if the user name and password "
+                  "are valid (their validity will not be checked). (§7.2.2)",
                   logindisabled_honoured, severity::medium));
-  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-advertised", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3",
-                  level::should,
-                  "Unless either the STARTTLS command has been negotiated or some other mechanism that protects the "
-                  "session from password snooping has been provided, a server implementation MUST implement a "
-                  "configuration in which it advertises the LOGINDISABLED capability and does NOT permit the LOGIN "
-                  "command. (RFC 3501 §6.2.3; RFC 9051 §6.2.3 also exempts Implicit TLS ports)",
+  v.push_back(row("imap/rfc3501/6.2.3/logindisabled-advertised", "imap",
+                  "RFC 9051 §6.2.3, §7.2.2 (RFC 3501 §6.2.3, §7.2.1 for IMAP4rev1)", level::must,
+                  "Unless the client is accessing IMAP service on an Implicit TLS port [RFC8314], the STARTTLS "
+                  "command has been negotiated, or some other mechanism that protects the session from password "
+                  "snooping has been provided, a server implementation MUST implement a configuration in which it "
+                  "advertises the LOGINDISABLED capability and does NOT permit the LOGIN command. (§6.2.3; a server "
+                  "that refuses LOGIN for lack of privacy is in that configuration and must say so) ... Client and "
+                  "server implementations MUST implement the capabilities \"AUTH=PLAIN\" (described in [PLAIN]), and "
+                  "MUST implement \"STARTTLS\" and \"LOGINDISABLED\" on the cleartext port. (§7.2.2)",
                   logindisabled_advertised));
-  v.push_back(row("imap/rfc3501/6.2.3/login-before-tls", "imap", "RFC 3501 §6.2.3; RFC 9051 §6.2.3", level::should,
-                  "Server sites SHOULD NOT use any configuration which permits the LOGIN command without such a "
-                  "protection mechanism against password snooping.",
+  v.push_back(row("imap/rfc3501/6.2.3/login-before-tls", "imap", "RFC 9051 §6.2.3, §6.2.2 (RFC 3501 §6.2.3 for IMAP4rev1)",
+                  level::should,
+                  "Server sites SHOULD NOT use any configuration that permits the LOGIN command without such a "
+                  "protection mechanism against password snooping. (§6.2.3) ... Server sites SHOULD NOT use any "
+                  "configuration that permits a plaintext password mechanism without such a protection mechanism "
+                  "against password snooping. (§6.2.2; judged: LOGIN or AUTHENTICATE accepted on a plaintext "
+                  "channel)",
                   login_before_tls, severity::medium));
-  v.push_back(row("imap/rfc9051/6.3.2/select-responses", "imap", "RFC 9051 §6.3.2; RFC 3501 §6.3.1", level::must,
+  v.push_back(row("imap/rfc9051/6.2.3/plaintext-login-before-tls", "imap",
+                  "RFC 9051 §6.2.3, §6.2.2 (RFC 3501 §6.2.3 for IMAP4rev1)", level::should,
+                  "Server sites SHOULD NOT use any configuration that permits the LOGIN command without such a "
+                  "protection mechanism against password snooping. (§6.2.3) ... Server sites SHOULD NOT use any "
+                  "configuration that permits a plaintext password mechanism without such a protection mechanism "
+                  "against password snooping. (§6.2.2; judged on the capabilities a plaintext channel shows before "
+                  "authentication: no LOGINDISABLED, or AUTH=PLAIN or AUTH=LOGIN, is such a configuration)",
+                  plaintext_login_offered, severity::medium));
+  v.push_back(row("imap/rfc9051/6.3.2/select-responses", "imap", "RFC 9051 §6.3.2 (RFC 3501 §6.3.1 for IMAP4rev1)",
+                  level::must,
                   "Before returning an OK to the client, the server MUST send the following untagged data to the "
                   "client. ... FLAGS ... <n> EXISTS ... OK [UIDVALIDITY <n>] (the data every IMAP version requires; "
                   "RFC 9051 also lists LIST, PERMANENTFLAGS and UIDNEXT)",
                   [](context& c) { select_responses(c, false); }));
-  v.push_back(row("imap/rfc3501/6.3.1/select-recent", "imap", "RFC 3501 §6.3.1", level::must,
-                  "Before returning an OK to the client, the server MUST send the following untagged data to the "
+  v.push_back(row("imap/rfc3501/6.3.1/select-recent", "imap", "RFC 3501 §6.3.1 (IMAP4rev1; RFC 9051 §6.3.2 has no RECENT)",
+                  level::must,
+                  "Summary: Before returning an OK to the client, the server MUST send the following untagged data to the "
                   "client. ... <n> RECENT The number of messages with the \\Recent flag set. (IMAP4rev1 servers "
                   "only; RFC 9051 removed RECENT.)",
                   [](context& c) { select_responses(c, true); }));

@@ -153,8 +153,11 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "Once the TCP connection has been opened by a POP3 client, the POP3 server issues a one line "
                   "greeting. This can be any positive response.",
                   greeting_ok));
-  v.push_back(row("pop3/rfc1939/3/response-length", "pop3", "RFC 1939 §3", level::should,
-                  "Responses may be up to 512 characters long, including the terminating CRLF.", line_length));
+  v.push_back(row("pop3/rfc1939/3/response-length", "pop3", "RFC 2449 §4 (RFC 1939 §3)", level::must,
+                  "The maximum length of the first line of a command response (including the initial greeting) is "
+                  "unchanged at 512 octets (including the terminating CRLF). (RFC 2449 §4; RFC 1939 §3 set the "
+                  "limit)",
+                  line_length));
   v.push_back(row("pop3/rfc1939/5/stat-format", "pop3", "RFC 1939 §5 (STAT)", level::must,
                   "The positive response consists of \"+OK\" followed by a single space, the number of messages "
                   "in the maildrop, a single space, and the size of the maildrop in octets.",
@@ -165,11 +168,11 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "space and the exact size of the message in octets.",
                   [](context& c) { scan_listing(c, "LIST", false); }));
   v.push_back(row("pop3/rfc1939/7/uidl-format", "pop3", "RFC 1939 §7 (UIDL)", level::must,
-                  "The unique-id of a message is an arbitrary server-determined string, consisting of one to 70 "
+                  "Summary: The unique-id of a message is an arbitrary server-determined string, consisting of one to 70 "
                   "characters in the range 0x21 to 0x7E, which uniquely identifies a message within a maildrop.",
                   [](context& c) { scan_listing(c, "UIDL", true); }));
   v.push_back(row("pop3/rfc1939/6/quit-close", "pop3", "RFC 1939 §6, §3", level::must,
-                  "Whether the removal was successful or not, the server then releases any exclusive-access lock on "
+                  "Summary: Whether the removal was successful or not, the server then releases any exclusive-access lock on "
                   "the maildrop and closes the TCP connection. (§6) ... When the client has issued the QUIT "
                   "command, the session enters the UPDATE state. In this state, the POP3 server releases any "
                   "resources acquired during the TRANSACTION state and says goodbye. The TCP connection is then "

@@ -94,33 +94,54 @@ void capa_arg(context& c, std::string_view tag) {
   }
 }
 
+// NUL and bytes that are not UTF-8 in a status line (greeting included): no POP3 grammar admits them.
+void status_line_bytes(context& c) {
+  for (const auto& ex : c.rec.exchanges)
+    for (const auto& r : ex.pop3) {
+      std::string_view line = r.status_line;
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+      if (auto bad = first_bad_text_byte(line, true))
+        c.broken(&ex, "a status line without NUL and with well-formed text", r.status_line,
+                 bad->what + " at offset " + std::to_string(bad->at));
+      else c.held(&ex);
+    }
+}
+
 }  // namespace
 
 void add_pop3_rfc2449(std::vector<rule>& v) {
   v.push_back(row("pop3/rfc2449/5/capa-format", "pop3", "RFC 2449 §5, §3", level::must,
-                  "An +OK response is followed by a list of capabilities, one per line. Each capability name MAY be "
-                  "followed by a single space and a space-separated list of parameters. Each capability line is "
-                  "limited to 512 octets (including the CRLF). The capability list is terminated by a line "
-                  "containing a termination octet (\".\") and a CRLF pair. (§5) capability = capa-tag *(SP param) "
-                  "CRLF; capa-tag = 1*cchar (§3)",
+                  "An +OK response is followed by a list of capabilities, one per line. ... Each capability line "
+                  "is limited to 512 octets (including the CRLF). The capability list is terminated by a line "
+                  "containing a termination octet (\".\") and a CRLF pair. (§5) ... capability = capa-tag *(SP "
+                  "param) CRLF ;512 octets maximum ... capa-tag = 1*cchar (§3)",
                   capa_format));
-  v.push_back(row("pop3/rfc2449/8/resp-code-syntax", "pop3", "RFC 2449 §8, §3", level::must,
-                  "resp-code = \"[\" resp-level *(\"/\" resp-level) \"]\"; resp-level = 1*rchar (§3; §8 defines the "
-                  "codes)",
+  v.push_back(row("pop3/rfc2449/8/resp-code-syntax", "pop3", "RFC 2449 §3, §8", level::must,
+                  "resp-code = \"[\" resp-level *(\"/\" resp-level) \"]\" ... resp-level = 1*rchar (§3; §8 defines "
+                  "the codes)",
                   resp_code_syntax));
-  v.push_back(row("pop3/rfc2449/8/resp-codes-advertised", "pop3", "RFC 2449 §6.4, §8; RFC 3206", level::should,
-                  "The RESP-CODES capability indicates that any response text issued by this server which begins "
-                  "with an open square bracket (\"[\") is an extended response code (see section 8). (RFC 3206's "
-                  "AUTH-RESP-CODE capability announces the [AUTH] code.)",
+  v.push_back(row("pop3/rfc2449/8/resp-codes-advertised", "pop3", "RFC 2449 §8, §6.4; RFC 3206", level::should,
+                  "Summary: \"If a server supports extended response codes, it indicates this by including the "
+                  "RESP-CODES capability in the CAPA response.\" (RFC 2449 §8; RFC 3206's AUTH-RESP-CODE capability "
+                  "announces the [AUTH] code) No keyword makes it a requirement: a code sent without the "
+                  "capability is reported as a warning.",
                   resp_codes_advertised));
   v.push_back(row("pop3/rfc2449/6.5/login-delay-syntax", "pop3", "RFC 2449 §6.5", level::must,
-                  "LOGIN-DELAY capability. Arguments: minimum seconds between logins; optionally followed by USER "
-                  "in AUTHENTICATION state.",
+                  "CAPA tag: LOGIN-DELAY Arguments: minimum seconds between logins; optionally followed by USER in "
+                  "AUTHENTICATION state. ... The LOGIN-DELAY capability includes an integer argument which "
+                  "indicates the number of seconds after an \"+OK\" response to a PASS, APOP, or AUTH command before "
+                  "another authentication will be accepted.",
                   [](context& c) { capa_arg(c, "LOGIN-DELAY"); }));
   v.push_back(row("pop3/rfc2449/6.7/expire-syntax", "pop3", "RFC 2449 §6.7", level::must,
-                  "EXPIRE capability. Arguments: server-guaranteed minimum retention days, or NEVER; optionally "
+                  "CAPA tag: EXPIRE Arguments: server-guaranteed minimum retention days, or NEVER; optionally "
                   "followed by USER in AUTHENTICATION state",
                   [](context& c) { capa_arg(c, "EXPIRE"); }));
+  v.push_back(row("pop3/rfc2449/3/status-line-bytes", "pop3", "RFC 2449 §3", level::must,
+                  "single-line = status [SP text] CRLF ;512 octets maximum ... text = *schar / resp-code *CHAR ... "
+                  "schar = %x21-5A / %x5C-7F ;printable ASCII, excluding \"[\" (CHAR is %x01-7F, RFC 2234: judged: "
+                  "NUL and bytes that are not UTF-8 break the grammar; well-formed UTF-8, which RFC 6856 allows "
+                  "after UTF8, is not judged)",
+                  status_line_bytes, severity::low));
 }
 
 }  // namespace mailspec::rules::detail

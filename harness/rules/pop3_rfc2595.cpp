@@ -52,17 +52,17 @@ void plaintext_login(context& c) {
 
 void add_pop3_rfc2595(std::vector<rule>& v) {
   v.push_back(row("pop3/rfc2595/4/stls-response", "pop3", "RFC 2595 §4", level::must,
-                  "STLS Arguments: none. Possible Responses: +OK -ERR. ... A TLS negotiation begins immediately "
+                  "Summary: STLS Arguments: none. Possible Responses: +OK -ERR. ... A TLS negotiation begins immediately "
                   "after the CRLF at the end of the +OK response from the server.",
                   stls_response));
   v.push_back(row("pop3/rfc2595/4/no-stls-after-tls", "pop3", "RFC 2595 §4", level::should,
-                  "Once TLS has been started, the client MUST discard cached information about server capabilities "
+                  "Summary: Once TLS has been started, the client MUST discard cached information about server capabilities "
                   "and SHOULD re-issue the CAPA command. ... The capability name \"STLS\" indicates this command is "
                   "present and permitted in the current state. ... A -ERR response MAY result if a security layer "
                   "is already active. (So a list that still offers STLS after TLS is the pre-TLS list.)",
                   no_stls_after_tls, severity::low));
   v.push_back(row("pop3/rfc2595/2.2/plaintext-login-before-tls", "pop3", "RFC 2595 §2.2, §2.3", level::should,
-                  "Both clients and servers SHOULD have a privacy operational mode which refuses authentication "
+                  "Summary: Both clients and servers SHOULD have a privacy operational mode which refuses authentication "
                   "unless successful activation of an encryption layer (such as that provided by TLS) occurs prior "
                   "to or at the time of authentication and which will terminate the connection if that encryption "
                   "layer is deactivated. (§2.2) Clients and servers which implement STARTTLS MUST be configurable "

@@ -19,17 +19,17 @@ void sasl_checks(context& c, std::string_view check_id) {
 
 void add_sasl_rfc5802(std::vector<rule>& v) {
   v.push_back(row("sasl/rfc5802/7/server-first-syntax", "sasl", "RFC 5802 §7", level::must,
-                  "server-first-message = [reserved-mext \",\"] nonce \",\" salt \",\" iteration-count "
+                  "Summary: server-first-message = [reserved-mext \",\"] nonce \",\" salt \",\" iteration-count "
                   "[\",\" extensions] (nonce = \"r=\" c-nonce [s-nonce]; salt = \"s=\" base64; iteration-count = "
                   "\"i=\" posit-number)",
                   [](context& c) { sasl_checks(c, "scram-server-first"); }));
   v.push_back(row("sasl/rfc5802/5.1/server-nonce", "sasl", "RFC 5802 §5.1", level::must,
-                  "The client supplies an initial value in its first message, and the server augments that value "
+                  "Summary: The client supplies an initial value in its first message, and the server augments that value "
                   "with its own nonce in its first response. [...] The client MUST verify that the initial part of "
                   "the nonce used in subsequent messages is the same as the nonce it initially specified.",
                   [](context& c) { sasl_checks(c, "scram-nonce"); }, severity::high));
-  v.push_back(row("sasl/rfc5802/3/server-signature", "sasl", "RFC 5802 §3, §5.1", level::must,
-                  "The client then authenticates the server by computing the ServerSignature and comparing it to "
+  v.push_back(row("sasl/rfc5802/3/server-signature", "sasl", "RFC 5802 §5", level::must,
+                  "Summary: The client then authenticates the server by computing the ServerSignature and comparing it to "
                   "the value sent by the server. If the two are different, the client MUST consider the "
                   "authentication exchange to be unsuccessful.",
                   [](context& c) { sasl_checks(c, "scram-server-signature"); }, severity::high));

@@ -53,12 +53,12 @@ void size_exceeded(context& c) {
 
 void add_smtp_rfc1870(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc1870/4/size-param-syntax", "smtp", "RFC 1870 §3", level::must,
-                  "one optional parameter is allowed with this EHLO keyword value, a decimal number indicating the "
+                  "Summary: one optional parameter is allowed with this EHLO keyword value, a decimal number indicating the "
                   "fixed maximum message size in bytes that the server will accept. ... size-param ::= [1*DIGIT] A "
                   "parameter value of 0 (zero) indicates that no fixed maximum message size is in force.",
                   size_param_syntax));
   v.push_back(row("smtp/rfc1870/6/size-exceeded-552", "smtp", "RFC 1870 §6.1, §4", level::must,
-                  "If the indicated size is larger than the server's fixed maximum message size, the server "
+                  "Summary: If the indicated size is larger than the server's fixed maximum message size, the server "
                   "responds with code \"552 message size exceeds fixed maximium message size\". (§6.1) ... Any "
                   "attempt by a client to transfer a message which is larger than this limit will be rejected with "
                   "a permanent failure (552) reply code. (§4)",

@@ -57,7 +57,7 @@ void add_smtp_rfc2920(std::vector<rule>& v) {
                   "parameter is used with that keyword.",
                   [](context& c) { keyword_no_params(c, "PIPELINING"); }));
   v.push_back(row("smtp/rfc2920/3.2/pipelined-replies", "smtp", "RFC 2920 §3.2, §3.1", level::must,
-                  "... MUST respond to commands in the order they are received from the client. ... MUST NOT flush "
+                  "Summary: ... MUST respond to commands in the order they are received from the client. ... MUST NOT flush "
                   "or otherwise lose the contents of the TCP input buffer under any circumstances whatsoever. "
                   "(§3.2, the server's duties: one response per command, in order.)",
                   pipelined_replies));
@@ -65,7 +65,7 @@ void add_smtp_rfc2920(std::vector<rule>& v) {
 
 void add_smtp_rfc6152_keyword(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc6152/2/8bitmime-no-params", "smtp", "RFC 6152 §2", level::must,
-                  "the EHLO keyword value associated with the extension is 8BITMIME; no parameter is used with the "
+                  "Summary: the EHLO keyword value associated with the extension is 8BITMIME; no parameter is used with the "
                   "8BITMIME EHLO keyword;",
                   [](context& c) { keyword_no_params(c, "8BITMIME"); }));
 }

@@ -94,26 +94,26 @@ void discard_pre_tls_input(context& c) {
 
 void add_smtp_rfc3207(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc3207/2/starttls-advertised", "smtp", "RFC 3207 §2", level::info,
-                  "the EHLO keyword value associated with the extension is STARTTLS; (Observation: whether the "
+                  "Summary: the EHLO keyword value associated with the extension is STARTTLS; (Observation: whether the "
                   "server offers STARTTLS on this port.)",
                   starttls_advertised));
   v.push_back(row("smtp/rfc3207/4/starttls-reply", "smtp", "RFC 3207 §4", level::must,
-                  "After the client gives the STARTTLS command, the server responds with one of the following reply "
+                  "Summary: After the client gives the STARTTLS command, the server responds with one of the following reply "
                   "codes: 220 Ready to start TLS / 501 Syntax error (no parameters allowed) / 454 TLS not available "
                   "due to temporary reason",
                   starttls_reply));
   v.push_back(row("smtp/rfc3207/4.2/no-starttls-after-tls", "smtp", "RFC 3207 §4.2", level::must,
-                  "A server MUST NOT return the STARTTLS extension in response to an EHLO command received after "
+                  "Summary: A server MUST NOT return the STARTTLS extension in response to an EHLO command received after "
                   "a TLS handshake has completed.",
                   no_starttls_after_tls, severity::low));
   v.push_back(row("smtp/rfc3207/4.2/fresh-ehlo-after-tls", "smtp", "RFC 3207 §4.2", level::must,
-                  "Upon completion of the TLS handshake, the SMTP protocol is reset to the initial state (the state "
+                  "Summary: Upon completion of the TLS handshake, the SMTP protocol is reset to the initial state (the state "
                   "in SMTP after a server issues a 220 service ready greeting). The server MUST discard any "
                   "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
                   "obtained from the TLS negotiation itself.",
                   fresh_ehlo_after_tls, severity::medium));
   v.push_back(row("smtp/rfc3207/4.2/discard-pre-tls-input", "smtp", "RFC 3207 §4.2, §6", level::must,
-                  "The server MUST discard any knowledge obtained from the client, such as the argument to the EHLO "
+                  "Summary: The server MUST discard any knowledge obtained from the client, such as the argument to the EHLO "
                   "command, which was not obtained from the TLS negotiation itself. (§4.2) ... Before the TLS "
                   "handshake has begun, any protocol interactions are performed in the clear and may be modified by "
                   "an active attacker. For this reason, clients and servers MUST discard any knowledge obtained "

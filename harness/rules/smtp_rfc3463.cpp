@@ -93,23 +93,23 @@ void subject_defined(context& c) {
 }  // namespace
 
 void add_smtp_rfc3463(std::vector<rule>& v) {
-  v.push_back(row("smtp/rfc2034/3/enhanced-code-present", "smtp", "RFC 2034 §3, §4", level::must,
-                  "the text part of all 2xx, 4xx, and 5xx SMTP responses other than the initial greeting and any "
+  v.push_back(row("smtp/rfc2034/3/enhanced-code-present", "smtp", "RFC 2034 §3, §4; RFC 3463 §2 (which obsoletes RFC 1893)", level::must,
+                  "Summary: the text part of all 2xx, 4xx, and 5xx SMTP responses other than the initial greeting and any "
                   "response to HELO or EHLO are prefaced with a status code as defined in RFC 1893. This status "
                   "code is always followed by one or more spaces. (§3) ... These codes must appear in all 2xx, 4xx, "
                   "and 5xx response lines other than initial greeting and any response to HELO or EHLO. (§4)",
                   code_present));
   v.push_back(row("smtp/rfc3463/2/enhanced-code-syntax", "smtp", "RFC 3463 §2", level::must,
-                  "status-code = class \".\" subject \".\" detail; class = \"2\"/\"4\"/\"5\"; subject = 1*3digit; "
+                  "Summary: status-code = class \".\" subject \".\" detail; class = \"2\"/\"4\"/\"5\"; subject = 1*3digit; "
                   "detail = 1*3digit",
                   code_syntax));
   v.push_back(row("smtp/rfc3463/2/enhanced-class-matches", "smtp", "RFC 3463 §2", level::must,
-                  "The class sub-code provides a broad classification of the status. ... 2.XXX.XXX Success ... "
+                  "Summary: The class sub-code provides a broad classification of the status. ... 2.XXX.XXX Success ... "
                   "4.XXX.XXX Persistent Transient Failure ... 5.XXX.XXX Permanent Failure (so the class agrees with "
                   "the first digit of the SMTP reply code it accompanies)",
                   class_matches));
   v.push_back(row("smtp/rfc3463/3/enhanced-subject-defined", "smtp", "RFC 3463 §2", level::should,
-                  "The subject sub-code classifies the status. ... The enumerated values for the subject sub-code "
+                  "Summary: The subject sub-code classifies the status. ... The enumerated values for the subject sub-code "
                   "are: X.0.XXX Other or Undefined Status, X.1.XXX Addressing Status, X.2.XXX Mailbox Status, "
                   "X.3.XXX Mail System Status, X.4.XXX Network and Routing Status, X.5.XXX Mail Delivery Protocol "
                   "Status, X.6.XXX Message Content or Media Status, X.7.XXX Security or Policy Status",

@@ -79,27 +79,27 @@ void no_538_over_tls(context& c) {
 
 void add_smtp_rfc4954(std::vector<rule>& v) {
   v.push_back(row("smtp/rfc4954/4/auth-plain-before-tls", "smtp", "RFC 4954 §4, §9", level::should,
-                  "Server sites SHOULD NOT use any configuration which permits a plaintext password mechanism "
+                  "Summary: Server sites SHOULD NOT use any configuration which permits a plaintext password mechanism "
                   "without such a protection mechanism against password snooping. (§4) ... If an implementation "
                   "supports SASL mechanisms that are vulnerable to passive eavesdropping attacks (such as [PLAIN]), "
                   "then the implementation MUST support at least one configuration where these SASL mechanisms are "
                   "not advertised or used without the presence of an external security layer such as [TLS]. (§9)",
                   auth_plain_before_tls, severity::medium));
   v.push_back(row("smtp/rfc4954/3/auth-keyword-syntax", "smtp", "RFC 4954 §3; RFC 4422 §3.1", level::must,
-                  "The AUTH EHLO keyword contains as a parameter a space-separated list of the names of available "
+                  "Summary: The AUTH EHLO keyword contains as a parameter a space-separated list of the names of available "
                   "[SASL] mechanisms. (RFC 4954 §3) sasl-mech = 1*20mech-char; mech-char = UPPER-ALPHA / DIGIT / "
                   "HYPHEN / UNDERSCORE (RFC 4422 §3.1)",
                   auth_keyword_syntax));
   v.push_back(row("smtp/rfc4954/4/auth-after-success", "smtp", "RFC 4954 §4", level::must,
-                  "After a successful AUTH command completes, a server MUST reject any further AUTH commands with "
+                  "Summary: After a successful AUTH command completes, a server MUST reject any further AUTH commands with "
                   "a 503 reply.",
                   auth_after_success));
   v.push_back(row("smtp/rfc4954/4/auth-in-transaction", "smtp", "RFC 4954 §4", level::must,
-                  "The AUTH command is not permitted during a mail transaction. An AUTH command issued during a "
+                  "Summary: The AUTH command is not permitted during a mail transaction. An AUTH command issued during a "
                   "mail transaction MUST be rejected with a 503 reply.",
                   auth_in_transaction));
-  v.push_back(row("smtp/rfc4954/6/538-only-without-tls", "smtp", "RFC 4954 §6", level::must,
-                  "538 5.7.11 Encryption required for requested authentication mechanism ... This response to the "
+  v.push_back(row("smtp/rfc4954/6/538-only-without-tls", "smtp", "RFC 4954 §6", level::should,
+                  "Summary: 538 5.7.11 Encryption required for requested authentication mechanism ... This response to the "
                   "AUTH command indicates that the selected authentication mechanism may only be used when the "
                   "underlying SMTP connection is encrypted.",
                   no_538_over_tls));

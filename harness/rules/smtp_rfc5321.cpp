@@ -63,11 +63,27 @@ void line_length(context& c) {
   });
 }
 
-void ascii_replies(context& c) {
+// Bytes the reply grammar never admits (textstring = 1*(%d09 / %d32-126)): NUL, control
+// characters, bytes that are not even UTF-8. A MUST: such a reply is not an SMTP reply.
+void reply_text_bytes(context& c) {
   each_reply(c.rec, [&](const exchange& ex, const protocol::smtp_reply& r) {
     for (const auto& l : r.lines)
-      for (unsigned char ch : l.raw)
-        if (ch >= 0x80 || ch == 0) return c.broken(&ex, "US-ASCII reply text", l.raw);
+      if (auto bad = first_bad_text_byte(l.text, false))
+        return c.broken(&ex, "reply text of HT, SP and printable US-ASCII (textstring)", l.raw,
+                        bad->what + " at offset " + std::to_string(bad->at) + " of the reply text");
+    c.held(&ex);
+  });
+}
+
+// Well-formed UTF-8 (8-bit text) in a reply: outside ASCII, but readable; the grammar rule above
+// takes every byte that is not even UTF-8.
+void ascii_replies(context& c) {
+  each_reply(c.rec, [&](const exchange& ex, const protocol::smtp_reply& r) {
+    for (const auto& l : r.lines) {
+      if (first_bad_text_byte(l.text, false)) return;
+      for (unsigned char ch : l.text)
+        if (ch >= 0x80) return c.broken(&ex, "US-ASCII reply text", l.raw, "8-bit (UTF-8) text");
+    }
     c.held(&ex);
   });
 }
@@ -143,24 +159,33 @@ void add_smtp_rfc5321(std::vector<rule>& v) {
                   "(Reply-code = %x32-35 %x30-35 %x30-39)",
                   reply_code_syntax));
   v.push_back(row("smtp/rfc5321/4.2.1/multiline-continuation", "smtp", "RFC 5321 §4.2.1", level::must,
-                  "The format for multiline replies requires that every line, except the last, begin with the "
+                  "Summary: The format for multiline replies requires that every line, except the last, begin with the "
                   "reply code, followed immediately by a hyphen, \"-\" (also known as minus), followed by text. "
                   "The last line will begin with the reply code, followed immediately by <SP>, optionally some "
                   "text, and <CRLF>.",
                   multiline_continuation));
   v.push_back(row("smtp/rfc5321/4.2.1/multiline-same-code", "smtp", "RFC 5321 §4.2.1", level::must,
-                  "In a multiline reply, the reply code on each of the lines MUST be the same.",
+                  "Summary: In a multiline reply, the reply code on each of the lines MUST be the same.",
                   multiline_same_code));
   v.push_back(row("smtp/rfc5321/2.3.8/crlf-line-endings", "smtp", "RFC 5321 §2.3.8", level::must,
-                  "Lines consist of zero or more data characters terminated by the sequence ASCII character "
+                  "Summary: Lines consist of zero or more data characters terminated by the sequence ASCII character "
                   "\"CR\" (hex value 0D) followed immediately by ASCII character \"LF\" (hex value 0A).",
                   crlf_endings));
   v.push_back(row("smtp/rfc5321/4.5.3.1.5/reply-line-length", "smtp", "RFC 5321 §4.5.3.1.5", level::must,
-                  "The maximum total length of a reply line including the reply code and the <CRLF> is 512 "
+                  "Summary: The maximum total length of a reply line including the reply code and the <CRLF> is 512 "
                   "octets.",
                   line_length));
-  v.push_back(row("smtp/rfc5321/2.4/ascii-replies", "smtp", "RFC 5321 §2.4", level::should,
-                  "Commands and replies are composed of characters from the ASCII character set.",
+  v.push_back(row("smtp/rfc5321/4.2/reply-text-bytes", "smtp", "RFC 5321 §4.2", level::must,
+                  "Reply-line = *( Reply-code \"-\" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF ... "
+                  "textstring = 1*(%d09 / %d32-126) ; HT, SP, Printable US-ASCII (judged: NUL, other control "
+                  "characters and bytes that are not UTF-8 break the grammar; well-formed UTF-8 is "
+                  "smtp/rfc5321/2.4/ascii-replies)",
+                  reply_text_bytes, severity::low));
+  v.push_back(row("smtp/rfc5321/2.4/ascii-replies", "smtp", "RFC 5321 §2.4, §4.2", level::should,
+                  "Summary: \"Commands and replies are composed of characters from the ASCII character set [6].\" "
+                  "(§2.4) Well-formed UTF-8 (8-bit text) in a reply is outside textstring (§4.2) but stays "
+                  "readable: mailspec reports it as a warning; bytes that are not even UTF-8 fail "
+                  "smtp/rfc5321/4.2/reply-text-bytes.",
                   ascii_replies));
   v.push_back(row("smtp/rfc5321/4.3.2/greeting-code", "smtp", "RFC 5321 §4.3.2, §3.1", level::must,
                   "CONNECTION ESTABLISHMENT S: 220 E: 554",
@@ -171,12 +196,12 @@ void add_smtp_rfc5321(std::vector<rule>& v) {
                   "\"220\" [ SP textstring ] CRLF )",
                   greeting_domain));
   v.push_back(row("smtp/rfc5321/4.1.1.1/ehlo-response-form", "smtp", "RFC 5321 §4.1.1.1, §3.2", level::must,
-                  "ehlo-ok-rsp = ( \"250\" SP Domain [ SP ehlo-greet ] CRLF ) / ( \"250-\" Domain [ SP ehlo-greet ] "
+                  "Summary: ehlo-ok-rsp = ( \"250\" SP Domain [ SP ehlo-greet ] CRLF ) / ( \"250-\" Domain [ SP ehlo-greet ] "
                   "CRLF *( \"250-\" ehlo-line CRLF ) \"250\" SP ehlo-line CRLF ) (§4.1.1.1) ... Servers MUST NOT "
                   "return the extended EHLO-style response to a HELO command. (§3.2)",
                   ehlo_response_form));
   v.push_back(row("smtp/rfc5321/4.1.1.1/ehlo-keyword-syntax", "smtp", "RFC 5321 §4.1.1.1", level::must,
-                  "ehlo-line = ehlo-keyword *( SP ehlo-param ); ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "
+                  "Summary: ehlo-line = ehlo-keyword *( SP ehlo-param ); ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "
                   "\"-\")",
                   ehlo_keyword_syntax));
 }

@@ -173,12 +173,12 @@ void add_smtp_rfc5321_session(std::vector<rule>& v) {
                   after_421_close));
   v.push_back(row("smtp/rfc5321/3.8/close-only-after-221-or-421", "smtp", "RFC 5321 §3.8", level::must,
                   "An SMTP server MUST NOT intentionally close the connection under normal operational "
-                  "circumstances (see Section 7.8) except: After receiving a QUIT command and responding with a 221 "
-                  "reply. After detecting the need to shut down the SMTP service and returning a 421 response code. "
-                  "... (The third exception, a timeout waiting for the client, does not apply to a client that is "
+                  "circumstances (see Section 7.8) except: ... After receiving a QUIT command and responding with a "
+                  "221 reply. ... After detecting the need to shut down the SMTP service and returning a 421 "
+                  "response code. ... (The third exception, a timeout waiting for the client, does not apply to a client that is "
                   "still talking.)",
                   close_only_after_221_421));
-  v.push_back(row("smtp/rfc5321/4.1.4/command-sequence", "smtp", "RFC 5321 §4.1.4, §3.3", level::must,
+  v.push_back(row("smtp/rfc5321/4.1.4/command-sequence", "smtp", "RFC 5321 §4.1.4 (§3.3 on the transaction)", level::must,
                   "If the commands in a transaction are out of order to the degree that they cannot be processed "
                   "by the server, a 503 failure reply MUST be returned and the SMTP server MUST stay in the same "
                   "state.",

@@ -25,7 +25,7 @@ void body_param_accepted(context& c) {
 void add_smtp_rfc6152(std::vector<rule>& v) {
   add_smtp_rfc6152_keyword(v);
   v.push_back(row("smtp/rfc6152/2/body-param-accepted", "smtp", "RFC 6152 §2", level::must,
-                  "one optional parameter using the keyword BODY is added to the MAIL command. The value associated "
+                  "Summary: one optional parameter using the keyword BODY is added to the MAIL command. The value associated "
                   "with this parameter is a keyword indicating whether a 7-bit message (in strict compliance with "
                   "[RFC5321]) or a MIME message (in strict compliance with [RFC2046] and [RFC2045]) with arbitrary "
                   "octet content is being sent. The syntax of the value is as follows, using the ABNF notation of "

@@ -134,31 +134,33 @@ void add_tls_cert(std::vector<rule>& v) {
                   "Summary: a client validates the server certificate's path to a trust anchor (RFC 5280 §6) before "
                   "it trusts the server identity (RFC 7817 §3), so a server must present a chain that validates.",
                   chain, severity::high));
-  v.push_back(row("tls/cert/hostname", "tls", "RFC 2595 §2.4; RFC 7817 §3; RFC 6125 §6", level::must,
-                  "During the TLS negotiation, the client MUST check its understanding of the server hostname "
+  v.push_back(row("tls/cert/hostname", "tls", "RFC 2595 §2.4; RFC 7817 §3; RFC 9525 §6 (RFC 6125 §6, which it obsoletes)",
+                  level::must,
+                  "Summary: During the TLS negotiation, the client MUST check its understanding of the server hostname "
                   "against the server's identity as presented in the server Certificate message, in order to "
                   "prevent man-in-the-middle attacks. (RFC 2595 §2.4; RFC 7817 updates the matching rules for the "
                   "mail protocols, after RFC 6125)",
                   hostname, severity::high));
   v.push_back(row("tls/cert/expired", "tls", "RFC 5280 §4.1.2.5", level::must,
-                  "The validity period for a certificate is the period of time from notBefore through notAfter, "
+                  "Summary: The validity period for a certificate is the period of time from notBefore through notAfter, "
                   "inclusive.",
                   expired, severity::high));
   v.push_back(row("tls/cert/not-yet-valid", "tls", "RFC 5280 §4.1.2.5", level::must,
-                  "The validity period for a certificate is the period of time from notBefore through notAfter, "
+                  "Summary: The validity period for a certificate is the period of time from notBefore through notAfter, "
                   "inclusive.",
                   not_yet_valid, severity::high));
   v.push_back(row("tls/cert/expires-soon", "tls", "RFC 5280 §4.1.2.5 (operational)", level::should,
-                  "Summary (operational practice, no RFC sentence): renew a certificate before it expires; fewer "
+                  "Summary: (operational practice, no RFC sentence) renew a certificate before it expires; fewer "
                   "than 30 days of validity left is flagged.",
                   expires_soon, severity::low));
   v.push_back(row("tls/cert/key-size", "tls", "RFC 9325 §4.5", level::must,
-                  "When using RSA, servers MUST authenticate using certificates with at least a 2048-bit modulus "
+                  "Summary: When using RSA, servers MUST authenticate using certificates with at least a 2048-bit modulus "
                   "for the public key. (§4.5; mailspec holds DSA keys to the same 2048 bits and EC keys to 224 "
                   "bits, the 112-bit security floor of §4.1)",
                   key_size, severity::high));
-  v.push_back(row("tls/cert/signature", "tls", "RFC 9155 §2; RFC 5246 §7.4.2; RFC 6151", level::must,
-                  "Clients MUST include the signature_algorithms extension. Clients MUST NOT include MD5 and SHA-1 "
+  v.push_back(row("tls/cert/signature", "tls", "RFC 9155 §2; RFC 8446 §4.4.2.2 (RFC 5246 §7.4.2 for TLS 1.2); RFC 6151",
+                  level::must,
+                  "Summary: Clients MUST include the signature_algorithms extension. Clients MUST NOT include MD5 and SHA-1 "
                   "in this extension. (RFC 9155 §2) ... If the client provided a \"signature_algorithms\" "
                   "extension, then all certificates provided by the server MUST be signed by a hash/signature "
                   "algorithm pair that appears in that extension. (RFC 5246 §7.4.2; so MD5 and SHA-1 certificate "

@@ -37,26 +37,26 @@ bool no_forward_secrecy(const tls_facts& t) {
 
 void add_tls_cipher(std::vector<rule>& v) {
   v.push_back(row("tls/cipher/null", "tls", "RFC 9325 §4.1", level::must,
-                  "Implementations MUST NOT negotiate the cipher suites with NULL encryption.",
+                  "Summary: Implementations MUST NOT negotiate the cipher suites with NULL encryption.",
                   [](context& c) { cipher_rule(c, is_null, "an encrypting cipher suite"); }, severity::critical));
   v.push_back(row("tls/cipher/export", "tls", "RFC 9325 §4.1", level::must,
-                  "Implementations MUST NOT negotiate cipher suites offering less than 112 bits of security, "
-                  "including so-called \"export-level\" encryption (which provide 40 or 56 bits of security).",
+                  "Summary: Implementations MUST NOT negotiate cipher suites offering less than 112 bits of security, "
+                  "including so-called \"export-level\" encryption (which provides 40 or 56 bits of security).",
                   [](context& c) { cipher_rule(c, is_export, "at least 112 bits of security"); }, severity::high));
   v.push_back(row("tls/cipher/rc4", "tls", "RFC 9325 §4.1; RFC 7465 §2", level::must,
-                  "Implementations MUST NOT negotiate RC4 cipher suites.",
+                  "Summary: Implementations MUST NOT negotiate RC4 cipher suites.",
                   [](context& c) { cipher_rule(c, is_rc4, "no RC4"); }, severity::high));
-  v.push_back(row("tls/cipher/anon", "tls", "RFC 5246 §A.5; RFC 9325 §4.1", level::must,
-                  "The following cipher suites are used for completely anonymous Diffie-Hellman communications in "
+  v.push_back(row("tls/cipher/anon", "tls", "RFC 8446 §C.5 (RFC 5246 §A.5 for TLS 1.2); RFC 9325 §4.1", level::must,
+                  "Summary: The following cipher suites are used for completely anonymous Diffie-Hellman communications in "
                   "which neither party is authenticated. ... this mode is vulnerable to man-in-the-middle attacks.",
                   [](context& c) { cipher_rule(c, is_anon, "an authenticated cipher suite"); }, severity::high));
   v.push_back(row("tls/cipher/weak", "tls", "RFC 9325 §4.1", level::should,
-                  "Implementations SHOULD NOT negotiate cipher suites that use algorithms offering less than 128 "
+                  "Summary: Implementations SHOULD NOT negotiate cipher suites that use algorithms offering less than 128 "
                   "bits of security.",
                   [](context& c) { cipher_rule(c, is_weak, "at least 128 bits of security (no 3DES)"); },
                   severity::medium));
   v.push_back(row("tls/cipher/forward-secrecy", "tls", "RFC 9325 §4.1", level::should,
-                  "Implementations SHOULD NOT negotiate cipher suites based on RSA key transport, a.k.a. \"static "
+                  "Summary: Implementations SHOULD NOT negotiate cipher suites based on RSA key transport, a.k.a. \"static "
                   "RSA\".",
                   [](context& c) { cipher_rule(c, no_forward_secrecy, "an (EC)DHE key exchange"); },
                   severity::medium));

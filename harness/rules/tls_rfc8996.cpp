@@ -30,12 +30,12 @@ void version_tls13(context& c) {
 
 void add_tls_rfc8996(std::vector<rule>& v) {
   v.push_back(row("tls/version/rfc8996-floor", "tls", "RFC 8996 §4, §5; RFC 8997", level::must,
-                  "TLS 1.0 MUST NOT be used. Negotiation of TLS 1.0 from any version of TLS MUST NOT be permitted. "
+                  "Summary: TLS 1.0 MUST NOT be used. Negotiation of TLS 1.0 from any version of TLS MUST NOT be permitted. "
                   "(§4) ... TLS 1.1 MUST NOT be used. Negotiation of TLS 1.1 from any version of TLS MUST NOT be "
                   "permitted. (§5; RFC 8997 carries this into the mail documents)",
                   version_floor, severity::high));
   v.push_back(row("tls/version/tls13", "tls", "RFC 9325 §3.1.1", level::info,
-                  "Implementations SHOULD support TLS 1.3 and, if implemented, MUST prefer to negotiate TLS 1.3 "
+                  "Summary: Implementations SHOULD support TLS 1.3 and, if implemented, MUST prefer to negotiate TLS 1.3 "
                   "over earlier versions of TLS. (Observation: the version negotiated.)",
                   version_tls13));
 }

@@ -82,7 +82,7 @@ void pre_tls_input(context& c) {
 
 void add_tls_starttls(std::vector<rule>& v) {
   v.push_back(row("tls/starttls/works", "tls", "RFC 3207 §4; RFC 2595 §3.1, §4; RFC 9051 §6.2.1", level::must,
-                  "After receiving a 220 response to a STARTTLS command, the client MUST start the TLS negotiation "
+                  "Summary: After receiving a 220 response to a STARTTLS command, the client MUST start the TLS negotiation "
                   "before giving any other SMTP commands. (RFC 3207 §4) ... A TLS negotiation begins immediately "
                   "after the CRLF at the end of the tagged OK response from the server. (RFC 2595 §3.1; the +OK "
                   "response for STLS, §4) (The server must then complete the handshake.)",
@@ -92,7 +92,7 @@ void add_tls_starttls(std::vector<rule>& v) {
                   "offer STARTTLS (STLS) leaves clients no way to protect credentials and mail.",
                   starttls_offered, severity::medium));
   v.push_back(row("tls/starttls/pre-tls-input", "tls", "RFC 9051 §6.2.1; RFC 3207 §6; RFC 2595 §3.1, §4", level::must,
-                  "... server implementations MUST do one of the following if any data is received in the same TCP "
+                  "Summary: ... server implementations MUST do one of the following if any data is received in the same TCP "
                   "buffer after the CRLF that starts the STARTTLS command: Extra data from the TCP buffer is "
                   "interpreted as the beginning of the TLS handshake. ... Extra data from the TCP buffer is thrown "
                   "away. (RFC 9051 §6.2.1) ... clients and servers MUST discard any knowledge obtained prior to the "

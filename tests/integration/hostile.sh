@@ -263,14 +263,26 @@ item extra-replies smtp-greeting 10
 if start_raw nul-utf8-smtp "b'220 mail\\x00.example \\xff\\xfe\\xc3( \\xed\\xa0\\x80 ESMTP\\r\\n'" READ \
      "b'221 \\x00bye \\xc0\\xaf\\r\\n'"; then
   hostile nul-utf8-smtp smtp-greeting 10
+  # Issue 20 item 3: NUL and bytes that are not UTF-8 break the reply grammar: a MUST, so `fail`.
+  check "nul-utf8-smtp: smtp/rfc5321/4.2/reply-text-bytes fails, citing RFC 5321 §4.2" \
+    report_check "$work/nul-utf8-smtp/report.json" finding smtp/rfc5321/4.2/reply-text-bytes "RFC 5321 §4.2"
 else
   bad "nul-utf8-smtp: python server did not start"
 fi
 if start_raw nul-utf8-imap "b'* OK \\x00\\xff\\xfe ready\\r\\n'" READ \
      "b'* CAPABILITY IMAP4rev1 \\x80\\x00\\r\\nA001 NO \\xf8\\x88\\x80\\x80\\x80 \\x00\\r\\n'"; then
   hostile nul-utf8-imap imap-capability 10
+  check "nul-utf8-imap: imap/rfc9051/9/text-bytes fails, citing RFC 9051 §9" \
+    report_check "$work/nul-utf8-imap/report.json" finding imap/rfc9051/9/text-bytes "RFC 9051 §9"
 else
   bad "nul-utf8-imap: python server did not start"
+fi
+if start_raw nul-utf8-pop3 "b'+OK POP3 \\x00\\xff\\xc3( ready\\r\\n'" READ "b'+OK\\r\\nUSER\\r\\n.\\r\\n'"; then
+  hostile nul-utf8-pop3 pop3-capa 10
+  check "nul-utf8-pop3: pop3/rfc2449/3/status-line-bytes fails, citing RFC 2449 §3" \
+    report_check "$work/nul-utf8-pop3/report.json" finding pop3/rfc2449/3/status-line-bytes "RFC 2449 §3"
+else
+  bad "nul-utf8-pop3: python server did not start"
 fi
 
 # 10,000 untagged IMAP responses before the tagged one: pass or fail cleanly, no hang.

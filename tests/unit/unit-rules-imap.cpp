@@ -23,6 +23,8 @@ std::function<record()> i(std::vector<turn> t) {
 const std::vector<rule_case>& imap_cases() {
   static const std::vector<rule_case> cases = {
       {"imap/rfc9051/7/response-grammar", i({G}), i({G, cmd("a1 NOOP", "hello\r\na1 OK done\r\n")})},
+      {"imap/rfc9051/9/text-bytes", i({G, cmd("a1 NOOP", "a1 OK caf\xc3\xa9 done\r\n")}),
+       i({G, cmd("a1 NOOP", std::string("a1 OK a\0b\r\n", 11))})},
       {"imap/rfc9051/2.2/crlf-line-endings", i({G}), i({{"", "* OK ready\n"}})},
       {"imap/rfc9051/4.3/literal-syntax", i({G, cmd("a1 FETCH 1 BODY[]", "* 1 FETCH (BODY[] {5}\r\nhello)\r\na1 OK done\r\n")}),
        i({G, cmd("a1 FETCH 1 BODY[]", "* 1 FETCH (BODY[] {+}\r\na1 OK done\r\n")})},
@@ -45,6 +47,9 @@ const std::vector<rule_case>& imap_cases() {
        i({G_NOLD, cmd("a1 LOGIN u p", "a1 NO [PRIVACYREQUIRED] no\r\n")})},
       {"imap/rfc3501/6.2.3/login-before-tls", i({G, cmd("a1 LOGIN u p", "a1 NO [PRIVACYREQUIRED] no\r\n")}),
        i({G_NOLD, cmd("a1 LOGIN u p", "a1 OK welcome\r\n")})},
+      {"imap/rfc9051/6.2.3/plaintext-login-before-tls",
+       i({G, cmd("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\na1 OK done\r\n")}),
+       i({G, cmd("a1 CAPABILITY", "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=LOGIN\r\na1 OK done\r\n")})},
       {"imap/rfc9051/6.3.2/select-responses", i({G, cmd("a1 SELECT INBOX", SELECT_OK)}),
        i({G, cmd("a1 SELECT INBOX", "* FLAGS (\\Seen)\r\n* OK [UIDVALIDITY 42] ok\r\na1 OK done\r\n")})},
       {"imap/rfc3501/6.3.1/select-recent", i({G, cmd("a1 SELECT INBOX", SELECT_OK)}),

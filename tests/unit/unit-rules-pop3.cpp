@@ -25,6 +25,7 @@ const std::vector<rule_case>& pop3_cases() {
       {"pop3/rfc1939/3/dot-stuffing", p({G, cmd("RETR 1", "+OK\r\n..hidden\r\n.\r\n")}),
        p({G, cmd("RETR 1", "+OK\r\n.hidden\r\n.\r\n")})},
       {"pop3/rfc1939/4/greeting-ok", p({G}), p({{"", "-ERR busy\r\n"}})},
+      {"pop3/rfc2449/3/status-line-bytes", p({G}), p({{"", "+OK ready \xc3\x28\r\n"}})},
       {"pop3/rfc1939/3/response-length", p({G}), p({G, cmd("NOOP", "+OK " + std::string(600, 'a') + "\r\n")})},
       {"pop3/rfc1939/5/stat-format", p({G, cmd("STAT", "+OK 2 320\r\n")}), p({G, cmd("STAT", "+OK two\r\n")})},
       {"pop3/rfc1939/5/scan-listing", p({G, cmd("LIST", "+OK\r\n1 100\r\n2 200\r\n.\r\n")}),

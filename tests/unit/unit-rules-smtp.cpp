@@ -36,6 +36,8 @@ const std::vector<rule_case>& smtp_cases() {
       {"smtp/rfc5321/4.5.3.1.5/reply-line-length", s({G}),
        s({G, cmd("NOOP", "250 " + std::string(600, 'a') + "\r\n")})},
       {"smtp/rfc5321/2.4/ascii-replies", s({G}), s({G, cmd("NOOP", "250 ok \xc3\xa9\r\n")})},
+      {"smtp/rfc5321/4.2/reply-text-bytes", s({G, cmd("NOOP", "250 ok\tdone\r\n")}),
+       s({G, cmd("NOOP", std::string("250 ok \0 done\r\n", 15))})},
       {"smtp/rfc5321/4.3.2/greeting-code", s({G}), s({{"", "250 mx.example\r\n"}})},
       {"smtp/rfc5321/4.2/greeting-domain", s({G}), s({{"", "220 -bad-.example hello\r\n"}})},
       {"smtp/rfc5321/4.1.1.1/ehlo-response-form", s({G, EHLO}), s({G, cmd("EHLO c", "250 -x-\r\n")})},
