@@ -64,11 +64,11 @@ void guessed_plaintext(context& c) {
 }  // namespace
 
 void detail::add_source_rules(std::vector<rules::rule>& v) {
-  v.push_back(row("settings/autodiscover/valid", "settings", "MS-OXDISCO §3.1.5; MS-OXDSCLI §2.2.4", level::must,
+  v.push_back(row("settings/autodiscover/valid", "settings", "RFC 6186 §1 (client configuration); MS-OXDISCO §3.1.5; MS-OXDSCLI §2.2.4", level::must,
                   "Summary: an Autodiscover endpoint that answers returns a well-formed Autodiscover response "
                   "(Account, Action settings, redirectAddr or redirectUrl), reached within 10 redirects.",
                   autodiscover_valid));
-  v.push_back(row("settings/ispdb/used", "settings", "Thunderbird autoconfig (ISPDB)", level::info,
+  v.push_back(row("settings/ispdb/used", "settings", "RFC 6186 §1 (client configuration); Thunderbird ISPDB", level::info,
                   "Summary: clients take settings from the domain's own autoconfig; Thunderbird falls back to its "
                   "central ISPDB only when the domain publishes none (an observation when that happens).",
                   ispdb_used));

@@ -39,6 +39,21 @@ advice IN MX 10 mx-advice.lab.test.
 mx-advice IN A 127.0.0.1
 _25._tcp.mx-advice IN TLSA 1 1 1 $spki
 _25._tcp.mx-advice IN TLSA 3 0 1 $(openssl x509 -in "$cert" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+; Autodiscover and ISPDB: the web server on WEB_IP, the lab's mail servers on 127.0.0.1
+@ IN A $web_ip
+autodiscover IN A $web_ip
+ad IN A $web_ip
+adredir IN A $web_ip
+adloop IN A $web_ip
+isp IN A $web_ip
+withac IN A $web_ip
+ispdb IN A $web_ip
+imap IN A 127.0.0.1
+pop3 IN A 127.0.0.1
+smtp IN A 127.0.0.1
+mx1 IN A 127.0.0.1
+; guessed host names of guess.lab.test (nothing published there)
+imap.guess IN A 127.0.0.1
 EOF
 cat >unsigned.test.zone <<EOF
 \$ORIGIN unsigned.test.
@@ -49,6 +64,8 @@ ns IN A 127.0.0.1
 @ IN MX 10 mx.unsigned.test.
 mx IN A 127.0.0.1
 _25._tcp.mx IN TLSA 3 1 1 $spki
+; a customer domain whose MX is at the provider lab.test (ISPDB's MX-domain lookup)
+customer IN MX 10 mx1.lab.test.
 EOF
 
 rm -f Klab.test.*
