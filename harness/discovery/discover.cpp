@@ -238,8 +238,8 @@ void find_ispdb(const settings_options& opt, found& f, resolver& r) {
     auto res = https_get(url, fetch_defaults(opt, r, max_autoconfig_bytes));
     std::string outcome = res.ok ? describe_fetch(res) : not_published(res) ? "not listed (" + res.error + ")" : res.error;
     f.ispdb += (f.ispdb.empty() ? "" : "\n") + url + " (" + why + "): " + outcome;
-    f.sources.push_back("ISPDB " + url + " (" + why + "): " + outcome);
-    if (res.ok) use_document(f, res.body, "ISPDB " + url, describe_fetch(res));
+    if (res.ok) use_document(f, res.body, "ISPDB " + url, why + ", " + describe_fetch(res));
+    else f.sources.push_back("ISPDB " + url + " (" + why + "): " + outcome);
     return f.config.has_value();
   };
   if (ask(f.who.domain, "the domain")) return;

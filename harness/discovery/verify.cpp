@@ -159,9 +159,19 @@ void judge_settings_case(case_result& c, const settings_options& opt) {
   auto found = rules::judge(rec, catalogue(), jo);
   c = std::move(rec.result);
   for (auto& f : found) c.findings.push_back(std::move(f));
+  // The probe alone found no --only rule to apply (audit's skip): the settings rules may have.
+  const char* nothing = "no rule selected by --only applies to this probe";
+  if (c.result == verdict::skip && c.message == nothing) {
+    c.result = verdict::pass;
+    c.message.clear();
+  }
   verdict before = c.result;
   c.result = combine_case_verdict(c);
   if (before == verdict::error && c.result != verdict::fail) c.result = verdict::error;
+  if (!opt.only.empty() && c.findings.empty() && c.result == verdict::pass) {
+    c.result = verdict::skip;
+    c.message = nothing;
+  }
 }
 
 namespace {

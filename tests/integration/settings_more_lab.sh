@@ -76,6 +76,7 @@ redirect_xml() {  # redirect_xml FILE URL
   printf '<?xml version="1.0"?>\n<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"><Account><Action>redirectUrl</Action><RedirectUrl>%s</RedirectUrl></Account></Response></Autodiscover>\n' "$2" >"$1"
 }
 ad_xml "$www/ad.lab.test/autodiscover/autodiscover.xml"
+ad_xml "$www/both.lab.test/autodiscover/autodiscover.xml"
 redirect_xml "$www/adredir.lab.test/autodiscover/autodiscover.xml" https://ad.lab.test/autodiscover/autodiscover.xml
 redirect_xml "$www/adloop.lab.test/autodiscover/autodiscover.xml" https://adloop.lab.test/autodiscover/autodiscover.xml
 mkdir -p "$www/autodiscover.lab.test/autodiscover" "$www/ispdb.lab.test/v1.1" "$www/withac.lab.test/.well-known/autoconfig/mail" "$www/http"
@@ -85,6 +86,8 @@ cp "$data/settings-good.xml" "$www/ispdb.lab.test/v1.1/lab.test"
 cp "$data/settings-good.xml" "$www/ispdb.lab.test/v1.1/isp.lab.test"
 cp "$data/settings-good.xml" "$www/ispdb.lab.test/v1.1/withac.lab.test"
 cp "$data/settings-good.xml" "$www/withac.lab.test/.well-known/autoconfig/mail/config-v1.1.xml"
+mkdir -p "$www/both.lab.test/.well-known/autoconfig/mail"
+cp "$data/lab-good.xml" "$www/both.lab.test/.well-known/autoconfig/mail/config-v1.1.xml"
 /usr/bin/python3 "$data/web_server.py" "$web_ip" "$www" "$certs/valid.pem" "$certs/valid.key" "$work/web.log" \
   >"$work/web.out" 2>&1 &
 pids+=($!)
@@ -208,6 +211,10 @@ check "the MX-domain lookup: ISPDB for lab.test, the MX host's domain" bash -c "
   grep -q '^GET ispdb.lab.test /v1.1/customer.unsigned.test' '$work/web.log' && grep -q '^GET ispdb.lab.test /v1.1/lab.test' '$work/web.log'"
 
 # --- consistency and guessed hosts
+run_ms both settings alice@both.lab.test "${web[@]}" --no-ispdb --report-dir "$work/both"
+check "autoconfig and Autodiscover side by side: their disagreement warns" \
+  finding "$work/both/report.json" settings/consistency/sources warn "Autodiscover https://both.lab.test/autodiscover/autodiscover.xml says"
+
 run_ms guess settings alice@guess.lab.test --resolver "127.0.0.1:$dns_port" --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 \
   $MAILSPEC_PORT_ARGS --skip-mx --no-autodiscover --no-ispdb --format json --report-dir "$work/guess"
 check "guessed host imap.guess.lab.test probed, no cleartext login before TLS (Dovecot)" \

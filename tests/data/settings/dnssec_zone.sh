@@ -47,6 +47,7 @@ adredir IN A $web_ip
 adloop IN A $web_ip
 isp IN A $web_ip
 withac IN A $web_ip
+both IN A $web_ip
 ispdb IN A $web_ip
 imap IN A 127.0.0.1
 pop3 IN A 127.0.0.1
