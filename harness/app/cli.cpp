@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   add_report_options(*audit_cmd, o);
 
   settings_args set_args;
-  auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, SRV, MX, MTA-STS, TLS-RPT) against its servers");
+  auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, ISPDB, SRV, Autodiscover, MX, MTA-STS, TLS-RPT, DANE) against its servers");
   settings_cmd->add_option("email", set_args.input, "EMAIL (alice@example.net) or DOMAIN")->required();
   // An explicitly empty value would silently mean "not given" (for --resolver: the system
   // resolver, whose queries leave the machine): refused instead.
