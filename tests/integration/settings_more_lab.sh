@@ -137,6 +137,8 @@ check "good: DNSSEC secure, DANE published, the next-key record seen" bash -c "
   $(declare -f verdict_of jq_py); r='$rep'; c=settings/mx:mx-good.lab.test:25@127.0.0.1
   [ \"\$(verdict_of \$r \$c policy/dane/dnssec-valid)\" = pass ] && [ \"\$(verdict_of \$r \$c policy/dane/published)\" = pass ] &&
   [ \"\$(verdict_of \$r \$c policy/dane/rollover)\" = pass ] && [ \"\$(verdict_of \$r \$c policy/dane/records)\" = pass ]"
+check "good: report.json (with tls[].dane) matches the report schema" /usr/bin/python3 "$root/tests/scripts/validate_json_schema.py" \
+  "$root/reports/schema/report-v1.json" "$rep"
 check "good: the MX cases pass" test "$(jq_py "$rep" "' '.join(c['verdict'] for c in r['cases'] if c['id'].startswith('settings/mx:'))")" = "pass pass"
 check "no connect or sendto leaves loopback" /usr/bin/python3 - "$work/strace.log" "$dns_port" <<'PY'
 import re, sys
