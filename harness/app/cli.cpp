@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   add_report_options(*audit_cmd, o);
 
   settings_args set_args;
-  auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, SRV, MX, MTA-STS, TLS-RPT) against its servers");
+  auto* settings_cmd = app.add_subcommand("settings", "Check a domain's published mail settings (autoconfig, ISPDB, SRV, Autodiscover, MX, MTA-STS, TLS-RPT, DANE) against its servers");
   settings_cmd->add_option("email", set_args.input, "EMAIL (alice@example.net) or DOMAIN")->required();
   // An explicitly empty value would silently mean "not given" (for --resolver: the system
   // resolver, whose queries leave the machine): refused instead.
@@ -247,7 +247,15 @@ int main(int argc, char** argv) {
       ->check(not_empty);
   settings_cmd->add_option("--preset", set_args.preset, "Use the bundled provider preset NAME (scenarios/providers/NAME.xml)")
       ->check(not_empty);
-  settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT]")->check(not_empty);
+  settings_cmd->add_option("--resolver", set_args.resolver, "Send every DNS query to this server: IPv4[:PORT] or [IPv6]:PORT")->check(not_empty);
+  settings_cmd->add_option("--trust-anchor", set_args.trust_anchor, "DNSSEC trust anchor FILE (DS or DNSKEY records): validate answers for DANE")
+      ->check(not_empty);
+  settings_cmd->add_option("--days", set_args.days, "Certificate expiry look-ahead in days for DANE (default 30)")->check(CLI::Range(0, 3650));
+  settings_cmd->add_option("--ispdb", set_args.ispdb, "Thunderbird ISPDB base URL, asked when the domain publishes no autoconfig")
+      ->check(not_empty);
+  settings_cmd->add_flag("--no-ispdb", set_args.no_ispdb, "Do not ask the ISPDB");
+  settings_cmd->add_flag("--no-autodiscover", set_args.no_autodiscover, "Do not ask Microsoft Autodiscover");
+  settings_cmd->add_flag("--no-guess", set_args.no_guess, "Do not probe guessed host names (imap., smtp., mail., pop3., pop.)");
   settings_cmd->add_flag("--skip-mx", set_args.skip_mx, "Do not connect to the MX hosts");
   one_value_each(settings_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   settings_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");

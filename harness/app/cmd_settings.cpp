@@ -31,6 +31,12 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.preset = s.preset;
   d.preset_dir = preset_dir();
   d.resolver = s.resolver;
+  d.trust_anchor = s.trust_anchor;
+  d.days = s.days;
+  d.ispdb = s.no_ispdb ? "" : s.ispdb;
+  if (!d.ispdb.empty() && d.ispdb.rfind("https://", 0) != 0) throw std::invalid_argument("--ispdb " + d.ispdb + ": an https URL");
+  d.autodiscover = !s.no_autodiscover;
+  d.guess = !s.no_guess;
   d.port_map = parse_port_map(o.ports);
   d.ca_file = o.ca_file;
   check_connection_flags(o);

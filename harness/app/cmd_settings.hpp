@@ -12,6 +12,12 @@ struct settings_args {
   std::string preset;      // --preset NAME
   std::string resolver;    // --resolver IP[:PORT]
   bool skip_mx = false;    // --skip-mx
+  std::string trust_anchor;  // --trust-anchor FILE (DNSSEC, for DANE)
+  int days = 30;             // --days N: certificate expiry look-ahead
+  std::string ispdb = "https://autoconfig.thunderbird.net/v1.1/";  // --ispdb URL
+  bool no_ispdb = false;       // --no-ispdb
+  bool no_autodiscover = false;  // --no-autodiscover
+  bool no_guess = false;       // --no-guess
 };
 
 // Exit code: 64 on bad options, else finish_report's code (2 when interrupted).

@@ -56,6 +56,9 @@ struct options {
   std::vector<std::string> only;  // rule id prefixes for findings
   bool loopback_only = false;     // tests: refuse anything but loopback
   const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM: no new probes start
+  // DANE (mailspec settings, RFC 7672): TLSA records every handshake of the main probe is
+  // matched against (tls_facts.dane); empty = no DANE.
+  std::vector<tlsa_record> tlsa;
 };
 
 // Called as each case finishes (its last connection done), in completion order; `total` is an

@@ -80,6 +80,7 @@ net::tls_options probe::tls_defaults(std::string mode) const {
   o.client_key = opt.client_key;
   o.mode = std::move(mode);
   o.timeout = tls_timeout();
+  o.tlsa = opt.tlsa;
   return o;
 }
 

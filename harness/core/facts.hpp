@@ -114,9 +114,17 @@ struct settings_facts {
   std::vector<std::string> submission_types;   // socket types published for smtp
   std::string provider_id;
   std::string display_name;
+  std::string ispdb;                           // "URL: OUTCOME" ("" = not asked: autoconfig was published)
+  std::vector<std::string> autodiscover;       // Autodiscover: "WHERE: OUTCOME", in the order tried
+  std::string autodiscover_source;             // the URL (or SRV) that answered ("" = none)
+  std::vector<std::string> autodiscover_errors;  // answers that were not usable (XML, JSON, loops)
+  std::vector<std::string> comparison;         // every source's servers side by side, one line each
+  std::vector<std::string> disagreements;      // "SERVICE: SOURCE says ...; SOURCE says ..."
+  std::vector<std::string> guessed;            // guessed host names tried, with the outcome
 
   // settings/<type>:<host>:<port> and settings/mx:<host>:<port>
   std::optional<published_entry> published;
+  bool guessed_host = false;      // a host name guessed the way auto-detecting clients do, not published
   int connected_port = 0;         // the published port after --port
   std::string connected_address;  // "IP:PORT" ("" = not connected)
   std::optional<std::string> resolve_error;
@@ -127,6 +135,19 @@ struct settings_facts {
   std::optional<bool> real_tls;                       // that channel is TLS
   std::string mx_host;
   std::string sts_mode;           // the valid MTA-STS policy's mode ("" = none)
+  // Every address the host resolved to (A then AAAA); each is probed in a case of its own.
+  std::vector<std::string> addresses;
+
+  // settings/mx: DANE (RFC 7672). DNSSEC status of each answer: secure | insecure | bogus |
+  // "not validated" (no trust anchor); "" = not looked up.
+  std::string dnssec_mx;          // the domain's MX RRset
+  std::string dnssec_address;     // the MX host's A/AAAA RRsets
+  std::string dnssec_tlsa;        // the TLSA RRset
+  std::string tlsa_name;          // _25._tcp.HOST
+  std::string tlsa_status;        // ok | NXDOMAIN | no record | SERVFAIL | timeout | the bogus reason
+  std::vector<std::string> tlsa;  // every TLSA record, presentation form ("3 1 1 ab..")
+  std::string why_bogus;          // the validator's reason for the first bogus answer
+  int days = 0;                   // --days: certificate expiry look-ahead
 
   // policy/mta-sts
   std::string sts_txt_status;

@@ -23,6 +23,30 @@ struct certificate_facts {
   bool self_signed = false;
 };
 
+// A DNS TLSA record (RFC 6698 §2.1): certificate usage, selector, matching type and the
+// certificate association data (hex, lower case).
+struct tlsa_record {
+  int usage = 0;
+  int selector = 0;
+  int matching = 0;
+  std::string data;
+  std::string text() const {  // presentation form: "3 1 1 0a1b..."
+    return std::to_string(usage) + " " + std::to_string(selector) + " " + std::to_string(matching) + " " + data;
+  }
+};
+
+// What DANE (RFC 6698, RFC 7671 via OpenSSL's DANE verification) made of a handshake that was
+// given TLSA records. Recorded, never enforced.
+struct dane_facts {
+  std::vector<std::string> records;  // the records given, presentation form
+  std::vector<int> match_depth;      // per record: the chain depth its data matches (-1: none)
+  std::vector<std::string> unusable; // records OpenSSL refused (unknown usage, bad data length)
+  bool authenticated = false;        // OpenSSL's DANE verification of the chain succeeded
+  int depth = -1;                    // depth of the certificate the matching record names
+  std::string matched;               // that record ("" = none matched)
+  std::string verify_error;          // OpenSSL's reason when not authenticated ("ok" when it was)
+};
+
 struct tls_facts {
   bool handshake_ok = false;
   std::string handshake_error;     // why the handshake failed, when it did
@@ -48,6 +72,7 @@ struct tls_facts {
   // handshake_error; kept raw here so callers can tell a throttling reply from a wrong port.
   std::string non_tls_reply;
   std::int64_t handshake_ms = 0;
+  std::optional<dane_facts> dane;  // only when TLSA records were given (tls_options.tlsa)
 };
 
 }  // namespace mailspec

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "discovery/autodiscover.hpp"
 #include "discovery/detail.hpp"
 
 namespace mailspec::discovery::detail {
@@ -107,6 +108,8 @@ void find_autoconfig(const settings_options& opt, found& f, resolver& r) {
     fetch_autoconfig(opt, f, r, url);
     if (f.config) return;
   }
+  // Nothing published by the domain itself: Thunderbird asks its central ISPDB next.
+  find_ispdb(opt, f, r);
 }
 
 struct srv_service {
@@ -184,6 +187,7 @@ std::vector<published_server> merge_servers(std::vector<published_server> from_c
 void find_policies(const settings_options& opt, found& f, resolver& r) {
   const std::string& d = f.who.domain;
   f.mx = r.mx(d);
+  if (r.validating()) f.mx_validated = r.mx_validated(d);
   f.sts_txt = r.txt("_mta-sts." + d);
   f.rpt_txt = r.txt("_smtp._tls." + d);
   std::string mx_line = "MX " + d + ": ";
@@ -205,6 +209,46 @@ void find_policies(const settings_options& opt, found& f, resolver& r) {
 }
 
 }  // namespace
+
+std::string registrable_domain(const std::string& host) {
+  std::string h = host;
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  std::vector<std::string> labels;
+  for (std::size_t i = 0, j; i <= h.size(); i = j + 1) {
+    j = h.find('.', i);
+    if (j == std::string::npos) j = h.size();
+    labels.push_back(h.substr(i, j - i));
+  }
+  if (labels.size() <= 2) return h;
+  static const char* generic[] = {"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"};
+  std::size_t keep = 2;
+  const auto& second = labels[labels.size() - 2];
+  if (labels.back().size() == 2 && std::find(std::begin(generic), std::end(generic), second) != std::end(generic)) keep = 3;
+  std::string out;
+  for (std::size_t i = labels.size() - std::min(keep, labels.size()); i < labels.size(); ++i) out += (out.empty() ? "" : ".") + labels[i];
+  return out;
+}
+
+void find_ispdb(const settings_options& opt, found& f, resolver& r) {
+  if (opt.ispdb.empty() || f.config) return;
+  std::string base = opt.ispdb;
+  if (base.back() != '/') base += '/';
+  auto ask = [&](const std::string& domain, const std::string& why) {
+    std::string url = base + domain;
+    auto res = https_get(url, fetch_defaults(opt, r, max_autoconfig_bytes));
+    std::string outcome = res.ok ? describe_fetch(res) : not_published(res) ? "not listed (" + res.error + ")" : res.error;
+    f.ispdb += (f.ispdb.empty() ? "" : "\n") + url + " (" + why + "): " + outcome;
+    if (res.ok) use_document(f, res.body, "ISPDB " + url, why + ", " + describe_fetch(res));
+    else f.sources.push_back("ISPDB " + url + " (" + why + "): " + outcome);
+    return f.config.has_value();
+  };
+  if (ask(f.who.domain, "the domain")) return;
+  // Thunderbird's MX lookup: the registrable domain of the first MX host, asked of the ISPDB.
+  auto mx = r.mx(f.who.domain);
+  if (!mx.ok() || mx.records.empty() || mx.records[0].host == ".") return;
+  std::string mx_domain = registrable_domain(mx.records[0].host);
+  if (mx_domain != f.who.domain) ask(mx_domain, "registrable domain of MX " + mx.records[0].host);
+}
 
 fetch_options fetch_defaults(const settings_options& opt, resolver& r, std::size_t max_bytes) {
   fetch_options fo;
@@ -243,7 +287,21 @@ found discover(const settings_options& opt, const email_address& who, resolver& 
   find_autoconfig(opt, f, r);
   find_srv(f, r);
   std::vector<published_server> srv_servers = std::move(f.servers);
+  if (f.config) f.by_source.emplace_back(f.autoconfig_source, f.config->servers);
+  if (!srv_servers.empty()) f.by_source.emplace_back("SRV", srv_servers);
   f.servers = merge_servers(f.config ? f.config->servers : std::vector<published_server>{}, std::move(srv_servers));
+  if (opt.autodiscover && opt.preset.empty() && opt.autoconfig.empty()) {
+    auto ad = autodiscover(f.who, fetch_defaults(opt, r, 256 * 1024), r);
+    f.autodiscover = ad.tried;
+    f.autodiscover_errors = ad.errors;
+    f.autodiscover_source = ad.source;
+    f.sources.push_back("Autodiscover: " + (ad.source.empty() ? "no answer with settings" : ad.source));
+    if (!ad.servers.empty()) {
+      f.by_source.emplace_back("Autodiscover " + ad.source, ad.servers);
+      f.servers = merge_servers(std::move(f.servers), std::move(ad.servers));
+    }
+  }
+  compare_sources(f);
   // A hostile 1 MiB autoconfig could list thousands of servers: probe a bounded number.
   constexpr std::size_t max_servers = 16;
   if (f.servers.size() > max_servers) {
@@ -252,6 +310,7 @@ found discover(const settings_options& opt, const email_address& who, resolver& 
     f.servers.resize(max_servers);
   }
   find_policies(opt, f, r);
+  find_guessed(opt, f, r);
   return f;
 }
 

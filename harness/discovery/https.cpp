@@ -22,16 +22,17 @@ using clock = std::chrono::steady_clock;
 std::string url_parts::origin() const {
   bool v6 = host.find(':') != std::string::npos;
   std::string h = v6 ? "[" + host + "]" : host;
-  return scheme + "://" + h + (port == 443 ? "" : ":" + std::to_string(port));
+  return scheme + "://" + h + (port == (scheme == "http" ? 80 : 443) ? "" : ":" + std::to_string(port));
 }
 
-bool parse_url(const std::string& url, url_parts& out, std::string& why) {
+bool parse_url(const std::string& url, url_parts& out, std::string& why, bool allow_http) {
   out = {};
   auto sep = url.find("://");
   if (sep == std::string::npos) return why = "\"" + url + "\" is not a URL", false;
   out.scheme = url.substr(0, sep);
   for (auto& c : out.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (out.scheme != "https") return why = "\"" + url + "\": only https URLs are fetched", false;
+  if (out.scheme == "http" && allow_http) out.port = 80;
+  else if (out.scheme != "https") return why = "\"" + url + "\": only https URLs are fetched", false;
   std::string rest = url.substr(sep + 3);
   auto slash = rest.find_first_of("/?#");
   std::string authority = rest.substr(0, slash);
@@ -85,6 +86,48 @@ std::string verify_reason(SSL* s) {
   return v == X509_V_OK ? "" : X509_verify_cert_error_string(v);
 }
 
+// The HTTP request and response on a connected stream (TLS, or plain TCP for http URLs).
+template <class Stream>
+asio::awaitable<void> exchange(Stream& stream, const url_parts& u, const fetch_options& opt, hop& h) {
+  boost::system::error_code ec;
+  const bool post = opt.method == "POST";
+  http::request<http::string_body> req{post ? http::verb::post : http::verb::get, u.target, 11};
+  const int default_port = u.scheme == "http" ? 80 : 443;
+  req.set(http::field::host, u.port == default_port ? u.host : u.host + ":" + std::to_string(u.port));
+  req.set(http::field::user_agent, opt.user_agent);
+  req.set(http::field::accept, "*/*");
+  req.set(http::field::connection, "close");
+  if (post) {
+    req.set(http::field::content_type, opt.body_type);
+    req.body() = opt.body;
+    req.prepare_payload();
+  }
+  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    h.error = "HTTP write: " + (ec == beast::error::timeout ? std::string("deadline expired") : ec.message());
+    co_return;
+  }
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(64 * 1024);
+  parser.body_limit(opt.max_bytes);
+  co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+  if (parser.is_header_done()) {
+    const auto& res = parser.get();
+    h.status = static_cast<int>(res.result_int());
+    h.location = std::string(res[http::field::location]);
+    h.content_type = std::string(res[http::field::content_type]);
+  }
+  if (ec && ec != http::error::end_of_stream) {
+    if (ec == http::error::body_limit) h.error = "HTTP body over the " + std::to_string(opt.max_bytes) + "-byte limit";
+    else if (ec == beast::error::timeout) h.error = "HTTP read: deadline expired";
+    else h.error = "HTTP read: " + ec.message();
+    co_return;
+  }
+  h.body = parser.get().body();
+  beast::get_lowest_layer(stream).close();  // no close_notify wait: the body is complete
+}
+
 // One request/response under the fetch's deadline. Never throws.
 asio::awaitable<void> get_once(const url_parts& u, const fetch_options& opt, clock::time_point deadline, hop& h) {
   auto ex = co_await asio::this_coro::executor;
@@ -101,9 +144,29 @@ asio::awaitable<void> get_once(const url_parts& u, const fetch_options& opt, clo
     h.error = "resolve " + u.host + ": no resolver";
     co_return;
   }
+  boost::system::error_code ec;
+  if (u.scheme == "http") {  // Autodiscover's redirect step: plain TCP, nothing but a GET
+    beast::tcp_stream plain(ex);
+    std::string last = "connect: no address for " + u.host;
+    for (const auto& a : addrs) {
+      auto ip = asio::ip::make_address(a, ec);
+      if (ec) continue;
+      plain.expires_at(deadline);
+      co_await plain.async_connect(tcp::endpoint(ip, static_cast<unsigned short>(u.port)), asio::redirect_error(asio::use_awaitable, ec));
+      h.address = (ip.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(u.port);
+      if (!ec) break;
+      last = "connect " + h.address + ": " + (ec == beast::error::timeout ? "deadline expired" : ec.message());
+      plain.close();
+    }
+    if (!plain.socket().is_open()) {
+      h.error = last;
+      co_return;
+    }
+    co_await exchange(plain, u, opt, h);
+    co_return;
+  }
   ssl::context ctx(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  boost::system::error_code ec;
   if (!opt.ca_file.empty()) ctx.load_verify_file(opt.ca_file, ec);
   else ctx.set_default_verify_paths(ec);
   if (ec) {
@@ -151,35 +214,7 @@ asio::awaitable<void> get_once(const url_parts& u, const fetch_options& opt, clo
   }
   h.verified = true;
   h.tls_version = SSL_get_version(stream.native_handle());
-  http::request<http::empty_body> req{http::verb::get, u.target, 11};
-  req.set(http::field::host, u.port == 443 ? u.host : u.host + ":" + std::to_string(u.port));
-  req.set(http::field::user_agent, opt.user_agent);
-  req.set(http::field::accept, "*/*");
-  req.set(http::field::connection, "close");
-  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    h.error = "HTTP write: " + (ec == beast::error::timeout ? std::string("deadline expired") : ec.message());
-    co_return;
-  }
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(opt.max_bytes);
-  co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
-  if (parser.is_header_done()) {
-    const auto& res = parser.get();
-    h.status = static_cast<int>(res.result_int());
-    h.location = std::string(res[http::field::location]);
-    h.content_type = std::string(res[http::field::content_type]);
-  }
-  if (ec && ec != http::error::end_of_stream) {
-    if (ec == http::error::body_limit) h.error = "HTTP body over the " + std::to_string(opt.max_bytes) + "-byte limit";
-    else if (ec == beast::error::timeout) h.error = "HTTP read: deadline expired";
-    else h.error = "HTTP read: " + ec.message();
-    co_return;
-  }
-  h.body = parser.get().body();
-  beast::get_lowest_layer(stream).close();  // no close_notify wait: the body is complete
+  co_await exchange(stream, u, opt, h);
 }
 
 // Location against the current URL: absolute https URLs and absolute paths.
@@ -200,7 +235,7 @@ fetch_result https_get(const std::string& url, const fetch_options& opt) {
   r.url = url;
   url_parts u;
   std::string why;
-  if (!parse_url(url, u, why)) {
+  if (!parse_url(url, u, why, opt.allow_http)) {
     r.error = why;
     return r;
   }
@@ -230,8 +265,11 @@ fetch_result https_get(const std::string& url, const fetch_options& opt) {
     }
     if (h.status >= 300 && h.status < 400 && !h.location.empty()) {
       url_parts next;
+      r.location = h.location;
       std::string step = std::to_string(h.status) + " " + r.final_url + " -> " + h.location;
-      if (!resolve_location(u, h.location, next, why) || next.host != u.host || next.port != u.port) {
+      bool resolved = resolve_location(u, h.location, next, why);
+      bool same = resolved && next.host == u.host && next.port == u.port && next.scheme == u.scheme;
+      if (!resolved || (!same && !(opt.cross_host_redirects && next.scheme == "https"))) {
         r.redirect_refused = step + (why.empty() ? " (another host: not followed)" : " (" + why + ")");
         r.error = "redirect not followed: " + r.redirect_refused;
         return r;

@@ -20,8 +20,9 @@ struct url_parts {
   std::string target;  // "/path?query"
   std::string origin() const;  // "https://host[:port]"
 };
-// https URLs only (autoconfig and MTA-STS are HTTPS by spec); false + why otherwise.
-bool parse_url(const std::string& url, url_parts& out, std::string& why);
+// https URLs only (autoconfig and MTA-STS are HTTPS by spec); false + why otherwise. With
+// allow_http, http URLs too (port 80): Autodiscover's redirect step only.
+bool parse_url(const std::string& url, url_parts& out, std::string& why, bool allow_http = false);
 
 struct fetch_options {
   std::string ca_file;  // "" = system trust store
@@ -31,6 +32,14 @@ struct fetch_options {
   // Name -> addresses; discovery passes its resolver so no lookup bypasses --resolver.
   std::function<dns_answer<std::string>(const std::string&)> resolve;
   std::string user_agent = "mailspec";
+  // POST (Autodiscover POX): the body and its Content-Type. No request ever carries credentials.
+  std::string method = "GET";
+  std::string body;
+  std::string body_type;
+  // Redirects to another https host are followed (listed in redirects) instead of refused;
+  // a redirect to http is never followed. Autodiscover (MS-OXDISCO §3.1.5) only.
+  bool cross_host_redirects = false;
+  bool allow_http = false;  // the URL asked may be http (Autodiscover's HTTP redirect step)
 };
 
 struct fetch_result {
@@ -47,6 +56,7 @@ struct fetch_result {
   std::string verify_error;   // OpenSSL's reason when verification failed
   std::vector<std::string> redirects;  // "301 https://a/x -> https://a/y" (followed)
   std::string redirect_refused;        // "302 -> https://other/..." (not followed)
+  std::string location;                // the Location of the last 3xx answer, as sent
 };
 
 fetch_result https_get(const std::string& url, const fetch_options& opt);

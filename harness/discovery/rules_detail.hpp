@@ -21,5 +21,10 @@ std::vector<std::string> mechanisms_for(std::string_view method, std::string_vie
 
 void add_settings_rules(std::vector<rules::rule>& v);
 void add_policy_rules(std::vector<rules::rule>& v);
+void add_dane_rules(std::vector<rules::rule>& v);
+void add_source_rules(std::vector<rules::rule>& v);
+
+// A server entry that nobody published: a host name guessed as auto-detecting clients do.
+inline bool is_guessed(const published_entry& p) { return p.source.rfind("guessed (", 0) == 0; }
 
 }  // namespace mailspec::discovery::detail

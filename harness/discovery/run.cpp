@@ -55,6 +55,13 @@ case_result discovery_case(const settings_options& opt, const found& f) {
     auto& v = srv.type == "smtp" ? s.submission_types : s.access_types;
     if (std::find(v.begin(), v.end(), srv.socket_type) == v.end()) v.push_back(srv.socket_type);
   }
+  s.ispdb = f.ispdb;
+  s.autodiscover = f.autodiscover;
+  s.autodiscover_source = f.autodiscover_source;
+  s.autodiscover_errors = f.autodiscover_errors;
+  s.comparison = f.comparison;
+  s.disagreements = f.disagreements;
+  s.guessed = f.guessed_lines;
   if (f.config) {
     s.provider_id = f.config->provider_id;
     s.display_name = f.config->display_name;
@@ -62,6 +69,8 @@ case_result discovery_case(const settings_options& opt, const found& f) {
   c.log.add(0, direction::meta, channel::plain, -1, "resolver: " + f.resolver);
   meta_lines(c, f.sources);
   meta_lines(c, f.srv_lines);
+  meta_lines(c, f.autodiscover);
+  meta_lines(c, f.guessed_lines);
   for (const auto& line : s.servers) c.log.add(0, direction::meta, channel::plain, -1, "published: " + line);
   judge_settings_case(c, opt);
   return c;
@@ -129,6 +138,7 @@ run_report run(const settings_options& opt, const progress_fn& progress) {
   }
   resolver_options ro;
   ro.server = opt.resolver;
+  ro.trust_anchor = opt.trust_anchor;
   if (opt.timeout_ms > 0) ro.timeout = std::chrono::milliseconds(std::min<std::int64_t>(opt.timeout_ms, 10000));
   resolver res(ro);  // throws std::invalid_argument for a bad --resolver
 
@@ -139,7 +149,7 @@ run_report run(const settings_options& opt, const progress_fn& progress) {
   auto t0 = std::chrono::steady_clock::now();
   auto found = detail::discover(opt, who, res);
   int done = 0;
-  int total = static_cast<int>(found.servers.size()) + 3 +
+  int total = static_cast<int>(found.servers.size() + found.guessed.size()) + 3 +
               (opt.probe_mx && found.mx.ok() ? std::min(5, static_cast<int>(found.mx.records.size())) : 0);
   auto push = [&](case_result c) {
     ++done;  // the total grows when a port needs an exploratory second probe

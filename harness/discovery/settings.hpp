@@ -24,7 +24,12 @@ struct settings_options {
   std::string autoconfig;   // --autoconfig FILE or https URL ("" = the well-known URLs)
   std::string preset;       // --preset NAME: scenarios/providers/NAME.xml instead of autoconfig
   std::string preset_dir;   // where presets live
-  std::string resolver;     // --resolver IP[:PORT] ("" = the system resolver)
+  std::string resolver;     // --resolver IP[:PORT] or [IPv6]:PORT ("" = the system resolver)
+  std::string trust_anchor; // --trust-anchor FILE: DNSSEC trust anchor ("" = none: DNSSEC not validated)
+  int days = 30;            // --days N: certificate expiry look-ahead (DANE)
+  std::string ispdb = "https://autoconfig.thunderbird.net/v1.1/";  // --ispdb URL ("" = not asked)
+  bool autodiscover = true; // Microsoft Autodiscover (POX and v2 JSON) is asked
+  bool guess = true;        // guessed hosts (imap., smtp., mail., pop3., pop.) probed for plaintext login
   std::map<std::string, int> port_map;  // --port NAME=PORT: published port -> port connected
   std::string ca_file;
   std::string client_cert;  // --client-cert / --client-key: presented to mail servers that ask

@@ -91,10 +91,11 @@ bool publishes_password(const published_entry& p) {
   return false;
 }
 
-// A server case's facts with its published entry, else nullptr.
+// A server case's facts with its published entry, else nullptr (a guessed host publishes
+// nothing: only settings/guessed/... judges it).
 const settings_facts* server(const context& c) {
   const auto* f = facts(c, settings_role::server);
-  return f && f->published ? f : nullptr;
+  return f && f->published && !is_guessed(*f->published) ? f : nullptr;
 }
 
 void socket_not_plain(context& c) {
@@ -328,6 +329,8 @@ rules::table build() {
   rules::table v;
   detail::add_settings_rules(v);
   detail::add_policy_rules(v);
+  detail::add_dane_rules(v);
+  detail::add_source_rules(v);
   return v;
 }
 

@@ -116,11 +116,20 @@ case_result unresolved_case(const std::string& id, const std::string& title, con
   return c;
 }
 
-std::string pick_address(const std::vector<std::string>& addrs) {
-  for (const auto& a : addrs)
-    if (a.find(':') == std::string::npos) return a;
-  return addrs.empty() ? "" : addrs.front();
+// Every address of a host is probed (A first, then AAAA), a bounded number of them.
+constexpr std::size_t max_addresses = 4;
+
+std::vector<std::string> bounded(const std::vector<std::string>& addrs) {
+  return {addrs.begin(), addrs.begin() + static_cast<std::ptrdiff_t>(std::min(addrs.size(), max_addresses))};
 }
+
+// "IP:PORT", with brackets for IPv6.
+std::string address_port(const std::string& ip, int port) {
+  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+// One case per address: a host with one address keeps the plain id, several get "@IP" each.
+std::string case_id(const std::string& base, const std::string& ip, std::size_t n) { return n > 1 ? base + "@" + ip : base; }
 
 void add_published(case_result& c, const published_server& s, int port) {
   auto& f = c.settings ? *c.settings : c.settings.emplace();
@@ -150,12 +159,68 @@ void judge_settings_case(case_result& c, const settings_options& opt) {
   auto found = rules::judge(rec, catalogue(), jo);
   c = std::move(rec.result);
   for (auto& f : found) c.findings.push_back(std::move(f));
+  // The probe alone found no --only rule to apply (audit's skip): the settings rules may have.
+  const char* nothing = "no rule selected by --only applies to this probe";
+  if (c.result == verdict::skip && c.message == nothing) {
+    c.result = verdict::pass;
+    c.message.clear();
+  }
   verdict before = c.result;
   c.result = combine_case_verdict(c);
   if (before == verdict::error && c.result != verdict::fail) c.result = verdict::error;
+  if (!opt.only.empty() && c.findings.empty() && c.result == verdict::pass) {
+    c.result = verdict::skip;
+    c.message = nothing;
+  }
 }
 
 namespace {
+
+// One address of a published server: probed as published, the other way when that failed.
+std::vector<case_result> verify_address(const settings_options& opt, const published_server& s, int port,
+                                        const std::string& ip, const std::string& id, const std::string& title) {
+  auto ao = audit_options(opt, s.hostname, ip);
+  auto spec = spec_for(s, port);
+  case_result c = audit::probe_port(ao, spec);
+  auto k = classify(c, spec);
+  std::vector<case_result> out;
+  if (!k.socket) {
+    // The port did not work as published: probe it the other way to learn what it does.
+    auto other = spec;
+    other.tls = spec.tls == "implicit" ? "starttls" : "implicit";
+    other.service = spec.protocol == "smtp" ? (other.tls == "implicit" ? "submissions" : "submission")
+                                            : spec.protocol + (other.tls == "implicit" ? "s" : "");
+    case_result alt = audit::probe_port(ao, other);
+    auto k2 = classify(alt, other);
+    alt.kind = "settings";
+    alt.scenario_id = id + "/as-" + (other.tls == "implicit" ? "ssl" : "starttls");
+    alt.title = "Exploratory probe of " + s.hostname + ":" + std::to_string(s.port) + " (" + ip + ") as " +
+                (other.tls == "implicit" ? "SSL" : "STARTTLS") + " (what the port does)";
+    alt.findings.clear();
+    alt.result = verdict::info;
+    alt.message = "exploratory: the published socketType did not work, so the port was probed the other way";
+    k2.evidence = k.evidence + "; as " + std::string(other.tls == "implicit" ? "SSL" : "STARTTLS") + ": " + k2.evidence;
+    if (!k2.socket) k2.socket = socket_kind::unknown;
+    k = k2;
+    out.push_back(std::move(alt));
+  }
+  c.kind = "settings";
+  c.scenario_id = id;
+  c.title = title;
+  c.target.host = s.hostname;
+  add_published(c, s, port);
+  auto& sf = *c.settings;
+  sf.connected_address = address_port(ip, port);
+  sf.real_socket = k.socket;
+  sf.real_evidence = k.evidence;
+  if (*k.socket != socket_kind::unknown) {
+    sf.real_caps = k.caps;
+    sf.real_tls = k.tls;
+  }
+  judge_settings_case(c, opt);
+  out.insert(out.begin(), std::move(c));
+  return out;
+}
 
 // One published server: resolve, probe as published, probe the other way when that failed.
 std::vector<case_result> verify_one(const settings_options& opt, const published_server& s, resolver& r) {
@@ -178,47 +243,16 @@ std::vector<case_result> verify_one(const settings_options& opt, const published
     judge_settings_case(c, opt);
     return {c};
   }
-  std::string ip = pick_address(addrs.records);
-  auto ao = audit_options(opt, s.hostname, ip);
-  auto spec = spec_for(s, port);
-  case_result c = audit::probe_port(ao, spec);
-  auto k = classify(c, spec);
   std::vector<case_result> out;
-  if (!k.socket) {
-    // The port did not work as published: probe it the other way to learn what it does.
-    auto other = spec;
-    other.tls = spec.tls == "implicit" ? "starttls" : "implicit";
-    other.service = spec.protocol == "smtp" ? (other.tls == "implicit" ? "submissions" : "submission")
-                                            : spec.protocol + (other.tls == "implicit" ? "s" : "");
-    case_result alt = audit::probe_port(ao, other);
-    auto k2 = classify(alt, other);
-    alt.kind = "settings";
-    alt.scenario_id = id + "/as-" + (other.tls == "implicit" ? "ssl" : "starttls");
-    alt.title = "Exploratory probe of " + s.hostname + ":" + std::to_string(s.port) + " as " +
-                (other.tls == "implicit" ? "SSL" : "STARTTLS") + " (what the port does)";
-    alt.findings.clear();
-    alt.result = verdict::info;
-    alt.message = "exploratory: the published socketType did not work, so the port was probed the other way";
-    k2.evidence = k.evidence + "; as " + std::string(other.tls == "implicit" ? "SSL" : "STARTTLS") + ": " + k2.evidence;
-    if (!k2.socket) k2.socket = socket_kind::unknown;
-    k = k2;
-    out.push_back(std::move(alt));
+  const auto ips = bounded(addrs.records);
+  for (const auto& ip : ips) {
+    if (opt.stop && opt.stop->load()) break;
+    auto cs = verify_address(opt, s, port, ip, case_id(id, ip, ips.size()), title);
+    for (auto& c : cs) {
+      if (c.settings) c.settings->addresses = addrs.records;
+      out.push_back(std::move(c));
+    }
   }
-  c.kind = "settings";
-  c.scenario_id = id;
-  c.title = title;
-  c.target.host = s.hostname;
-  add_published(c, s, port);
-  auto& sf = *c.settings;
-  sf.connected_address = ip + ":" + std::to_string(port);
-  sf.real_socket = k.socket;
-  sf.real_evidence = k.evidence;
-  if (*k.socket != socket_kind::unknown) {
-    sf.real_caps = k.caps;
-    sf.real_tls = k.tls;
-  }
-  judge_settings_case(c, opt);
-  out.insert(out.begin(), std::move(c));
   return out;
 }
 
@@ -228,32 +262,46 @@ std::string sts_mode(const found& f) {
   return p.ok() ? p.mode : "";
 }
 
-case_result verify_mx(const settings_options& opt, const mx_record& mx, const found& f, resolver& r) {
+std::vector<case_result> verify_mx(const settings_options& opt, const mx_record& mx, const found& f, resolver& r) {
   int port = mapped_port(opt, 25);
   std::string id = "settings/mx:" + mx.host + ":25";
   std::string title = "MX " + mx.host + " (preference " + std::to_string(mx.preference) + ")";
   auto addrs = r.addresses(mx.host);
-  case_result c;
+  // DANE (RFC 7672): the validated answers and the TLSA records; the usable ones go to every
+  // handshake of every address.
+  auto dane = dane_lookup(opt, f, r, mx.host);
+  auto finish = [&](case_result& c, const std::string& cid, const std::string& ctitle) {
+    c.kind = "settings";
+    c.scenario_id = cid;
+    c.title = ctitle;
+    c.target.host = mx.host;
+    auto& sf = c.settings ? *c.settings : c.settings.emplace();
+    sf.role = settings_role::mx;
+    sf.mx_host = mx.host;
+    sf.sts_mode = sts_mode(f);
+    sf.addresses = addrs.records;
+    apply_dane(dane, sf);
+    judge_settings_case(c, opt);
+  };
   if (!addrs.ok()) {
-    c = unresolved_case(id, title, mx.host, port, "smtp", addrs.message, addrs.status);
+    case_result c = unresolved_case(id, title, mx.host, port, "smtp", addrs.message, addrs.status);
     c.result = verdict::pass;
-  } else {
-    std::string ip = pick_address(addrs.records);
-    auto ao = audit_options(opt, mx.host, ip);
-    auto spec = audit::parse_ports("smtp=" + std::to_string(port)).front();
-    c = audit::probe_port(ao, spec);
-    c.settings.emplace().connected_address = ip + ":" + std::to_string(port);
+    finish(c, id, title);
+    return {c};
   }
-  c.kind = "settings";
-  c.scenario_id = id;
-  c.title = title;
-  c.target.host = mx.host;
-  auto& sf = *c.settings;
-  sf.role = settings_role::mx;
-  sf.mx_host = mx.host;
-  sf.sts_mode = sts_mode(f);
-  judge_settings_case(c, opt);
-  return c;
+  std::vector<case_result> out;
+  const auto ips = bounded(addrs.records);
+  for (const auto& ip : ips) {
+    if (opt.stop && opt.stop->load()) break;
+    auto ao = audit_options(opt, mx.host, ip);
+    ao.tlsa = dane.usable;
+    auto spec = audit::parse_ports("smtp=" + std::to_string(port)).front();
+    case_result c = audit::probe_port(ao, spec);
+    c.settings.emplace().connected_address = address_port(ip, port);
+    finish(c, case_id(id, ip, ips.size()), ips.size() > 1 ? title + " at " + ip : title);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace
@@ -272,12 +320,19 @@ std::vector<case_result> verify_servers(const settings_options& opt, const found
     if (opt.stop && opt.stop->load()) return out;
     emit(verify_one(opt, s, r));
   }
+  for (const auto& s : f.guessed) {
+    if (opt.stop && opt.stop->load()) return out;
+    auto cs = verify_one(opt, s, r);
+    for (auto& c : cs)
+      if (c.settings) c.settings->guessed_host = true;
+    emit(std::move(cs));
+  }
   if (!opt.probe_mx || !f.mx.ok()) return out;
   int n = 0;
   for (const auto& mx : f.mx.records) {
     if (opt.stop && opt.stop->load()) return out;
     if (mx.host == "." || ++n > 5) continue;  // null MX (RFC 7505); a bounded number of MX hosts
-    emit({verify_mx(opt, mx, f, r)});
+    emit(verify_mx(opt, mx, f, r));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "net/connection_impl.hpp"
 #include "net/io_status.hpp"
+#include "net/dane.hpp"
 #include "net/tls_inspect.hpp"
 
 namespace mailspec::net {
@@ -127,6 +128,8 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
   SSL* ssl = p.tls->native_handle();
   facts.sni = sni_for(opt, host);
   if (!facts.sni.empty()) SSL_set_tlsext_host_name(ssl, facts.sni.c_str());
+  facts.dane.reset();
+  if (!opt.tlsa.empty()) dane_prepare(ssl, opt.verify_name.empty() ? host : opt.verify_name, opt.tlsa, facts.dane.emplace());
   p.verify = verify_state{};
   p.tls->set_verify_mode(ssl::verify_peer);
   p.tls->set_verify_callback([vs = &p.verify](bool preverified, ssl::verify_context& vc) {

@@ -51,6 +51,10 @@ struct tls_options {
   bool legacy = false;              // @SECLEVEL=0 so TLS 1.0/1.1 and weak ciphers can be offered (probes)
   std::chrono::milliseconds timeout{10000};
   std::string mode = "starttls";    // recorded in tls_facts.mode: implicit | starttls
+  // DANE (RFC 6698, RFC 7672): the TLSA records to match the chain against with OpenSSL's DANE
+  // verification; the result goes to tls_facts.dane, chain_ok stays the PKIX result. The caller
+  // picks the records (SMTP passes DANE-TA(2) and DANE-EE(3) only, RFC 7672 §3.1.3).
+  std::vector<tlsa_record> tlsa;
 };
 
 struct read_result {

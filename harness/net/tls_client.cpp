@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509err.h>
 
+#include "net/dane.hpp"
 #include "net/tls_inspect.hpp"
 
 namespace mailspec::net {
@@ -94,6 +95,8 @@ std::unique_ptr<ssl::context> make_client_context(const tls_options& opt, std::s
     ERR_clear_error();
   }
   if (!set_client_identity(native, opt, error)) return nullptr;
+  // DANE's digest tables (RFC 6698 matching types); inert until a connection adds TLSA records.
+  SSL_CTX_dane_enable(native);
   return ctx;
 }
 
@@ -122,6 +125,11 @@ void record_verification(SSL* ssl, const verify_state& vs, const tls_options& op
   facts.verify_mode = opt.verify;
   // The callback saw the first error; SSL_get_verify_result keeps only the last one.
   long code = vs.first_error != X509_V_OK ? vs.first_error : SSL_get_verify_result(ssl);
+  if (facts.dane) {
+    // With TLSA records OpenSSL's verification was DANE's: recorded there, PKIX verified apart.
+    dane_record(ssl, code, opt.tlsa, *facts.dane);
+    code = pkix_verify(ssl);
+  }
   X509* leaf = SSL_get1_peer_certificate(ssl);
   if (!leaf && code == X509_V_OK) code = X509_V_ERR_UNSPECIFIED;  // no certificate at all
   facts.verify_code = code;

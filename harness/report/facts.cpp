@@ -153,6 +153,14 @@ void settings_out(const settings_facts& s, out o) {
   o.list("published.submission", s.submission_types);
   o.text("autoconfig.provider", s.provider_id);
   o.text("autoconfig.display_name", s.display_name);
+  o.text("ispdb", s.ispdb);
+  o.list("autodiscover", s.autodiscover);
+  o.text("autodiscover.source", s.autodiscover_source);
+  o.list("autodiscover.error", s.autodiscover_errors);
+  o.list("comparison", s.comparison);
+  o.list("comparison.disagreements", s.disagreements);
+  o.list("guessed", s.guessed);
+  if (s.guessed_host) o.m["guessed_host"] = "yes";
   if (const auto& p = s.published) {
     o.m["published.type"] = p->type;
     o.m["published.hostname"] = p->hostname;
@@ -173,6 +181,15 @@ void settings_out(const settings_facts& s, out o) {
   if (s.real_tls) o.m["real.auth_channel_tls"] = *s.real_tls ? "yes" : "no";
   o.text("mx.host", s.mx_host);
   o.text("mta_sts.mode", s.sts_mode);
+  o.list("addresses", s.addresses);
+  o.text("dnssec.mx", s.dnssec_mx);
+  o.text("dnssec.address", s.dnssec_address);
+  o.text("dnssec.tlsa", s.dnssec_tlsa);
+  o.text("tlsa.name", s.tlsa_name);
+  o.text("tlsa.status", s.tlsa_status);
+  o.list("tlsa.records", s.tlsa);
+  o.text("dnssec.why_bogus", s.why_bogus);
+  if (s.days) o.m["dane.days"] = std::to_string(s.days);
   o.text("mta_sts.txt.status", s.sts_txt_status);
   o.list("mta_sts.txt", s.sts_txt);
   o.text("mta_sts.policy.url", s.sts_url);
@@ -209,6 +226,14 @@ void settings_in(const in& i, settings_facts& s) {
   i.list("published.submission", s.submission_types);
   i.text("autoconfig.provider", s.provider_id);
   i.text("autoconfig.display_name", s.display_name);
+  i.text("ispdb", s.ispdb);
+  i.list("autodiscover", s.autodiscover);
+  i.text("autodiscover.source", s.autodiscover_source);
+  i.list("autodiscover.error", s.autodiscover_errors);
+  i.list("comparison", s.comparison);
+  i.list("comparison.disagreements", s.disagreements);
+  i.list("guessed", s.guessed);
+  s.guessed_host = i.get("guessed_host") != nullptr;
   if (i.get("published.type")) {
     auto& p = s.published.emplace();
     i.text("published.type", p.type);
@@ -230,6 +255,15 @@ void settings_in(const in& i, settings_facts& s) {
   if (auto t = i.get("real.auth_channel_tls")) s.real_tls = *t == "yes";
   i.text("mx.host", s.mx_host);
   i.text("mta_sts.mode", s.sts_mode);
+  i.list("addresses", s.addresses);
+  i.text("dnssec.mx", s.dnssec_mx);
+  i.text("dnssec.address", s.dnssec_address);
+  i.text("dnssec.tlsa", s.dnssec_tlsa);
+  i.text("tlsa.name", s.tlsa_name);
+  i.text("tlsa.status", s.tlsa_status);
+  i.list("tlsa.records", s.tlsa);
+  i.text("dnssec.why_bogus", s.why_bogus);
+  s.days = number(i.get("dane.days"));
   i.text("mta_sts.txt.status", s.sts_txt_status);
   i.list("mta_sts.txt", s.sts_txt);
   i.text("mta_sts.policy.url", s.sts_url);

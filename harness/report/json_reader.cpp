@@ -88,6 +88,16 @@ tls_facts tls_from(const json& j) {
   t.plaintext_bytes_before_handshake = opt<std::uint64_t>(j, "plaintext_bytes_before_handshake");
   t.plaintext_before_handshake = from_visible(opt<std::string>(j, "plaintext_before_handshake"));
   t.handshake_ms = opt<std::int64_t>(j, "handshake_ms");
+  if (auto it = j.find("dane"); it != j.end() && it->is_object()) {
+    auto& d = t.dane.emplace();
+    d.records = opt<std::vector<std::string>>(*it, "records");
+    d.match_depth = opt<std::vector<int>>(*it, "match_depth");
+    d.unusable = opt<std::vector<std::string>>(*it, "unusable");
+    d.authenticated = opt<bool>(*it, "authenticated");
+    d.depth = opt<int>(*it, "depth");
+    d.matched = opt<std::string>(*it, "matched");
+    d.verify_error = opt<std::string>(*it, "verify_error");
+  }
   return t;
 }
 

@@ -28,10 +28,16 @@ json certificate_json(const certificate_facts& c) {
           {"self_signed", c.self_signed}};
 }
 
+json dane_json(const dane_facts& d) {
+  return {{"records", d.records},           {"match_depth", d.match_depth}, {"unusable", d.unusable},
+          {"authenticated", d.authenticated}, {"depth", d.depth},           {"matched", d.matched},
+          {"verify_error", d.verify_error}};
+}
+
 json tls_json(const tls_facts& t) {
   json chain = json::array();
   for (const auto& c : t.chain) chain.push_back(certificate_json(c));
-  return {{"handshake_ok", t.handshake_ok},
+  json j = {{"handshake_ok", t.handshake_ok},
           {"handshake_error", t.handshake_error},
           {"mode", t.mode},
           {"version", t.version},
@@ -51,6 +57,8 @@ json tls_json(const tls_facts& t) {
           {"plaintext_bytes_before_handshake", t.plaintext_bytes_before_handshake},
           {"plaintext_before_handshake", visible(t.plaintext_before_handshake)},
           {"handshake_ms", t.handshake_ms}};
+  if (t.dane) j["dane"] = dane_json(*t.dane);
+  return j;
 }
 
 json step_json(const step_result& s) {

@@ -95,6 +95,15 @@ TEST_CASE("discovery dns: --resolver values") {
   CHECK(port == 5353);
   CHECK_FALSE(d::parse_resolver_address("127.0.0.1:0", ip, port, why));
   CHECK_FALSE(d::parse_resolver_address("localhost:53", ip, port, why));
-  CHECK_FALSE(d::parse_resolver_address("::1", ip, port, why));
+  CHECK(d::parse_resolver_address("::1", ip, port, why));
+  CHECK(ip == "::1");
+  CHECK(port == 53);
+  CHECK(d::parse_resolver_address("[::1]:5353", ip, port, why));
+  CHECK(ip == "::1");
+  CHECK(port == 5353);
+  CHECK(d::parse_resolver_address("[::1]", ip, port, why));
+  CHECK_FALSE(d::parse_resolver_address("[::1]:0", ip, port, why));
+  CHECK_FALSE(d::parse_resolver_address("[::1", ip, port, why));
+  CHECK_FALSE(d::parse_resolver_address("[::1]5353", ip, port, why));
   CHECK_THROWS_AS(d::resolver(at("nonsense")), std::invalid_argument);
 }

@@ -240,3 +240,58 @@ TEST_CASE("discovery: the bundled provider presets parse with placeholders resol
   }
   CHECK(n >= 4);
 }
+
+// Microsoft Autodiscover answers (MS-OXDSCLI) and the ISPDB's MX-domain lookup.
+#include "discovery/autodiscover.hpp"
+#include "discovery/detail.hpp"
+
+TEST_CASE("discovery autodiscover: POX settings, redirects and errors") {
+  const char* xml = R"(<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+ <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+  <Account><Action>settings</Action>
+   <Protocol><Type>IMAP</Type><Server>IMAP.lab.test</Server><Port>993</Port><SSL>on</SSL><SPA>off</SPA></Protocol>
+   <Protocol><Type>POP3</Type><Server>pop3.lab.test</Server><Port>110</Port><Encryption>None</Encryption></Protocol>
+   <Protocol><Type>SMTP</Type><Server>smtp.lab.test</Server><Port>587</Port><Encryption>TLS</Encryption><AuthRequired>on</AuthRequired></Protocol>
+   <Protocol><Type>SMTP</Type><Server>smtp.lab.test</Server><Port>25</Port><SSL>on</SSL><SPA>on</SPA></Protocol>
+   <Protocol><Type>EXCH</Type><Server>x</Server></Protocol>
+  </Account></Response></Autodiscover>)";
+  auto p = d::parse_pox(xml, "Autodiscover https://x");
+  REQUIRE(p.ok);
+  CHECK(p.action == "settings");
+  REQUIRE(p.servers.size() == 4);
+  CHECK(p.servers[0].hostname == "imap.lab.test");
+  CHECK(p.servers[0].socket_type == "SSL");
+  CHECK(p.servers[0].authentication == std::vector<std::string>{"password-cleartext"});
+  CHECK(p.servers[1].socket_type == "plain");
+  CHECK(p.servers[1].type == "pop3");
+  CHECK(p.servers[2].socket_type == "STARTTLS");
+  CHECK(p.servers[3].socket_type == "STARTTLS");  // SSL on, port 25: STARTTLS
+  CHECK(p.servers[3].authentication == std::vector<std::string>{"NTLM"});
+  CHECK(p.ignored == std::vector<std::string>{"EXCH"});
+  auto r = d::parse_pox("<Autodiscover><Response><Account><Action>redirectUrl</Action><RedirectUrl>https://a/b</RedirectUrl>"
+                        "</Account></Response></Autodiscover>", "x");
+  REQUIRE(r.ok);
+  CHECK(r.action == "redirectUrl");
+  CHECK(r.redirect == "https://a/b");
+  CHECK_FALSE(d::parse_pox("<Autodiscover><Response><Error><ErrorCode>600</ErrorCode><Message>Invalid Request</Message>"
+                           "</Error></Response></Autodiscover>", "x").ok);
+  CHECK_FALSE(d::parse_pox("<Autodiscover><Response", "x").ok);
+  CHECK_FALSE(d::parse_pox("<Autodiscover><Response><Account><Action>redirectAddr</Action></Account></Response></Autodiscover>", "x").ok);
+  // Never a credential in the request: the address only.
+  auto req = d::pox_request("alice@lab.test");
+  CHECK(req.find("<EMailAddress>alice@lab.test</EMailAddress>") != std::string::npos);
+  CHECK(req.find("responseschema/2006a") != std::string::npos);
+  std::string why;
+  CHECK(d::parse_v2_json(R"({"Protocol":"AutodiscoverV1","Url":"https://a/autodiscover/autodiscover.xml"})", why) ==
+        "https://a/autodiscover/autodiscover.xml");
+  CHECK(d::parse_v2_json("{\"Url\": 3}", why).empty());
+  CHECK(d::parse_v2_json("not json", why).empty());
+}
+
+TEST_CASE("discovery ispdb: the MX host's registrable domain") {
+  CHECK(d::detail::registrable_domain("mx1.mail.example.net") == "example.net");
+  CHECK(d::detail::registrable_domain("mx.example.co.uk.") == "example.co.uk");
+  CHECK(d::detail::registrable_domain("example.net") == "example.net");
+  CHECK(d::detail::registrable_domain("aspmx.l.google.com") == "google.com");
+}

@@ -1,6 +1,7 @@
 // The settings/ and policy/ rules on fixtures: every rule of discovery::catalogue() has a
 // passing and a failing fixture (the typed settings facts the discovery and verification record).
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <set>
@@ -69,6 +70,44 @@ facts sts_with(std::function<void(settings_facts&)> change) {
 }
 facts body(std::string b) {
   return sts_with([=](settings_facts& f) { f.sts_body = b; });
+}
+
+// An MX with a secure TLSA RRset: a matching DANE-EE record and one for the next key.
+std::string hex64() { return std::string(64, 'a'); }
+facts dane(std::function<void(settings_facts&)> change = {}) {
+  return [=](settings_facts& f) {
+    f.mx_host = "mx.lab.test";
+    f.connected_address = "127.0.0.1:25";
+    f.dnssec_mx = f.dnssec_address = f.dnssec_tlsa = "secure";
+    f.tlsa_name = "_25._tcp.mx.lab.test";
+    f.tlsa_status = "ok";
+    f.tlsa = {"3 1 1 " + hex64(), "3 1 1 " + std::string(64, 'b')};
+    f.days = 30;
+    if (change) change(f);
+  };
+}
+// A STARTTLS handshake whose DANE verification matched (or not); depths per record.
+void handshake(mailspec::session::record& rec, bool matched, std::vector<int> depths, std::string record = "3 1 1 " + hex64()) {
+  rec.result.probe.emplace().starttls = mailspec::starttls_attempt{mailspec::starttls_outcome::ok, ""};
+  mailspec::tls_facts t;
+  t.handshake_ok = true;
+  t.leaf.emplace().subject = "CN=mx.lab.test";
+  t.leaf->not_after = "2030-01-01T00:00:00Z";
+  t.leaf->not_after_epoch = 1893456000;
+  auto& d = t.dane.emplace();
+  d.records = {"3 1 1 " + hex64(), "3 1 1 " + std::string(64, 'b')};
+  d.match_depth = depths;
+  d.authenticated = matched;
+  d.depth = matched ? 0 : -1;
+  d.matched = matched ? record : "";
+  d.verify_error = matched ? "ok" : "no matching DANE TLSA records";
+  rec.result.tls.push_back(t);
+}
+facts guessed() {
+  return [](settings_facts& f) {
+    f.published = mailspec::published_entry{"imap", "imap.lab.test", 143, "STARTTLS", {}, "", "guessed (imap.lab.test, as auto-detecting clients do)", {}};
+    f.connected_address = "127.0.0.1:143";
+  };
 }
 
 std::vector<fixture> fixtures() {
@@ -161,6 +200,50 @@ std::vector<fixture> fixtures() {
          t.hostname_ok = !broken;  // the broken fixture: a certificate for another name
          rec.result.tls.push_back(t);
        }},
+      // DANE (RFC 7672): the MX case's DNSSEC facts and the handshake's DANE facts.
+      {"policy/dane/dnssec-valid", settings_role::mx, dane(), dane([](settings_facts& f) {
+         f.dnssec_tlsa = "bogus";
+         f.why_bogus = "TLSA _25._tcp.mx.lab.test: signature crypto failed";
+       }),
+       verdict::fail},
+      {"policy/dane/published", settings_role::mx, dane(), dane([](settings_facts& f) {
+         f.dnssec_tlsa = f.dnssec_address = f.dnssec_mx = "insecure";
+       }),
+       verdict::info},
+      {"policy/dane/tlsa-match", settings_role::mx, dane(), dane(), verdict::fail,
+       [](mailspec::session::record& rec, bool broken) { handshake(rec, !broken, {0, -1}); }},
+      {"policy/dane/records", settings_role::mx, dane(), dane([](settings_facts& f) { f.tlsa = {"1 1 1 " + hex64()}; }),
+       verdict::warn},
+      {"policy/dane/rollover", settings_role::mx, dane(), dane(), verdict::info,
+       [](mailspec::session::record& rec, bool broken) { handshake(rec, true, broken ? std::vector<int>{0, 0} : std::vector<int>{0, -1}); }},
+      {"policy/dane/expiry", settings_role::mx, dane(), dane(), verdict::warn,
+       [](mailspec::session::record& rec, bool broken) {
+         handshake(rec, true, {0, -1}, "2 1 1 " + hex64());
+         rec.result.tls.back().leaf->not_after_epoch = std::time(nullptr) + (broken ? 5 : 90) * 86400;
+       }},
+      // Other sources of settings, and the comparison.
+      {"settings/autodiscover/valid", settings_role::discovery,
+       [](settings_facts& f) { f.autodiscover_source = "https://autodiscover.lab.test/autodiscover/autodiscover.xml"; },
+       [](settings_facts& f) {
+         f.autodiscover_errors = {"https://autodiscover.lab.test/autodiscover/autodiscover.xml: malformed XML at byte 9"};
+       },
+       verdict::fail},
+      {"settings/ispdb/used", settings_role::discovery, ac_https,
+       [](settings_facts& f) { f.autoconfig_source = "ISPDB https://ispdb.lab.test/v1.1/lab.test"; }, verdict::info},
+      {"settings/consistency/sources", settings_role::discovery,
+       [](settings_facts& f) {
+         f.comparison = {"imap imap.lab.test:993 SSL | https://autoconfig.lab.test/x", "imap imap.lab.test:993 SSL | SRV"};
+       },
+       [](settings_facts& f) {
+         f.comparison = {"imap imap.lab.test:993 SSL | a", "imap mail.lab.test:993 SSL | b"};
+         f.disagreements = {"imap (implicit TLS): a says imap.lab.test:993 SSL; b says mail.lab.test:993 SSL"};
+       },
+       verdict::warn},
+      {"settings/guessed/plaintext-login", settings_role::server, guessed(), guessed(), verdict::fail,
+       [](mailspec::session::record& rec, bool broken) {
+         rec.result.capabilities_before_tls = broken ? std::vector<std::string>{"IMAP4rev1", "STARTTLS", "AUTH=PLAIN"}
+                                                     : std::vector<std::string>{"IMAP4rev1", "STARTTLS", "LOGINDISABLED"};
+       }},
       {"policy/tls-rpt/record", settings_role::tls_rpt,
        [](settings_facts& f) {
          f.rpt_status = "ok";
@@ -234,7 +317,8 @@ TEST_CASE("settings rules: ids are unique, spec and requirement set, no clash wi
     CHECK(ids.insert(r.id).second);
     CHECK_FALSE(r.spec.empty());
     CHECK_FALSE(r.requirement.empty());
-    CHECK((r.id.rfind("settings/", 0) == 0 || r.id.rfind("policy/mta-sts/", 0) == 0 || r.id.rfind("policy/tls-rpt/", 0) == 0));
+    CHECK((r.id.rfind("settings/", 0) == 0 || r.id.rfind("policy/mta-sts/", 0) == 0 || r.id.rfind("policy/tls-rpt/", 0) == 0 ||
+           r.id.rfind("policy/dane/", 0) == 0));
     CHECK(mailspec::rules::protocol_book().find(r.id) == nullptr);
     CHECK(mailspec::audit::find_rule(r.id) == nullptr);
   }
@@ -291,4 +375,43 @@ TEST_CASE("settings rules: a short MTA-STS max_age warns, --strict fails it") {
   CHECK(out[0].result == verdict::warn);
   o.strict = true;
   CHECK(settings_judge(rec, o)[0].result == verdict::fail);
+}
+
+TEST_CASE("settings rules: DANE mismatch names the MX address and the records; bogus is never insecure") {
+  auto rec = record_of(settings_role::mx, dane());
+  handshake(rec, false, {-1, -1});
+  mailspec::rules::judge_options o;
+  o.only = {"policy/dane/tlsa-match"};
+  auto out = settings_judge(rec, o);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].result == verdict::fail);
+  CHECK(out[0].actual.find("127.0.0.1:25") != std::string::npos);
+  CHECK(out[0].expected.find("3 1 1 " + hex64()) != std::string::npos);
+  // A bogus TLSA RRset: dnssec-valid fails, and no rule reports "no DANE" (insecure) for it.
+  auto bogus = record_of(settings_role::mx, dane([](settings_facts& f) { f.dnssec_tlsa = "bogus"; }));
+  o.only = {"policy/dane/"};
+  auto found = settings_judge(bogus, o);
+  bool failed = false;
+  for (const auto& x : found) {
+    if (x.rule == "policy/dane/dnssec-valid") failed = x.result == verdict::fail;
+    CHECK_FALSE((x.rule == "policy/dane/published" && x.result == verdict::info));
+  }
+  CHECK(failed);
+  // Not validated (no trust anchor): an info, nothing judged.
+  auto plain = record_of(settings_role::mx, dane([](settings_facts& f) { f.dnssec_tlsa = f.dnssec_address = f.dnssec_mx = "not validated"; }));
+  auto info = settings_judge(plain, o);
+  REQUIRE(info.size() == 1);
+  CHECK(info[0].rule == "policy/dane/published");
+  CHECK(info[0].result == verdict::info);
+}
+
+TEST_CASE("settings rules: a DANE-EE certificate near expiry is only an info (RFC 7672 §3.1.1)") {
+  auto rec = record_of(settings_role::mx, dane());
+  handshake(rec, true, {0, -1});
+  rec.result.tls.back().leaf->not_after_epoch = std::time(nullptr) + 86400;
+  mailspec::rules::judge_options o;
+  o.only = {"policy/dane/expiry"};
+  auto out = settings_judge(rec, o);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].result == verdict::info);
 }

@@ -103,3 +103,48 @@ TEST_CASE("report facts: settings facts survive flatten and read-back, lists one
   CHECK(b.sts_fetch == s.sts_fetch);
   CHECK(report::flatten_facts(back) == flat);
 }
+
+TEST_CASE("report facts: DANE, Autodiscover, ISPDB, comparison and every-address facts survive the round trip") {
+  case_result c;
+  auto& s = c.settings.emplace();
+  s.role = settings_role::mx;
+  s.mx_host = "mx.lab.test";
+  s.addresses = {"127.0.0.1", "::1"};
+  s.dnssec_mx = "secure";
+  s.dnssec_address = "secure";
+  s.dnssec_tlsa = "bogus";
+  s.tlsa_name = "_25._tcp.mx.lab.test";
+  s.tlsa_status = "bogus (DNSSEC validation failed: signature crypto failed)";
+  s.tlsa = {"3 1 1 aa", "2 1 1 bb"};
+  s.why_bogus = "TLSA _25._tcp.mx.lab.test: signature crypto failed";
+  s.days = 30;
+  s.ispdb = "https://ispdb.lab.test/v1.1/lab.test (the domain): not listed (HTTP 404)";
+  s.autodiscover = {"POST https://lab.test/autodiscover/autodiscover.xml: not published (HTTP 404)", "GET http://x: 302 -> https://y"};
+  s.autodiscover_source = "https://autodiscover.lab.test/autodiscover/autodiscover.xml";
+  s.autodiscover_errors = {"https://a: malformed XML at byte 3"};
+  s.comparison = {"imap imap.lab.test:993 SSL | SRV"};
+  s.disagreements = {"imap (implicit TLS): a says x; b says y"};
+  s.guessed = {"mail.lab.test: NXDOMAIN (not probed)"};
+  s.guessed_host = true;
+  auto flat = report::flatten_facts(c);
+  CHECK(flat.at("tlsa.records") == "3 1 1 aa\n2 1 1 bb");
+  CHECK(flat.at("addresses") == "127.0.0.1\n::1");
+  case_result back;
+  report::unflatten_facts(flat, back);
+  REQUIRE(back.settings);
+  const auto& b = *back.settings;
+  CHECK(b.addresses == s.addresses);
+  CHECK(b.dnssec_tlsa == "bogus");
+  CHECK(b.tlsa == s.tlsa);
+  CHECK(b.why_bogus == s.why_bogus);
+  CHECK(b.days == 30);
+  CHECK(b.ispdb == s.ispdb);
+  CHECK(b.autodiscover == s.autodiscover);
+  CHECK(b.autodiscover_source == s.autodiscover_source);
+  CHECK(b.autodiscover_errors == s.autodiscover_errors);
+  CHECK(b.comparison == s.comparison);
+  CHECK(b.disagreements == s.disagreements);
+  CHECK(b.guessed == s.guessed);
+  CHECK(b.guessed_host);
+  CHECK(report::flatten_facts(back) == flat);
+}
