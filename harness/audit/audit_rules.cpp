@@ -262,11 +262,14 @@ rules::table build() {
                     [p](context& c) { plaintext_login(c, p); }, severity::high));
   for (const char* p : {"smtp", "imap", "pop3"})
     v.push_back(row(std::string("audit/starttls-injection/") + p, p,
-                    "RFC 3207 §6; RFC 9051 §6.2.1; RFC 2595 §3.1; CVE-2011-0411; USENIX Security 2021", level::must,
-                    "... clients and servers MUST discard any knowledge obtained prior to the start of the TLS "
-                    "handshake upon completion of the TLS handshake. (RFC 3207 §6; RFC 9051 §6.2.1: data after the "
-                    "STARTTLS command line is read as the start of the handshake or thrown away; so a command that "
-                    "arrived in plaintext together with STARTTLS must not be answered after the handshake)",
+                    "RFC 9051 §6.2.1 (the same holds for SMTP, RFC 3207 §4.2, and POP3, RFC 2595 §4); CVE-2011-0411; "
+                    "USENIX Security 2021",
+                    level::must,
+                    "... server implementations MUST do one of the following if any data is received in the same "
+                    "TCP buffer after the CRLF that starts the STARTTLS command: ... Extra data from the TCP buffer "
+                    "is interpreted as the beginning of the TLS handshake. ... Extra data from the TCP buffer is "
+                    "thrown away. (So a command that arrived in plaintext together with STARTTLS must never be "
+                    "answered after the handshake.)",
                     [p](context& c) { injection(c, p); }, severity::high));
   v.push_back(row("audit/capabilities/before-after-tls", "any", "RFC 3207 §4.2; RFC 2595 §3.1; RFC 9051 §6.2.1",
                   level::info,

@@ -377,7 +377,7 @@ TEST_CASE("settings rules: a short MTA-STS max_age warns, --strict fails it") {
   CHECK(settings_judge(rec, o)[0].result == verdict::fail);
 }
 
-TEST_CASE("settings rules: DANE mismatch names the MX address and the records; bogus is never insecure") {
+TEST_CASE("settings rules: DANE mismatch names the MX address and the records, and bogus is never insecure") {
   auto rec = record_of(settings_role::mx, dane());
   handshake(rec, false, {-1, -1});
   mailspec::rules::judge_options o;

@@ -59,7 +59,7 @@ const std::string other(64, 'a');
 
 }  // namespace
 
-TEST_CASE("net dane: a DANE-EE 3 1 1 record matches the leaf; a second record names another key") {
+TEST_CASE("net dane: a DANE-EE 3 1 1 record matches the leaf, and a second record names another key") {
   const auto spki = spki_sha256(fake::test_ca().cert("valid"));
   auto f = dane_handshake({{3, 1, 1, spki}, {3, 1, 1, other}});
   REQUIRE(f.handshake_ok);

@@ -37,7 +37,7 @@ TEST_CASE("SMTP: well-formed UTF-8 reply text is the 8-bit SHOULD's warning, not
   CHECK(verdicts(rec, "smtp/rfc5321/2.4/ascii-replies") == std::vector<verdict>{verdict::warn});
 }
 
-TEST_CASE("IMAP: NUL and invalid UTF-8 in a response line fail; a literal's bytes are not judged") {
+TEST_CASE("IMAP: NUL and invalid UTF-8 in a response line fail, a literal's bytes are not judged") {
   for (const auto& bad : {std::string("\x00", 1), std::string("\xc3\x28"), std::string("\xff")}) {
     auto rec = imap_session({{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi " + bad + "\r\n"}});
     CHECK(verdicts(rec, "imap/rfc9051/9/text-bytes") == std::vector<verdict>{verdict::fail});
@@ -47,7 +47,7 @@ TEST_CASE("IMAP: NUL and invalid UTF-8 in a response line fail; a literal's byte
   CHECK(verdicts(literal, "imap/rfc9051/9/text-bytes") == std::vector<verdict>{verdict::pass});
 }
 
-TEST_CASE("POP3: NUL and invalid UTF-8 in a status line fail; a message body is not judged") {
+TEST_CASE("POP3: NUL and invalid UTF-8 in a status line fail, a message body is not judged") {
   for (const auto& bad : {std::string("\x00", 1), std::string("\xc3\x28"), std::string("\xff")}) {
     auto rec = pop3_session({{"", "+OK ready " + bad + "\r\n"}});
     CHECK(verdicts(rec, "pop3/rfc2449/3/status-line-bytes") == std::vector<verdict>{verdict::fail});
