@@ -112,6 +112,13 @@ void add_smtp_rfc3207(std::vector<rule>& v) {
                   "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
                   "obtained from the TLS negotiation itself.",
                   fresh_ehlo_after_tls, severity::medium));
+  v.push_back(row("smtp/rfc3207/4.2/transaction-reset-after-tls", "smtp", "RFC 3207 §4.2", level::must,
+                  "Upon completion of the TLS handshake, the SMTP protocol is reset to the initial state (the state "
+                  "in SMTP after a server issues a 220 service ready greeting). The server MUST discard any "
+                  "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
+                  "obtained from the TLS negotiation itself. (A MAIL accepted before STARTTLS opens no transaction "
+                  "after it: RCPT or DATA without a new MAIL is out of sequence.)",
+                  [](context& c) { judge_transaction(c, {txn_cleared::starttls}); }, severity::medium));
   v.push_back(row("smtp/rfc3207/4.2/discard-pre-tls-input", "smtp", "RFC 3207 §4.2, §6", level::must,
                   "The server MUST discard any knowledge obtained from the client, such as the argument to the EHLO "
                   "command, which was not obtained from the TLS negotiation itself. (§4.2) ... Before the TLS "

@@ -95,6 +95,25 @@ const std::vector<rule_case>& smtp_cases() {
        s({G, EHLO, cmd("RCPT TO:<x@y>", "550 2.1.1 unknown\r\n")})},
       {"smtp/rfc3463/3/enhanced-subject-defined", s({G, EHLO, cmd("NOOP", "250 2.0.0 ok\r\n")}),
        s({G, EHLO, cmd("NOOP", "250 2.9.0 ok\r\n")})},
+      // The state model (smtp_rfc5321_state.cpp, smtp_rfc3207.cpp, smtp_rfc1870.cpp).
+      {"smtp/rfc5321/4.1.1.5/rset-clears-transaction",
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), cmd("RSET", "250 ok\r\n"), cmd("RCPT TO:<c@d>", "503 5.5.1 need MAIL\r\n")}),
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), cmd("RSET", "250 ok\r\n"), cmd("RCPT TO:<c@d>", "250 ok\r\n")})},
+      {"smtp/rfc5321/4.1.4/ehlo-clears-transaction",
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), EHLO, cmd("RCPT TO:<c@d>", "503 5.5.1 need MAIL\r\n")}),
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), EHLO, cmd("RCPT TO:<c@d>", "250 ok\r\n")})},
+      {"smtp/rfc3207/4.2/transaction-reset-after-tls",
+       s_tls({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), STARTTLS, cmd("EHLO c", "250 mx.example\r\n", true),
+              cmd("RCPT TO:<c@d>", "503 5.5.1 need MAIL\r\n", true)}),
+       s_tls({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), STARTTLS, cmd("EHLO c", "250 mx.example\r\n", true),
+              cmd("RCPT TO:<c@d>", "250 ok\r\n", true)})},
+      {"smtp/rfc5321/4.2.4/unrecognized-command-refused", s({G, EHLO, cmd("FROBNICATE", "500 5.5.2 unrecognized\r\n")}),
+       s({G, EHLO, cmd("FROBNICATE", "250 ok\r\n")})},
+      {"smtp/rfc1870/4/message-over-limit",
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), cmd("RCPT TO:<c@d>", "250 ok\r\n"), cmd("DATA", "354 go\r\n"),
+          {"<message body, 5000 bytes>", "552 5.3.4 too big\r\n", false, false, false, "DATA-BODY"}}),
+       s({G, EHLO, cmd("MAIL FROM:<a@b>", "250 ok\r\n"), cmd("RCPT TO:<c@d>", "250 ok\r\n"), cmd("DATA", "354 go\r\n"),
+          {"<message body, 5000 bytes>", "250 2.0.0 queued\r\n", false, false, false, "DATA-BODY"}})},
   };
   return cases;
 }
