@@ -21,7 +21,7 @@ SMTP = {
     "smtp-rset-ignored",        # RSET answered 250 by the proxy, the server keeps the transaction
     "smtp-ehlo-keeps-mail",     # a second EHLO answered by the proxy, the server keeps the transaction
     "smtp-tls-keeps-mail",      # after STARTTLS the pre-TLS MAIL is replayed before RCPT
-    "smtp-no-ehlo-after-tls",   # after STARTTLS the pre-TLS EHLO is replayed before MAIL
+    "smtp-no-ehlo-after-tls",   # MAIL refused before the first EHLO, accepted after STARTTLS without one
     "smtp-size-not-enforced",   # MAIL SIZE= over the limit answered 250
     "smtp-size-advertised-small",  # EHLO advertises SIZE 1000; the server takes more
 }
@@ -70,13 +70,15 @@ class SmtpFault:
         self.fake_data = False  # a DATA the proxy answered 354: swallow the message
 
     def before(self, verb, line):
+        if self.f == "smtp-no-ehlo-after-tls" and verb == "MAIL" and not self.tls and self.pre_tls_ehlo is None:
+            return b"503 5.5.1 Error: send HELO/EHLO first\r\n"  # strict before the first EHLO...
         if self.f == "smtp-rset-ignored" and verb == "RSET":
             return b"250 2.0.0 Ok\r\n"
         if self.f == "smtp-ehlo-keeps-mail" and verb in ("EHLO", "HELO") and self.ehlo_reply and self.mail:
             return b"".join(self.ehlo_reply)
         if self.tls and not self.greeted_tls and verb not in ("EHLO", "HELO", "QUIT"):
             if self.f == "smtp-no-ehlo-after-tls" and self.pre_tls_ehlo:
-                self.greeted_tls = True
+                self.greeted_tls = True  # ...but after STARTTLS the pre-TLS EHLO still counts
                 return ("prelude", [self.pre_tls_ehlo])
         if self.f == "smtp-tls-keeps-mail" and self.tls and verb == "RCPT" and not self.mail_tls and self.pre_tls_mail:
             self.mail_tls = True

@@ -67,10 +67,12 @@ class Pair:
     def to_server(self, data):
         self.sw.write(data)
 
-    async def upgrade(self):
-        """STARTTLS on both sides: first with the server, then with the client (which starts its
-        handshake once it has the positive reply the caller just queued)."""
+    async def upgrade(self, reply):
+        """STARTTLS on both sides: first with the server; then the positive reply goes to the
+        client and the client's handshake is taken at once (no await in between, so its
+        ClientHello cannot reach the plaintext reader)."""
         await self.sw.start_tls(self.ctx.client, server_hostname="127.0.0.1")
+        self.cw.write(reply)
         await self.cw.start_tls(self.ctx.server)
 
 
@@ -105,6 +107,10 @@ async def run_smtp(p, fault):
         p.to_server(line)
         reply = await smtp_reply(p)
         real = faults.code_of(reply)
+        if verb == "STARTTLS" and real == 220:
+            await p.upgrade(b"".join(reply))
+            f.tls = True
+            continue
         p.to_client(b"".join(f.after(verb, line, reply)))
         if verb == "DATA" and real == 354:
             while line not in (b".\r\n", b".\n"):
@@ -115,9 +121,6 @@ async def run_smtp(p, fault):
             p.to_server(await p.c_line())
             reply = await smtp_reply(p)
             p.to_client(b"".join(reply))
-        if verb == "STARTTLS" and real == 220:
-            await p.upgrade()
-            f.tls = True
         if verb == "QUIT":
             return
 
@@ -146,10 +149,11 @@ async def run_pop3(p, fault):
                 if l == b".\r\n":
                     break
                 body.append(l)
+        if verb == "STLS" and status.startswith(b"+OK"):
+            await p.upgrade(status)
+            continue
         status, body = f.after(verb, args, status, body)
         p.to_client(status + b"".join(body) + (b".\r\n" if status.startswith(b"+OK") and faults.pop3_multiline(verb, args) else b""))
-        if verb == "STLS" and status.startswith(b"+OK"):
-            await p.upgrade()
         if verb == "QUIT":
             return
 
@@ -203,13 +207,14 @@ async def run_imap(p, fault):
                 literal = await client_command_rest(p, await p.c_line())
                 continue
             tagged = first.startswith(tag + b" ")
+            if tagged and verb == "STARTTLS" and re.match(rb"^\S+ OK", first):
+                await p.upgrade(first)
+                break
             if tagged:
                 p.to_client(b"".join(f.extra_before_tagged()))
             p.to_client(b"".join(f.line(s, tag) if kind == b"line" else s for kind, s in segs))
             if tagged:
                 break
-        if verb == "STARTTLS" and re.match(rb"^\S+ OK", first):
-            await p.upgrade()
         if verb == "LOGOUT":
             return
 
@@ -238,8 +243,10 @@ def serve(name, upstream_port, ctx, control):
                 local_addr=("127.0.0.2", 0), limit=LIMIT), READ_S)
             await runner(Pair(cr, cw, sr, sw, ctx), fault)
             await asyncio.sleep(0.05)
-        except (Closed, asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, ssl.SSLError, OSError):
-            pass
+        except (Closed, asyncio.IncompleteReadError, ConnectionError):
+            pass  # a peer closed: the pair ends
+        except (asyncio.TimeoutError, ssl.SSLError, OSError) as e:
+            print(f"proxy {name} ({fault}): {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         finally:
             for w in (cw, sw):
                 if w is not None:

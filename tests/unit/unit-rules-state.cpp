@@ -178,4 +178,11 @@ TEST_CASE("SMTP state: refusals are correct behaviour, and each reset has its ow
   auto ux = findings_of(x, "smtp/rfc5321/4.2.4/unrecognized-command-refused");
   REQUIRE(ux.size() == 1);
   CHECK(ux.front().result == verdict::pass);
+  // RFC 5321 lets a server take MAIL without EHLO: after STARTTLS that is a fault only when the
+  // same server refused it before its first EHLO.
+  const turn stls{"STARTTLS", "220 go\r\n"};
+  auto lenient = smtp_session({g, {"MAIL FROM:<a@b>", "250 ok\r\n"}, ehlo, stls, {"MAIL FROM:<a@b>", "250 ok\r\n", true}});
+  CHECK(findings_of(lenient, "smtp/rfc3207/4.2/fresh-ehlo-after-tls").front().result == verdict::pass);
+  auto unknown_start = smtp_session({g, ehlo, stls, {"MAIL FROM:<a@b>", "250 ok\r\n", true}});
+  CHECK(findings_of(unknown_start, "smtp/rfc3207/4.2/fresh-ehlo-after-tls").front().result == verdict::pass);
 }
