@@ -1,6 +1,7 @@
 // RFC 9051 (IMAP), the state model's rules (docs/architecture.md, "The state model"): what the
 // server says about the selected mailbox must agree with what it said before. Each rule is a
 // visitor of the replay in imap_state.cpp; a rule that saw nothing to judge emits nothing.
+#include <algorithm>
 #include <set>
 
 #include "rules/imap_state.hpp"
@@ -47,10 +48,9 @@ struct uid_below_uidnext : judging {
     // UID SEARCH hits are UIDs of messages that were there when UIDNEXT was announced, as long as
     // no message arrived since.
     if (!s || !(s->uid || (cmd.uid && is_search(cmd))) || box->exists.value_or(0) > box->before_uidnext) return;
-    for (auto n : s->numbers) {
-      if (n >= next) return c.broken(&ex, "UID SEARCH hits below UIDNEXT " + num(next), r.raw, "hit " + num(n));
-    }
-    if (!s->numbers.empty()) c.held(&ex);
+    if (s->empty()) return;
+    if (s->highest() < next) c.held(&ex);
+    else c.broken(&ex, "UID SEARCH hits below UIDNEXT " + num(next), r.raw, "hit " + num(s->highest()));
   }
 };
 
@@ -154,9 +154,9 @@ struct seq_within_exists : judging {
     if (r.keyword == "FETCH" && r.number) return judge(ex, *r.number, exists, r.raw, "FETCH for message");
     const auto s = parse_search(r);
     if (!s || s->uid || cmd.uid) return;
-    for (auto n : s->numbers)
-      if (n == 0 || n > exists) return judge(ex, n, exists, r.raw, "SEARCH hit");
-    if (!s->numbers.empty()) c.held(&ex);
+    if (s->empty()) return;
+    if (s->lowest() == 0) return judge(ex, 0, exists, r.raw, "SEARCH hit");
+    judge(ex, s->highest(), exists, r.raw, "SEARCH hit");
   }
   void judge(const session::exchange& ex, std::uint64_t n, std::uint64_t exists, const std::string& raw, const char* what) {
     if (n >= 1 && n <= exists) c.held(&ex);
@@ -196,9 +196,10 @@ struct no_expunge_during_fetch : judging {
 // SEARCH ALL and FETCH 1:* name every message of the mailbox, 1 to EXISTS.
 struct all_messages : judging {
   all_messages(context& c, bool search) : judging(c), search(search) {}
+  static constexpr std::size_t max_ranges = 1000000;
   bool search;
   bool active = false, changed = false;
-  std::set<std::uint64_t> got;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> got;  // numbers named, as ranges
   std::optional<std::uint64_t> count;
   std::string evidence;
   void command_start(const session::exchange&, const command& cmd, const mailbox*) override {
@@ -215,26 +216,43 @@ struct all_messages : judging {
     if (!active) return;
     if (r.keyword == "EXISTS" || r.keyword == "EXPUNGE") changed = true;  // the mailbox moved meanwhile
     if (!search && r.keyword == "FETCH" && r.number) {
-      got.insert(cmd.uid ? parse_fetch(r).uid.value_or(0) : *r.number);
+      const std::uint64_t n = cmd.uid ? parse_fetch(r).uid.value_or(0) : *r.number;
+      got.emplace_back(n, n);
       if (evidence.size() < 200) evidence += r.raw;
     }
     if (const auto s = search ? parse_search(r) : std::nullopt) {
-      if (!s->complete) changed = true;
-      got.insert(s->numbers.begin(), s->numbers.end());
+      got.insert(got.end(), s->ranges.begin(), s->ranges.end());
       count = s->count;
       evidence = r.raw;
     }
+    if (got.size() > max_ranges) {  // too much to judge
+      changed = true;
+      got.clear();
+    }
+  }
+  // Distinct numbers named and whether they are exactly 1..n.
+  std::pair<std::uint64_t, bool> distinct(std::uint64_t n) {
+    std::sort(got.begin(), got.end());
+    std::uint64_t total = 0, end = 0;  // numbers counted so far are < end
+    bool from_one = got.empty() || got.front().first == 1, contiguous = true;
+    for (const auto& [lo, hi] : got) {
+      if (hi < end) continue;
+      if (lo > end && end > 0) contiguous = false;
+      total += hi - std::max(lo, end) + 1;
+      end = hi + 1;
+    }
+    return {total, from_one && contiguous && (got.empty() || end == n + 1)};
   }
   void completed(const session::exchange& ex, const command& cmd, const imap_response* t, const mailbox* box) override {
     if (!active || changed || !t || t->status != "OK" || t->code_name() == "EXPUNGEISSUED" || !box || !box->exists) return;
     const std::uint64_t exists = *box->exists;
-    bool ok = got.size() == exists && (!count || *count == exists);
-    if (ok && !cmd.uid && exists > 0) ok = *got.begin() == 1 && *got.rbegin() == exists;
+    const auto [total, exact] = distinct(exists);
+    const bool ok = total == exists && (!count || *count == exists) && (cmd.uid || exact);
     if (ok) return c.held(&ex);
     c.broken(&ex, (search ? "the " : "a FETCH response for each of the ") + num(exists) +
                       (search ? " messages of the mailbox (EXISTS)" : " messages (EXISTS)"),
              evidence.empty() ? t->raw : evidence,
-             num(got.size()) + (search ? " hits" : " messages answered") + " with " + num(exists) + " messages in the mailbox");
+             num(total) + (search ? " hits" : " messages answered") + " with " + num(exists) + " messages in the mailbox");
   }
 };
 

@@ -49,9 +49,16 @@ class replay {
   }
 
  private:
+  // Work bounds: a hostile server answering FETCH 1:* with many messages and then EXPUNGE after
+  // EXPUNGE would make the renumbering quadratic. Past them the per-message view is dropped (the
+  // rules that need it see nothing more); EXISTS, UIDNEXT and the rest stay.
+  static constexpr std::size_t max_messages = 100000;
+  static constexpr std::uint64_t max_renumbering = 1000000;
   visitor& v_;
   std::optional<mailbox> box_;
   bool known_ = true;
+  bool per_message_ = true;
+  std::uint64_t renumbered_ = 0;
   std::map<std::string, command> pending_;  // commands awaiting their tagged response, by tag
 
   mailbox* current() { return box_ && known_ ? &*box_ : nullptr; }
@@ -85,18 +92,26 @@ class replay {
   void expunge(std::uint64_t n) {
     if (!box_) return;
     auto& b = *box_;
-    std::map<std::uint64_t, message> renumbered;
-    for (auto& [seq, m] : b.by_seq) {
-      if (seq < n) renumbered.emplace(seq, std::move(m));
-      else if (seq > n) renumbered.emplace(seq - 1, std::move(m));
+    b.by_seq.erase(n);
+    // Keys above n move down by one, in ascending order so none collides.
+    for (auto it = b.by_seq.upper_bound(n); it != b.by_seq.end() && per_message_;) {
+      auto node = b.by_seq.extract(it++);
+      node.key() -= 1;
+      b.by_seq.insert(std::move(node));
+      if (++renumbered_ > max_renumbering) stop_per_message();
     }
-    b.by_seq = std::move(renumbered);
     if (b.exists && *b.exists > 0) --*b.exists;
     if (n <= b.before_uidnext && b.before_uidnext > 0) --b.before_uidnext;
   }
 
+  void stop_per_message() {
+    per_message_ = false;
+    if (box_) box_->by_seq.clear();
+  }
+
   void fetch(const protocol::imap_response& r) {
     auto& b = ensure();
+    if (!per_message_ || (b.by_seq.size() >= max_messages && !b.by_seq.count(*r.number))) return;
     const auto d = parse_fetch(r);
     if (!d.parsed) return;
     auto& m = b.by_seq[*r.number];

@@ -43,10 +43,14 @@ fetch_data parse_fetch(const protocol::imap_response& r);
 // "a1") UID ALL 1:3 COUNT 3").
 struct search_data {
   bool esearch = false;
-  bool uid = false;                    // ESEARCH with the UID indicator
-  std::vector<std::uint64_t> numbers;  // SEARCH hits; ESEARCH MIN, MAX and ALL (ranges expanded, bounded)
+  bool uid = false;  // ESEARCH with the UID indicator
+  // SEARCH hits (one range each) and ESEARCH MIN, MAX and ALL, as ranges lo <= hi: a range costs a
+  // few bytes on the wire whatever its length, so nothing is expanded.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   std::optional<std::uint64_t> count;  // ESEARCH COUNT, or the number of SEARCH hits
-  bool complete = true;                // false when a range was too large to expand
+  bool empty() const { return ranges.empty(); }
+  std::uint64_t lowest() const;   // 0 when empty
+  std::uint64_t highest() const;  // 0 when empty
 };
 std::optional<search_data> parse_search(const protocol::imap_response& r);
 

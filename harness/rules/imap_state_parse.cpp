@@ -8,7 +8,6 @@ namespace mailspec::rules::detail::imap {
 namespace {
 
 constexpr std::size_t max_ranges = 10000;
-constexpr std::uint64_t max_expanded = 100000;
 constexpr char literal_mark = '\x01';  // stands for a literal's payload inside a response's text
 
 std::optional<std::uint64_t> number(std::string_view s) {
@@ -66,14 +65,6 @@ std::string data_text(const protocol::imap_response& r) {
   return s;
 }
 
-bool expand(const number_set& set, std::vector<std::uint64_t>& out) {
-  for (const auto& [lo, hi] : set.ranges) {
-    if (hi - lo >= max_expanded || out.size() + (hi - lo) >= max_expanded) return false;
-    for (std::uint64_t n = lo; n <= hi; ++n) out.push_back(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 bool number_set::contains(std::uint64_t n) const {
@@ -108,6 +99,18 @@ number_set parse_set(std::string_view s) {
   }
   out.valid = true;
   return out;
+}
+
+std::uint64_t search_data::lowest() const {
+  std::uint64_t lo = 0;
+  for (const auto& r : ranges) lo = lo == 0 ? r.first : std::min(lo, r.first);
+  return lo;
+}
+
+std::uint64_t search_data::highest() const {
+  std::uint64_t hi = 0;
+  for (const auto& r : ranges) hi = std::max(hi, r.second);
+  return hi;
 }
 
 bool fetch_data::has(std::string_view item) const {
@@ -160,9 +163,9 @@ std::optional<search_data> parse_search(const protocol::imap_response& r) {
       if (!t.empty() && t.front() == '(') break;  // CONDSTORE's (MODSEQ n)
       auto n = number(t);
       if (!n) return std::nullopt;
-      out.numbers.push_back(*n);
+      out.ranges.emplace_back(*n, *n);
     }
-    out.count = out.numbers.size();
+    out.count = out.ranges.size();
     return out;
   }
   if (r.keyword != "ESEARCH") return std::nullopt;
@@ -178,11 +181,11 @@ std::optional<search_data> parse_search(const protocol::imap_response& r) {
     if (name == "MIN" || name == "MAX") {
       auto n = number(tokens[i + 1]);
       if (!n) return std::nullopt;
-      out.numbers.push_back(*n);
+      out.ranges.emplace_back(*n, *n);
     } else if (name == "ALL") {
       auto set = parse_set(tokens[i + 1]);
       if (!set.valid || set.star) return std::nullopt;
-      out.complete = expand(set, out.numbers) && out.complete;
+      out.ranges.insert(out.ranges.end(), set.ranges.begin(), set.ranges.end());
     } else if (name == "COUNT") {
       out.count = number(tokens[i + 1]);
     }

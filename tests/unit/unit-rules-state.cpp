@@ -3,6 +3,8 @@
 // are bounded. The pass/fail fixture of each rule is in unit-rules-<protocol>.cpp.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 #include "rules/imap_state.hpp"
 #include "rules_fixture.hpp"
 
@@ -83,13 +85,19 @@ TEST_CASE("IMAP state: FETCH data with literals and ESEARCH are parsed") {
   auto s = im::parse_search(es.exchanges[1].imap.front());
   REQUIRE(s);
   CHECK(s->uid);
-  CHECK(s->numbers == std::vector<std::uint64_t>{3, 4, 5, 9});
+  CHECK(s->lowest() == 3u);
+  CHECK(s->highest() == 9u);
   CHECK(s->count == 4u);
-  // A huge range is not expanded.
-  auto big = imap_session({IG, {"a1 SEARCH ALL", "* ESEARCH (TAG \"a1\") ALL 1:4000000000\r\na1 OK d\r\n"}});
-  auto b = im::parse_search(big.exchanges[1].imap.front());
+  // A huge range stays a range: judged at once, never expanded.
+  auto big = imap_session({IG, SEL, {"a2 SEARCH ALL", "* ESEARCH (TAG \"a2\") ALL 1:4000000000\r\na2 OK d\r\n"}});
+  auto b = im::parse_search(big.exchanges[2].imap.front());
   REQUIRE(b);
-  CHECK(!b->complete);
+  CHECK(b->ranges.size() == 1);
+  CHECK(findings_of(big, "imap/rfc9051/6.4.4/search-all-every-message").front().result == verdict::fail);
+  CHECK(findings_of(big, "imap/rfc9051/2.3.1.2/seq-within-exists").front().result == verdict::fail);
+  // Overlapping ranges count once: 1:2,2:3 is the 3 messages.
+  auto overlap = imap_session({IG, SEL, {"a2 SEARCH ALL", "* ESEARCH (TAG \"a2\") ALL 1:2,2:3\r\na2 OK d\r\n"}});
+  CHECK(findings_of(overlap, "imap/rfc9051/6.4.4/search-all-every-message").front().result == verdict::pass);
   CHECK(im::parse_set("1:*").all());
   CHECK(!im::parse_set("2:*").all());
   CHECK(!im::parse_set("$").valid);
@@ -185,4 +193,23 @@ TEST_CASE("SMTP state: refusals are correct behaviour, and each reset has its ow
   CHECK(findings_of(lenient, "smtp/rfc3207/4.2/fresh-ehlo-after-tls").front().result == verdict::pass);
   auto unknown_start = smtp_session({g, ehlo, stls, {"MAIL FROM:<a@b>", "250 ok\r\n", true}});
   CHECK(findings_of(unknown_start, "smtp/rfc3207/4.2/fresh-ehlo-after-tls").front().result == verdict::pass);
+}
+
+TEST_CASE("IMAP state: a hostile FETCH 1:* then EXPUNGE after EXPUNGE stays bounded") {
+  // 20000 messages then 20000 EXPUNGE of message 1: quadratic renumbering without the work bound.
+  std::string fetch, expunge;
+  for (int i = 1; i <= 20000; ++i) fetch += "* " + std::to_string(i) + " FETCH (UID " + std::to_string(i) + ")\r\n";
+  for (int i = 0; i < 20000; ++i) expunge += "* 1 EXPUNGE\r\n";
+  auto rec = imap_session({IG, {"a1 SELECT INBOX", "* 20000 EXISTS\r\n* OK [UIDNEXT 20001] x\r\na1 OK [READ-WRITE] d\r\n"},
+                           {"a2 FETCH 1:* (UID)", fetch + "a2 OK d\r\n"}, {"a3 EXPUNGE", expunge + "a3 OK d\r\n"},
+                           {"a4 FETCH 1 (UID)", "* 1 FETCH (UID 20001)\r\na4 OK d\r\n"}});
+  const auto t0 = std::chrono::steady_clock::now();
+  auto fs = mailspec::rules::judge(rec);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  INFO(ms << " ms");
+  CHECK(ms < 20000);
+  // EXISTS went to 0, so the last FETCH names a message that is not there.
+  bool seq_fail = false;
+  for (const auto& f : fs) seq_fail = seq_fail || (f.rule == "imap/rfc9051/2.3.1.2/seq-within-exists" && f.result == verdict::fail);
+  CHECK(seq_fail);
 }
