@@ -26,7 +26,7 @@ class replay {
     }
     const bool selecting = !c.continued && (c.verb == "SELECT" || c.verb == "EXAMINE");
     if (ex.elided_responses > 0) known_ = false;  // responses were dropped: the state is unknown
-    if (!c.continued && !ex.command.empty()) v_.command_start(ex, c, current());
+    if (!c.continued) v_.command_start(ex, c, current());  // a passive read too: no command carries over
     if (selecting) start_selection(c);
     const protocol::imap_response* tagged = nullptr;
     for (const auto& r : ex.imap) {

@@ -213,3 +213,23 @@ TEST_CASE("IMAP state: a hostile FETCH 1:* then EXPUNGE after EXPUNGE stays boun
   for (const auto& f : fs) seq_fail = seq_fail || (f.rule == "imap/rfc9051/2.3.1.2/seq-within-exists" && f.result == verdict::fail);
   CHECK(seq_fail);
 }
+
+TEST_CASE("state model: each connection keeps its own state") {
+  // Two connections (two users, say) select INBOX: UIDVALIDITY 7, then 5 on the other connection.
+  auto rec = imap_session({IG, SEL, IG, {"b1 SELECT INBOX", "* 1 EXISTS\r\n* OK [UIDVALIDITY 5] ok\r\nb1 OK [READ-WRITE] d\r\n"}});
+  CHECK(mailspec::rules::detail::by_connection(rec).size() == 1);  // one connection until named
+  CHECK(faults(rec, "imap/rfc9051/2.3.1.1/uidvalidity-never-decreases") != "");
+  // Once exchanges carry their connection's name the two are judged apart (compiled only then).
+  const bool named = [](auto& r) {
+    if constexpr (requires { r.exchanges[0].conn; }) {
+      for (std::size_t i = 2; i < r.exchanges.size(); ++i) r.exchanges[i].conn = "second";
+      return true;
+    } else {
+      return false;
+    }
+  }(rec);
+  if (named) {
+    CHECK(mailspec::rules::detail::by_connection(rec).size() == 2);
+    CHECK(faults(rec, "imap/rfc9051/2.3.1.1/uidvalidity-never-decreases") == "");
+  }
+}
