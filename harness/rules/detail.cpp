@@ -7,6 +7,22 @@
 
 namespace mailspec::rules::detail {
 
+std::vector<std::vector<std::size_t>> by_connection(const record& rec) {
+  std::vector<std::vector<std::size_t>> out;
+  std::vector<std::string_view> names;
+  for (std::size_t i = 0; i < rec.exchanges.size(); ++i) {
+    const auto name = connection_of(rec.exchanges[i]);
+    std::size_t k = 0;
+    while (k < names.size() && names[k] != name) ++k;
+    if (k == names.size()) {
+      names.push_back(name);
+      out.emplace_back();
+    }
+    out[k].push_back(i);
+  }
+  return out;
+}
+
 bool has_word(const std::vector<std::string>& words, std::string_view w) {
   const std::string u = upper(w);
   return std::any_of(words.begin(), words.end(), [&](const std::string& x) { return upper(x) == u; });

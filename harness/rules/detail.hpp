@@ -15,6 +15,18 @@ namespace mailspec::rules::detail {
 using session::exchange;
 using session::record;
 
+// The connection an exchange belongs to: "" in a one-connection record; the scenario's connection
+// name once exchanges carry one (`exchange::conn`). Rules that keep state across exchanges (the
+// state model, docs/architecture.md) keep it per connection: a second client has its own view.
+template <class Exchange>
+std::string_view connection_of(const Exchange& ex) {
+  if constexpr (requires { ex.conn; }) return ex.conn;
+  else return {};
+}
+// The record's exchange indices grouped by connection (in the order each connection first
+// appears), each group in record order.
+std::vector<std::vector<std::size_t>> by_connection(const record& rec);
+
 // The add_* functions of the rule files, called in this order by registry.cpp.
 void add_smtp_rfc5321(std::vector<rule>& v);
 void add_smtp_rfc5321_session(std::vector<rule>& v);
@@ -24,12 +36,16 @@ void add_smtp_rfc1870(std::vector<rule>& v);
 void add_smtp_rfc2920(std::vector<rule>& v);
 void add_smtp_rfc6152(std::vector<rule>& v);
 void add_smtp_rfc3463(std::vector<rule>& v);
+void add_smtp_rfc5321_state(std::vector<rule>& v);
 void add_pop3_rfc1939(std::vector<rule>& v);
 void add_pop3_rfc2449(std::vector<rule>& v);
 void add_pop3_rfc2595(std::vector<rule>& v);
+void add_pop3_rfc1939_state(std::vector<rule>& v);
 void add_imap_rfc9051(std::vector<rule>& v);
 void add_imap_rfc9051_session(std::vector<rule>& v);
 void add_imap_rfc5530(std::vector<rule>& v);
+void add_imap_rfc9051_state(std::vector<rule>& v);
+void add_imap_rfc7162_state(std::vector<rule>& v);
 void add_tls_rfc8996(std::vector<rule>& v);
 void add_tls_cipher(std::vector<rule>& v);
 void add_tls_cert(std::vector<rule>& v);
@@ -101,6 +117,12 @@ struct bad_byte {
   std::string what;  // "NUL (0x00)", "control character 0x1b", "invalid UTF-8 byte 0xff"
 };
 std::optional<bad_byte> first_bad_text_byte(std::string_view s, bool controls);
+// The SMTP mail transaction as the server's replies built it, and what ended the last one. A RCPT
+// or DATA accepted out of sequence is judged by the rule of what ended the transaction: the command
+// sequence (none opened, or a message completed), RSET, EHLO, or STARTTLS (RFC 3207 §4.2).
+enum class txn_cleared { never, message_done, rset, ehlo, starttls };
+void judge_transaction(context& c, const std::vector<txn_cleared>& causes);
+std::string describe(txn_cleared w);
 
 // POP3 / IMAP
 std::optional<std::vector<std::string>> pop3_capa(const exchange& ex);  // CAPA +OK body lines, upper-cased

@@ -1,4 +1,5 @@
 // RFC 9051 / RFC 3501 (IMAP): CAPABILITY, STARTTLS and LOGIN rules, SELECT, UID FETCH, LOGOUT.
+// The rules on mailbox state (UIDs, EXISTS, EXPUNGE, flags) are in imap_rfc9051_state.cpp.
 #include <algorithm>
 #include <map>
 
@@ -163,32 +164,6 @@ void uid_fetch_includes_uid(context& c) {
   }
 }
 
-void uid_ascending(context& c) {
-  for (const auto& ex : c.rec.exchanges) {
-    if (ex.verb != "FETCH" && ex.verb != "UID") continue;
-    std::map<std::uint64_t, std::uint64_t> by_seq;
-    for (const auto& r : ex.imap) {
-      auto uid = protocol::imap_fetch_uid(r);
-      if (uid && r.number) by_seq[*r.number] = *uid;
-    }
-    if (by_seq.size() < 2) continue;
-    std::uint64_t prev = 0, prev_seq = 0;
-    bool ok = true;
-    for (const auto& [seq, uid] : by_seq) {
-      if (prev_seq && uid <= prev) {
-        c.broken(&ex, "higher sequence numbers have higher UIDs",
-                 "message " + std::to_string(prev_seq) + " UID " + std::to_string(prev) + ", message " +
-                     std::to_string(seq) + " UID " + std::to_string(uid));
-        ok = false;
-        break;
-      }
-      prev = uid;
-      prev_seq = seq;
-    }
-    if (ok) c.held(&ex);
-  }
-}
-
 void logout_bye(context& c) {
   for (const auto& ex : c.rec.exchanges) {
     auto t = completion(ex);
@@ -292,11 +267,6 @@ void add_imap_rfc9051_session(std::vector<rule>& v) {
                   "FETCH response caused by a UID command, regardless of whether a UID was specified as a message "
                   "data item to the FETCH.",
                   uid_fetch_includes_uid));
-  v.push_back(row("imap/rfc9051/2.3.1.1/uid-strictly-ascending", "imap", "RFC 9051 §2.3.1.1", level::must,
-                  "Unique identifiers are assigned in a strictly ascending fashion in the mailbox; as each message "
-                  "is added to the mailbox, it is assigned a higher UID than those of all message(s) that are "
-                  "already in the mailbox.",
-                  uid_ascending));
   v.push_back(row("imap/rfc9051/6.1.3/logout-bye", "imap", "RFC 9051 §6.1.3", level::must,
                   "The server MUST send a BYE untagged response before the (tagged) OK response, and then close "
                   "the network connection.",

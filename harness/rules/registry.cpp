@@ -15,12 +15,16 @@ const std::vector<rule>& catalogue() {
     detail::add_smtp_rfc2920(v);
     detail::add_smtp_rfc6152(v);
     detail::add_smtp_rfc3463(v);
+    detail::add_smtp_rfc5321_state(v);
     detail::add_pop3_rfc1939(v);
     detail::add_pop3_rfc2449(v);
     detail::add_pop3_rfc2595(v);
+    detail::add_pop3_rfc1939_state(v);
     detail::add_imap_rfc9051(v);
     detail::add_imap_rfc9051_session(v);
     detail::add_imap_rfc5530(v);
+    detail::add_imap_rfc9051_state(v);
+    detail::add_imap_rfc7162_state(v);
     detail::add_tls_rfc8996(v);
     detail::add_tls_cipher(v);
     detail::add_tls_cert(v);

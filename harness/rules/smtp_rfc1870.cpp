@@ -1,4 +1,5 @@
-// RFC 1870 (SMTP SIZE): the keyword's parameter and the reply to a declared oversize message.
+// RFC 1870 (SMTP SIZE): the keyword's parameter, the reply to a declared oversize message and to a
+// message over the advertised limit (the state model, docs/architecture.md).
 #include "rules/detail.hpp"
 
 namespace mailspec::rules::detail {
@@ -43,9 +44,34 @@ void size_exceeded(context& c) {
     auto n = declared_size(cmd.line);
     const auto max = advertised_max(c.rec, cmd.ex_index);
     if (!n || max == 0 || *n <= max) continue;
-    if (cmd.reply->code / 100 == 5) c.held(cmd.ex, cmd.reply->raw());
+    // 452 (insufficient storage, §6.1) also refuses the transaction.
+    if (cmd.reply->code / 100 == 5 || cmd.reply->code == 452) c.held(cmd.ex, cmd.reply->raw());
     else c.broken(cmd.ex, "552 to MAIL with SIZE=" + std::to_string(*n) + " over the advertised " + std::to_string(max),
                   cmd.reply->raw());
+  }
+}
+
+// The bytes of a message step, from the exchange the session records ("<message body, N bytes>").
+std::optional<unsigned long long> body_bytes(const exchange& ex) {
+  const std::string prefix = "<message body, ";
+  if (ex.verb != "DATA-BODY" || ex.command.rfind(prefix, 0) != 0) return std::nullopt;
+  const auto digits = ex.command.substr(prefix.size(), ex.command.find(' ', prefix.size()) - prefix.size());
+  if (!all_digits(digits) || digits.size() > 18) return std::nullopt;
+  return std::stoull(digits);
+}
+
+void message_over_limit(context& c) {
+  for (std::size_t i = 0; i < c.rec.exchanges.size(); ++i) {
+    const auto& ex = c.rec.exchanges[i];
+    const auto bytes = body_bytes(ex);
+    const auto* r = last_reply(ex);
+    const auto max = advertised_max(c.rec, i);
+    // The bytes sent include the ".\r\n" terminator and dot-stuffing: judged with a margin.
+    if (!bytes || !r || r->code < 0 || max == 0 || *bytes <= max + max / 100 + 8) continue;
+    const std::string said = std::to_string(*bytes) + " bytes sent, SIZE " + std::to_string(max) + " advertised";
+    if (r->code / 100 == 5) c.held(&ex, said);
+    else c.broken(&ex, "552 (permanent failure) to a message over the advertised SIZE " + std::to_string(max),
+                  r->raw(), said);
   }
 }
 
@@ -63,6 +89,13 @@ void add_smtp_rfc1870(std::vector<rule>& v) {
                   "attempt by a client to transfer a message which is larger than this limit will be rejected with "
                   "a permanent failure (552) reply code. (§4)",
                   size_exceeded));
+  v.push_back(row("smtp/rfc1870/4/message-over-limit", "smtp", "RFC 1870 §4", level::must,
+                  "If a numeric parameter follows the SIZE keyword value of the EHLO response, it indicates the "
+                  "size of the largest message that the server is willing to accept. Any attempt by a client to "
+                  "transfer a message which is larger than this limit will be rejected with a permanent failure "
+                  "(552) reply code. (Judged on the reply to the message text sent after DATA. A message larger "
+                  "than its MAIL SIZE= but within the limit may be accepted, §6.1.)",
+                  message_over_limit));
 }
 
 }  // namespace mailspec::rules::detail

@@ -1,4 +1,6 @@
 // RFC 3207 (SMTP STARTTLS): advertisement, the 220 reply, state reset after TLS, pre-TLS input.
+#include <set>
+
 #include "rules/detail.hpp"
 
 namespace mailspec::rules::detail {
@@ -35,27 +37,42 @@ void no_starttls_after_tls(context& c) {
   }
 }
 
-// After a completed STARTTLS upgrade, the first transaction command before any EHLO/HELO
-// must not be accepted as if the pre-TLS EHLO were still in force.
+// After a completed STARTTLS upgrade the session is in its initial state again, so MAIL or AUTH
+// before a new EHLO gets what it got before the first EHLO. RFC 5321 lets a server accept MAIL
+// without EHLO (Postfix does), so acceptance is a fault only when the same connection showed the
+// server refusing that command (503) before its first EHLO: it then kept the pre-TLS EHLO.
 void fresh_ehlo_after_tls(context& c) {
-  bool after_upgrade = false, greeted = false;
-  for (const auto& cmd : smtp_commands(c.rec)) {
-    if (cmd.verb == "STARTTLS" && cmd.reply && cmd.reply->code == 220) {
-      after_upgrade = true;
-      greeted = false;
-      continue;
+  const auto all = smtp_commands(c.rec);
+  for (const auto& group : by_connection(c.rec)) {
+    const std::set<std::size_t> mine(group.begin(), group.end());
+    std::set<std::string> refused_ungreeted;  // verbs refused with 503 before the first EHLO
+    bool greeted = false, after_upgrade = false;
+    for (const auto& cmd : all) {
+      if (!mine.count(cmd.ex_index)) continue;
+      const int code = cmd.reply ? cmd.reply->code : -1;
+      if (cmd.verb == "STARTTLS" && code == 220) {
+        after_upgrade = true;
+        greeted = false;
+        continue;
+      }
+      if (cmd.verb == "EHLO" || cmd.verb == "HELO") {
+        greeted = greeted || (code >= 200 && code < 300);
+        continue;
+      }
+      if (greeted || code < 0 || (cmd.verb != "MAIL" && cmd.verb != "AUTH")) continue;
+      if (!after_upgrade) {
+        if (code == 503 && cmd.ex->chan == channel::plain) refused_ungreeted.insert(cmd.verb);
+        continue;
+      }
+      if (cmd.ex->chan != channel::tls) continue;
+      const bool accepted = code >= 200 && code < 400;
+      if (accepted && refused_ungreeted.count(cmd.verb))
+        c.broken(cmd.ex, "503 (send EHLO first), as before the first EHLO: the SMTP state is reset after the TLS "
+                         "handshake",
+                 cmd.reply->raw(), "\"" + cmd.line + "\" was accepted before a new EHLO, refused before the first one");
+      else c.held(cmd.ex, cmd.reply->raw());
+      after_upgrade = false;  // the first such command only
     }
-    if (!after_upgrade || cmd.ex->chan != channel::tls) continue;
-    if (cmd.verb == "EHLO" || cmd.verb == "HELO") {
-      greeted = true;
-      continue;
-    }
-    if (greeted || !cmd.reply || (cmd.verb != "MAIL" && cmd.verb != "AUTH")) continue;
-    after_upgrade = false;  // judge the first such command only
-    if (cmd.reply->code >= 200 && cmd.reply->code < 400)
-      c.broken(cmd.ex, "503 (send EHLO first): the SMTP state is reset after the TLS handshake",
-               cmd.reply->raw(), "\"" + cmd.line + "\" was accepted before a new EHLO");
-    else c.held(cmd.ex, cmd.reply->raw());
   }
 }
 
@@ -110,8 +127,16 @@ void add_smtp_rfc3207(std::vector<rule>& v) {
                   "Summary: Upon completion of the TLS handshake, the SMTP protocol is reset to the initial state (the state "
                   "in SMTP after a server issues a 220 service ready greeting). The server MUST discard any "
                   "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
-                  "obtained from the TLS negotiation itself.",
+                  "obtained from the TLS negotiation itself. (MAIL or AUTH before a new EHLO is answered as before "
+                  "the first EHLO: a server that refused it then and accepts it now kept the pre-TLS EHLO.)",
                   fresh_ehlo_after_tls, severity::medium));
+  v.push_back(row("smtp/rfc3207/4.2/transaction-reset-after-tls", "smtp", "RFC 3207 §4.2", level::must,
+                  "Upon completion of the TLS handshake, the SMTP protocol is reset to the initial state (the state "
+                  "in SMTP after a server issues a 220 service ready greeting). The server MUST discard any "
+                  "knowledge obtained from the client, such as the argument to the EHLO command, which was not "
+                  "obtained from the TLS negotiation itself. (A MAIL accepted before STARTTLS opens no transaction "
+                  "after it: RCPT or DATA without a new MAIL is out of sequence.)",
+                  [](context& c) { judge_transaction(c, {txn_cleared::starttls}); }, severity::medium));
   v.push_back(row("smtp/rfc3207/4.2/discard-pre-tls-input", "smtp", "RFC 3207 §4.2, §6", level::must,
                   "Summary: The server MUST discard any knowledge obtained from the client, such as the argument to the EHLO "
                   "command, which was not obtained from the TLS negotiation itself. (§4.2) ... Before the TLS "

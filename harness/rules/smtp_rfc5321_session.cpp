@@ -1,4 +1,5 @@
-// RFC 5321 (SMTP): replies per command (the §4.3.2 table), QUIT, closing, command sequence.
+// RFC 5321 (SMTP): replies per command (the §4.3.2 table), QUIT, closing, RSET and NOOP replies. The
+// mail transaction (command sequence, RSET and EHLO clearing it) is judged in smtp_rfc5321_state.cpp.
 #include <map>
 #include <set>
 
@@ -125,22 +126,6 @@ void close_only_after_221_421(context& c) {
   }
 }
 
-void command_sequence(context& c) {
-  smtp_transaction t;
-  for (const auto& cmd : smtp_commands(c.rec)) {
-    const int code = cmd.reply ? cmd.reply->code : -1;
-    if (cmd.verb == "RCPT" && code >= 200 && code < 300) {
-      if (t.mail_ok) c.held(cmd.ex);
-      else c.broken(cmd.ex, "503 to RCPT without an accepted MAIL", cmd.reply->raw());
-    }
-    if (cmd.verb == "DATA" && code == 354 && !t.in_data) {
-      if (t.rcpt_ok) c.held(cmd.ex);
-      else c.broken(cmd.ex, "503 (or 554) to DATA without an accepted RCPT", cmd.reply->raw());
-    }
-    if (code >= 0) t.after(cmd.verb, code);
-  }
-}
-
 template <int Code>
 void plain_command(context& c, const char* verb) {
   for (const auto& cmd : smtp_commands(c.rec)) {
@@ -178,11 +163,6 @@ void add_smtp_rfc5321_session(std::vector<rule>& v) {
                   "response code. ... (The third exception, a timeout waiting for the client, does not apply to a client that is "
                   "still talking.)",
                   close_only_after_221_421));
-  v.push_back(row("smtp/rfc5321/4.1.4/command-sequence", "smtp", "RFC 5321 §4.1.4 (§3.3 on the transaction)", level::must,
-                  "If the commands in a transaction are out of order to the degree that they cannot be processed "
-                  "by the server, a 503 failure reply MUST be returned and the SMTP server MUST stay in the same "
-                  "state.",
-                  command_sequence));
   v.push_back(row("smtp/rfc5321/4.1.1.5/rset-250", "smtp", "RFC 5321 §4.1.1.5", level::must,
                   "The receiver MUST send a \"250 OK\" reply to a RSET command with no arguments.",
                   [](context& c) { plain_command<250>(c, "RSET"); }));

@@ -14,6 +14,10 @@ std::function<record()> p(std::vector<turn> t) {
   return [t] { return pop3_session(t); };
 }
 
+const std::string LIST2 = "+OK\r\n1 120\r\n2 200\r\n.\r\n";
+const std::string UIDL2 = "+OK\r\n1 abc\r\n2 def\r\n.\r\n";
+const std::string MSG = "Subject: x\r\nFrom: y\r\n\r\none\r\ntwo\r\nthree\r\n";
+
 }  // namespace
 
 const std::vector<rule_case>& pop3_cases() {
@@ -48,6 +52,26 @@ const std::vector<rule_case>& pop3_cases() {
        p({G, cmd("USER u", "+OK\r\n"), cmd("PASS x", "+OK logged in\r\n")})},
       {"pop3/rfc1939/6/quit-close", p({G, {"QUIT", "+OK bye\r\n", false, true}}),
        p({G, cmd("QUIT", "+OK bye\r\n"), cmd("NOOP", "+OK still here\r\n")})},
+      // The state model (pop3_rfc1939_state.cpp).
+      {"pop3/rfc1939/5/stat-matches-list", p({G, cmd("STAT", "+OK 2 320\r\n"), cmd("LIST", LIST2)}),
+       p({G, cmd("STAT", "+OK 3 320\r\n"), cmd("LIST", LIST2)})},
+      {"pop3/rfc1939/5/deleted-message-refused",
+       p({G, cmd("DELE 1", "+OK marked\r\n"), cmd("RETR 1", "-ERR message 1 already deleted\r\n")}),
+       p({G, cmd("DELE 1", "+OK marked\r\n"), cmd("RETR 1", "+OK\r\n" + MSG + ".\r\n")})},
+      {"pop3/rfc1939/5/rset-unmarks",
+       p({G, cmd("STAT", "+OK 2 320\r\n"), cmd("DELE 1", "+OK\r\n"), cmd("RSET", "+OK\r\n"),
+          cmd("STAT", "+OK 2 320\r\n")}),
+       p({G, cmd("STAT", "+OK 2 320\r\n"), cmd("DELE 1", "+OK\r\n"), cmd("RSET", "+OK\r\n"),
+          cmd("STAT", "+OK 1 200\r\n")})},
+      {"pop3/rfc1939/7/top-line-count",
+       p({G, cmd("RETR 1", "+OK\r\n" + MSG + ".\r\n"), cmd("TOP 1 1", "+OK\r\nSubject: x\r\nFrom: y\r\n\r\none\r\n.\r\n")}),
+       p({G, cmd("RETR 1", "+OK\r\n" + MSG + ".\r\n"), cmd("TOP 1 0", "+OK\r\n" + MSG + ".\r\n")})},
+      {"pop3/rfc1939/5/list-consistent", p({G, cmd("LIST", LIST2), cmd("LIST 2", "+OK 2 200\r\n")}),
+       p({G, cmd("LIST", LIST2), cmd("LIST 2", "+OK 2 201\r\n")})},
+      {"pop3/rfc1939/7/uidl-stable", p({G, cmd("UIDL", UIDL2), cmd("UIDL 1", "+OK 1 abc\r\n")}),
+       p({G, cmd("UIDL", UIDL2), cmd("UIDL 1", "+OK 1 abd\r\n")})},
+      {"pop3/rfc1939/7/uidl-unique", p({G, cmd("LIST", LIST2), cmd("UIDL", UIDL2)}),
+       p({G, cmd("LIST", LIST2), cmd("UIDL", "+OK\r\n1 abc\r\n2 abc\r\n.\r\n")})},
   };
   return cases;
 }
