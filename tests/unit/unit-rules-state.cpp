@@ -130,7 +130,7 @@ TEST_CASE("IMAP state: STORE judges only permanent flags of the stored messages"
   CHECK(findings_of(no, "imap/rfc9051/6.4.6/store-returns-flags").empty());
 }
 
-TEST_CASE("POP3 state: identical copies may share a unique-id; numbers are per session") {
+TEST_CASE("POP3 state: identical copies may share a unique-id, and numbers are per session") {
   auto same = pop3_session({{"", "+OK\r\n"}, {"LIST", "+OK\r\n1 100\r\n2 100\r\n.\r\n"},
                             {"UIDL", "+OK\r\n1 abc\r\n2 abc\r\n.\r\n"}});
   CHECK(faults(same, "pop3/") == "");
