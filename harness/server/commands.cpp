@@ -144,10 +144,10 @@ std::optional<sasl_start> sasl_of(std::string_view base, const command& c) {
 std::optional<credential> sasl_credential(const std::string& label, std::string_view mechanism, std::string_view response,
                                           int step) {
   std::string_view r = chomp(response);
-  if (r.empty() || r == "*") return std::nullopt;
+  if (r.empty() || r == "*" || r == "=") return std::nullopt;  // nothing, a cancel, an empty response
   const std::string blob(r);
   if (mechanism == "PLAIN") {
-    auto d = protocol::base64_decode(r == "=" ? "" : r);
+    auto d = protocol::base64_decode(r);
     if (!d) return make(label, blob, {blob});  // not base64: still what the client sent as its secret
     auto nul = d->rfind('\0');
     std::string pass = nul == std::string::npos ? *d : d->substr(nul + 1);

@@ -76,7 +76,10 @@ record holding(const srv::test_def& t) {
   switch (t.judge) {
     case srv::oracle::baseline: return client_record(t, {login(channel::tls, t.base), data(channel::tls, t.base)});
     case srv::oracle::certificate: return client_record(t, {}, "failed: tlsv1 alert unknown ca");
-    default: return client_record(t, {{channel::plain, "QUIT", "QUIT"}}, "none");
+    default: {
+      const std::string quit = t.base == "imap" ? "LOGOUT" : "QUIT";
+      return client_record(t, {{channel::plain, quit, quit}}, "none");
+    }
   }
 }
 

@@ -108,7 +108,7 @@ TEST_CASE("serve: a client that upgrades and verifies passes the baseline") {
   auto s = serve_with(imap_test("serve/imap/ok/starttls"), imap_client(true));
   REQUIRE(s.report.cases.size() == 1);
   const auto& c = s.report.cases[0];
-  INFO(c.findings.empty() ? "" : c.findings[0].message);
+  INFO((c.findings.empty() ? std::string() : c.findings[0].message));
   CHECK(c.result == verdict::pass);
   REQUIRE(c.tls.size() == 1);
   CHECK(c.tls[0].handshake_ok);
