@@ -1,7 +1,8 @@
 """The client configurations ci/clients runs against `mailspec serve`: each is a Debian-packaged
 mail client in one mode its users choose, for some --protocol values. command() returns the
 argv (never holding the password), the environment, the files to write (path -> (text, mode))
-and the file to give on standard input (or None). The password reaches each client through a
+and the file to give on standard input (or None). "quick" is the protocol `ci/clients --quick`
+runs it against. The password reaches each client through a
 0600 file or the environment, as its documentation recommends."""
 import os
 
@@ -38,7 +39,7 @@ def fetchmail(mode):
         p = "IMAP" if proto.startswith("imap") else "POP3"
         opts = {"opportunistic": "", "required": "sslproto tls1.2+", "implicit": "ssl"}[mode]
         text = (f'set no bouncemail\nset postmaster "nobody"\n'
-                f"poll localhost via {host} with proto {p} port {port} timeout 10\n"
+                f"poll localhost with proto {p} port {port} timeout 10\n"
                 f'  user "{USER}" there with password "{secret}" is "nobody" here\n'
                 f'  options {opts} sslcertfile "{ca}" mda "/bin/true" fetchall\n')
         env = {"HOME": work, "FETCHMAILHOME": work}
@@ -98,25 +99,25 @@ STARTTLS = ["submission", "imap", "pop3"]
 IMPLICIT = ["submissions", "imaps", "pop3s"]
 
 CONFIGS = [
-    {"name": "curl-opportunistic", "package": "curl", "program": "curl", "protocols": STARTTLS, "command": curl("opportunistic")},
-    {"name": "curl-required", "package": "curl", "program": "curl", "protocols": STARTTLS, "command": curl("required")},
-    {"name": "curl-implicit", "package": "curl", "program": "curl", "protocols": IMPLICIT, "command": curl("implicit")},
-    {"name": "fetchmail-default", "package": "fetchmail", "program": "fetchmail", "protocols": ["imap", "pop3"],
+    {"name": "curl-opportunistic", "quick": "imap", "package": "curl", "program": "curl", "protocols": STARTTLS, "command": curl("opportunistic")},
+    {"name": "curl-required", "quick": "imap", "package": "curl", "program": "curl", "protocols": STARTTLS, "command": curl("required")},
+    {"name": "curl-implicit", "quick": "imaps", "package": "curl", "program": "curl", "protocols": IMPLICIT, "command": curl("implicit")},
+    {"name": "fetchmail-default", "quick": "pop3", "package": "fetchmail", "program": "fetchmail", "protocols": ["imap", "pop3"],
      "command": fetchmail("opportunistic")},
-    {"name": "fetchmail-required", "package": "fetchmail", "program": "fetchmail", "protocols": ["imap", "pop3"],
+    {"name": "fetchmail-required", "quick": "imap", "package": "fetchmail", "program": "fetchmail", "protocols": ["imap", "pop3"],
      "command": fetchmail("required")},
-    {"name": "fetchmail-implicit", "package": "fetchmail", "program": "fetchmail", "protocols": ["imaps", "pop3s"],
+    {"name": "fetchmail-implicit", "quick": "pop3s", "package": "fetchmail", "program": "fetchmail", "protocols": ["imaps", "pop3s"],
      "command": fetchmail("implicit")},
-    {"name": "msmtp-required", "package": "msmtp", "program": "msmtp", "protocols": ["submission"], "command": msmtp("required")},
-    {"name": "msmtp-implicit", "package": "msmtp", "program": "msmtp", "protocols": ["submissions"], "command": msmtp("implicit")},
-    {"name": "mbsync-required", "package": "isync", "program": "mbsync", "protocols": ["imap"], "command": mbsync("required")},
-    {"name": "mbsync-implicit", "package": "isync", "program": "mbsync", "protocols": ["imaps"], "command": mbsync("implicit")},
-    {"name": "swaks-opportunistic", "package": "swaks", "program": "swaks", "protocols": ["smtp", "submission"],
+    {"name": "msmtp-required", "quick": "submission", "package": "msmtp", "program": "msmtp", "protocols": ["submission"], "command": msmtp("required")},
+    {"name": "msmtp-implicit", "quick": "submissions", "package": "msmtp", "program": "msmtp", "protocols": ["submissions"], "command": msmtp("implicit")},
+    {"name": "mbsync-required", "quick": "imap", "package": "isync", "program": "mbsync", "protocols": ["imap"], "command": mbsync("required")},
+    {"name": "mbsync-implicit", "quick": "imaps", "package": "isync", "program": "mbsync", "protocols": ["imaps"], "command": mbsync("implicit")},
+    {"name": "swaks-opportunistic", "quick": "smtp", "package": "swaks", "program": "swaks", "protocols": ["smtp", "submission"],
      "command": swaks("opportunistic")},
-    {"name": "swaks-required", "package": "swaks", "program": "swaks", "protocols": ["submission"], "command": swaks("required")},
-    {"name": "python-opportunistic", "package": "python3", "program": "python3", "protocols": STARTTLS,
+    {"name": "swaks-required", "quick": "submission", "package": "swaks", "program": "swaks", "protocols": ["submission"], "command": swaks("required")},
+    {"name": "python-opportunistic", "quick": "pop3", "package": "python3", "program": "python3", "protocols": STARTTLS,
      "command": python("opportunistic")},
-    {"name": "python-required", "package": "python3", "program": "python3", "protocols": STARTTLS, "command": python("required")},
-    {"name": "python-defaults", "package": "python3", "program": "python3", "protocols": STARTTLS, "command": python("defaults")},
-    {"name": "python-implicit", "package": "python3", "program": "python3", "protocols": IMPLICIT, "command": python("implicit")},
+    {"name": "python-required", "quick": "pop3", "package": "python3", "program": "python3", "protocols": STARTTLS, "command": python("required")},
+    {"name": "python-defaults", "quick": "imap", "package": "python3", "program": "python3", "protocols": STARTTLS, "command": python("defaults")},
+    {"name": "python-implicit", "quick": "imaps", "package": "python3", "program": "python3", "protocols": IMPLICIT, "command": python("implicit")},
 ]

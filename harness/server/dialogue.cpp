@@ -34,7 +34,8 @@ asio::awaitable<void> dialogue::run() {
     while (auto cmd = co_await next())
       if (!co_await handle(*cmd)) break;
   }
-  c_.close(c_.end().empty() ? "server ended the session" : c_.end());
+  const std::string why = c_.end().empty() ? std::string("server ended the session") : c_.end();
+  c_.close(why);
   me().end = c_.end();
 }
 
@@ -82,7 +83,8 @@ asio::awaitable<bool> dialogue::implicit_start() {
 
 asio::awaitable<bool> dialogue::upgrade() {
   tls_facts f;
-  const bool ok = co_await c_.handshake(t_.ctx, t_.test.port == port_kind::implicit ? "implicit" : "starttls", f);
+  const std::string mode = t_.test.port == port_kind::implicit ? "implicit" : "starttls";
+  const bool ok = co_await c_.handshake(t_.ctx, mode, f);
   me().tls = ok ? "ok " + f.version + " (" + std::string(to_string(s_.cert)) + " certificate)"
                 : "failed: " + f.handshake_error + " (" + std::string(to_string(s_.cert)) + " certificate)";
   t_.tls.push_back(std::move(f));
@@ -177,7 +179,8 @@ asio::awaitable<bool> dialogue::sasl(const sasl_start& start, const std::string&
   int step = 0;
   if (start.initial.empty()) {
     // PLAIN: an empty challenge; LOGIN: "Username:".
-    if (!co_await say(challenge(m == "PLAIN" ? "" : "VXNlcm5hbWU6"))) co_return false;
+    const std::string prompt = challenge(m == "PLAIN" ? "" : "VXNlcm5hbWU6");
+    if (!co_await say(prompt)) co_return false;
     auto r = co_await sasl_response(label, m, step);
     if (!r || *r == "*") co_return false;
   }

@@ -92,15 +92,21 @@ class imap : public dialogue {
 
   asio::awaitable<bool> selected_commands(const command& cmd) {
     const std::string& v = cmd.verb;
-    if (v == "SELECT" || v == "EXAMINE")
-      co_return co_await say("* 0 EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
-                             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags\r\n"
-                             "* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT 1] next UID\r\n" +
-                             ok(cmd, v == "SELECT" ? "[READ-WRITE] SELECT completed" : "[READ-ONLY] EXAMINE completed"));
+    // Replies are built before the co_await: GCC 12 destroys temporaries of a conditional
+    // expression inside a co_await expression twice.
+    if (v == "SELECT" || v == "EXAMINE") {
+      const std::string done = v == "SELECT" ? "[READ-WRITE] SELECT completed" : "[READ-ONLY] EXAMINE completed";
+      const std::string r = "* 0 EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+                            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags\r\n"
+                            "* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT 1] next UID\r\n" + ok(cmd, done);
+      co_return co_await say(r);
+    }
     if (v == "LIST" || v == "LSUB") {
-      const bool root = cmd.args.find("\"\" \"\"") != std::string::npos;
-      co_return co_await say((root ? "* " + v + " (\\Noselect) \"/\" \"\"\r\n" : "* " + v + " (\\HasNoChildren) \"/\" INBOX\r\n") +
-                             ok(cmd, v + " completed"));
+      std::string r = "* " + v;
+      if (cmd.args.find("\"\" \"\"") != std::string::npos) r += " (\\Noselect) \"/\" \"\"\r\n";
+      else r += " (\\HasNoChildren) \"/\" INBOX\r\n";
+      r += ok(cmd, v + " completed");
+      co_return co_await say(r);
     }
     if (v == "STATUS")
       co_return co_await say("* STATUS INBOX (MESSAGES 0 RECENT 0 UIDNEXT 1 UIDVALIDITY 1 UNSEEN 0)\r\n" + ok(cmd, "STATUS completed"));

@@ -48,9 +48,9 @@ class smtp : public dialogue {
       cached("AUTH LOGIN over TLS: only the EHLO reply before TLS offered LOGIN (over TLS: AUTH PLAIN)");
     if (!co_await sasl(*start, "AUTH " + start->mechanism)) {
       if (!c_.open()) co_return false;
-      co_return co_await say(start->mechanism == "PLAIN" || start->mechanism == "LOGIN"
-                                 ? "501 5.7.0 Authentication cancelled\r\n"
-                                 : "504 5.5.4 Unrecognized authentication type\r\n");
+      const bool known = start->mechanism == "PLAIN" || start->mechanism == "LOGIN";
+      const std::string r = known ? "501 5.7.0 Authentication cancelled\r\n" : "504 5.5.4 Unrecognized authentication type\r\n";
+      co_return co_await say(r);
     }
     authed_ = true;
     co_return co_await say("235 2.7.0 Authentication successful\r\n");
