@@ -198,7 +198,8 @@ std::vector<tmpl> starttls_tests(const std::string& f) {
                  oracle::downgrade, imap_trick(false, false, true)});
   }
   v.push_back({"caps", "tampered",
-               "the capabilities before TLS offer a mechanism (IMAP: and LOGIN) that the capabilities over TLS do not",
+               "the capabilities before TLS offer a SASL mechanism (IMAP: and LOGIN) that the capabilities over TLS "
+               "do not",
                no_starttls + ": capability tampering before STARTTLS",
                smtp ? "RFC 3207 §4.2, §6" : imap ? "RFC 9051 §6.2.1, §6.2.3; RFC 2595 §3.1" : "RFC 2595 §4",
                imap ? rfc9051_621_caps + " " + rfc9051_623 : discard, oracle::tampered,

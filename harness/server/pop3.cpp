@@ -21,8 +21,9 @@ class pop3 : public dialogue {
     authed_ = false;
   }
 
-  // A correct server offers no login before TLS (RFC 2595 §2.2): no USER, no SASL.
-  bool user_offered() const { return c_.tls() ? !s_.tampered_caps : s_.lure || s_.tampered_caps; }
+  // A correct server offers no login before TLS (RFC 2595 §2.2): no USER, no SASL. (USER is
+  // not part of the tampering: RFC 1939 clients may try it unadvertised.)
+  bool user_offered() const { return c_.tls() || s_.lure || s_.tampered_caps; }
   std::string sasl_offered() const {
     if (c_.tls()) return s_.tampered_caps ? "PLAIN" : "PLAIN LOGIN";
     return s_.tampered_caps ? "LOGIN" : s_.lure ? "PLAIN LOGIN" : "";
@@ -85,7 +86,6 @@ class pop3 : public dialogue {
     }
     if (authed_) co_return co_await transaction(cmd);
     if (v == "USER") {
-      if (c_.tls() && s_.tampered_caps) cached("USER over TLS: only the CAPA list before TLS offered USER");
       user_ = true;
       co_return co_await say("+OK\r\n");
     }

@@ -129,12 +129,34 @@ TEST_CASE("serve: POP3 USER/PASS over TLS passes the baseline, never shows the p
   CHECK_FALSE(transcript_leaks(c));
 }
 
-TEST_CASE("serve: POP3 capabilities tampered before TLS: USER used over TLS fails") {
-  auto s = serve_with(test_of("serve/pop3/caps/tampered"), pop3_client());
+TEST_CASE("serve: POP3 capabilities tampered before TLS: a mechanism only they offered, used over TLS, fails") {
+  // The CAPA before TLS offers SASL LOGIN, the one over TLS only PLAIN.
+  auto cached = [](int port, std::string, std::string ca) -> asio::awaitable<void> {
+    line_client c(co_await asio::this_coro::executor);
+    if (!co_await c.connect(port)) co_return;
+    co_await c.line();
+    co_await c.send("STLS\r\n");
+    if ((co_await c.line()).rfind("+OK", 0) != 0) co_return;
+    mailspec::tls_facts f;
+    if (!co_await c.tls(ca, f)) co_return;
+    co_await c.send("AUTH LOGIN\r\n");
+    co_await c.line();
+    co_await c.send(b64("alice") + "\r\n");
+    co_await c.line();
+    co_await c.send(b64(canary) + "\r\n");
+    co_await c.line();
+    co_await c.send("QUIT\r\n");
+    co_await c.line();
+  };
+  auto s = serve_with(test_of("serve/pop3/caps/tampered"), cached);
   REQUIRE(s.report.cases.size() == 1);
   CHECK(s.report.cases[0].result == verdict::fail);
-  CHECK(s.report.cases[0].client->cached_capabilities.find("USER") != std::string::npos);
+  CHECK(s.report.cases[0].client->cached_capabilities.find("SASL LOGIN") != std::string::npos);
   CHECK(s.report.cases[0].findings[0].sev == mailspec::severity::medium);
+  // USER/PASS is not part of the tampering: a client that uses it passes.
+  auto user_pass = serve_with(test_of("serve/pop3/caps/tampered"), pop3_client());
+  REQUIRE(user_pass.report.cases.size() == 1);
+  CHECK(user_pass.report.cases[0].result == verdict::pass);
 }
 
 TEST_CASE("serve: an auto-detecting client that falls back to plaintext after a refused implicit TLS fails") {
