@@ -47,7 +47,7 @@ pw="canary-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 "$MAILSPEC" serve --protocol imap --test serve/imap/strip/capability-hidden --test serve/imap/ok/ \
   --timeout-ms 5000 --linger-ms 300 --client python-opportunistic --report-dir "$work/r2" >"$work/serve.out" 2>&1 &
 spid=$!
-for id in serve/imap/strip/capability-hidden serve/imap/ok/starttls; do
+for id in serve/imap/ok/starttls serve/imap/strip/capability-hidden; do  # in catalogue order
   for i in $(seq 1 100); do grep -q "^ready $id " "$work/serve.out" && break; sleep 0.1; done
   port=$(sed -n "s|^ready $id 127\.0\.0\.1:\([0-9]*\)$|\1|p" "$work/serve.out")
   MAILSPEC_CLIENT_PASSWORD=$pw timeout 20 /usr/bin/python3 "$src/ci/clients.d/pyclient.py" imap opportunistic 127.0.0.1 "$port" \
