@@ -10,6 +10,7 @@
 
 #include "app/baseline.hpp"
 #include "app/cmd_audit.hpp"
+#include "app/cmd_serve.hpp"
 #include "app/cmd_settings.hpp"
 #include "app/options.hpp"
 #include "audit/audit.hpp"
@@ -106,10 +107,9 @@ int cmd_validate(const std::vector<std::string>& paths) {
   return exit_ok;
 }
 
-// Every rule mailspec can report (the settings book holds the protocol, audit and settings
-// tables), in one listing.
+// Every rule mailspec can report: the protocol, audit, settings and serve tables, in one listing.
 int cmd_rules(const std::string& format) {
-  const rules::book& all = discovery::book();
+  static const rules::book all{&rules::catalogue(), &audit::catalogue(), &discovery::catalogue(), &server::catalogue()};
   if (format == "json") std::printf("%s\n", all.listing_json().dump(2).c_str());
   else std::printf("%s", all.listing_text().c_str());
   return exit_ok;
@@ -262,6 +262,9 @@ int main(int argc, char** argv) {
   add_tls_options(*settings_cmd, o);
   add_report_options(*settings_cmd, o);
 
+  serve_args serve_opts;
+  auto* serve_cmd = add_serve_command(app, serve_opts, o);
+
   auto* validate = app.add_subcommand("validate", "Load and check scenarios only (no network)");
   validate->add_option("scenarios", paths, "Scenario files or directories")->required();
 
@@ -295,6 +298,7 @@ int main(int argc, char** argv) {
   }
   if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, o);
   if (*settings_cmd) return run_settings_command(argc, argv, set_args, o);
+  if (*serve_cmd) return run_serve_command(argc, argv, serve_opts, o);
   if (*validate) return cmd_validate(paths);
   if (*rules_cmd) return cmd_rules(rules_format);
   if (*merge) return cmd_merge(merge_inputs, o);

@@ -42,7 +42,7 @@ struct case_result {
   std::string scenario_file;
   std::string title;
   std::string protocol;  // smtp | imap | pop3
-  std::string kind = "scenario";  // scenario | audit
+  std::string kind = "scenario";  // scenario | audit | settings | serve
   int run = 0;           // repetition index (--repeat)
   target_info target;
   verdict result = verdict::skip;
@@ -58,6 +58,7 @@ struct case_result {
   std::vector<std::string> capabilities_after_tls;
   std::optional<probe_facts> probe;        // audit cases (and settings cases built on a probe)
   std::optional<settings_facts> settings;  // settings cases
+  std::optional<client_facts> client;      // serve cases (a mail client tested by `mailspec serve`)
 };
 
 // Case verdict from its steps and findings: worst of them, where a case with only

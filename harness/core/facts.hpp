@@ -1,5 +1,6 @@
 // Typed facts a case carries besides its transcript and TLS facts: what an audit probe found
-// (probe_facts) and what `mailspec settings` found published and verified (settings_facts).
+// (probe_facts), what `mailspec settings` found published and verified (settings_facts) and what
+// a mail client did against `mailspec serve` (client_facts).
 // Probes and discovery fill them, rules read them, and only the report writers flatten them into
 // text (report/facts.cpp). Text fields hold the bytes as received (first line only, never CR/LF);
 // whoever displays them makes them visible. See docs/architecture.md.
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/transcript.hpp"
 
 namespace mailspec {
 
@@ -161,6 +164,39 @@ struct settings_facts {
   // policy/tls-rpt
   std::string rpt_status;
   std::vector<std::string> rpt_txt;
+};
+
+// A credential a client sent to `mailspec serve`. The value never leaves the server: a keyed
+// fingerprint (the key is random per run) tells two credentials of one run apart.
+struct client_credential {
+  std::string mechanism;  // LOGIN, USER/PASS, APOP, AUTHENTICATE PLAIN, AUTH LOGIN, ...
+  channel chan = channel::plain;
+  int session = 1;         // which connection of the test (1-based)
+  std::string fingerprint; // "hmac-sha256:" + 16 hex digits
+};
+
+// One connection a client made during a serve test.
+struct client_session {
+  // TLS on this connection: "none", "ok TLSv1.3", "failed: <why>", "refused by the test",
+  // "plaintext answer", "not attempted" ...: the server's view, for people.
+  std::string tls;
+  std::vector<std::string> plain;   // the client's command verbs before TLS, in order (bounded)
+  std::vector<std::string> secure;  // ... over TLS
+  std::string end;                  // how it ended: "client closed", "timeout", ...
+};
+
+struct client_facts {
+  std::string certificate;  // the leaf the test presents: valid, self-signed, expired, wrong-host, unknown-ca
+  std::vector<client_session> sessions;
+  std::vector<client_credential> credentials;
+  // The client acted on bytes injected before TLS: what shows it ("" = it did not).
+  std::string injection;
+  // The client used a capability only the (attacker-controlled) pre-TLS list offered.
+  std::string cached_capabilities;
+  // The client sent commands after STARTTLS before the TLS handshake (RFC 9051 §6.2.1).
+  std::string pipelined_starttls;
+
+  bool connected() const { return !sessions.empty(); }
 };
 
 }  // namespace mailspec

@@ -201,6 +201,14 @@ void settings_out(const settings_facts& s, out o) {
   o.list("tls_rpt.txt", s.rpt_txt);
 }
 
+int number_of(const std::string& s) {
+  try {
+    return std::stoi(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 int number(const std::string* s) {
   try {
     return s ? std::stoi(*s) : 0;
@@ -275,12 +283,75 @@ void settings_in(const in& i, settings_facts& s) {
   i.list("tls_rpt.txt", s.rpt_txt);
 }
 
+// client.* keys: one line per credential ("MECHANISM over CHANNEL, session N, FINGERPRINT") and per
+// session ("session N: TLS | plain: VERBS | tls: VERBS | END"); verbs are client bytes, shown visibly.
+std::string credential_text(const client_credential& k) {
+  return visible(k.mechanism) + " over " + std::string(to_string(k.chan)) + ", session " + std::to_string(k.session) +
+         ", " + k.fingerprint;
+}
+
+std::optional<client_credential> credential_from(const std::string& t) {
+  auto over = t.find(" over "), s1 = t.find(", session "), s2 = t.rfind(", ");
+  if (over == std::string::npos || s1 == std::string::npos || s2 <= s1) return std::nullopt;
+  client_credential k;
+  k.mechanism = from_visible(t.substr(0, over));
+  k.chan = t.substr(over + 6, s1 - over - 6) == "tls" ? channel::tls : channel::plain;
+  k.session = number_of(t.substr(s1 + 10, s2 - s1 - 10));
+  k.fingerprint = t.substr(s2 + 2);
+  return k;
+}
+
+void client_out(const client_facts& f, out o) {
+  o.m["client.sessions"] = std::to_string(f.sessions.size());
+  o.text("client.certificate", f.certificate);
+  for (std::size_t i = 0; i < f.sessions.size(); ++i) {
+    const auto& s = f.sessions[i];
+    const std::string k = "client.session." + std::to_string(i + 1) + ".";
+    o.m[k + "tls"] = visible(s.tls);
+    o.m[k + "plain"] = visible(join(s.plain, " "));
+    o.m[k + "secure"] = visible(join(s.secure, " "));
+    o.m[k + "end"] = visible(s.end);
+  }
+  std::vector<std::string> creds;
+  for (const auto& k : f.credentials) creds.push_back(credential_text(k));
+  o.list("client.credentials", creds);
+  if (!f.injection.empty()) o.m["client.injection"] = visible(f.injection);
+  if (!f.cached_capabilities.empty()) o.m["client.cached_capabilities"] = visible(f.cached_capabilities);
+  if (!f.pipelined_starttls.empty()) o.m["client.pipelined_starttls"] = visible(f.pipelined_starttls);
+}
+
+void client_in(const in& i, client_facts& f) {
+  i.text("client.certificate", f.certificate);
+  const int n = number(i.get("client.sessions"));
+  for (int s = 1; s <= n && s <= 1000; ++s) {
+    const std::string k = "client.session." + std::to_string(s) + ".";
+    auto field = [&](const std::string& name) {
+      auto v = i.get((k + name).c_str());
+      return v ? from_visible(*v) : std::string();
+    };
+    client_session cs;
+    cs.tls = field("tls");
+    cs.plain = split(field("plain"), " ");
+    cs.secure = split(field("secure"), " ");
+    cs.end = field("end");
+    f.sessions.push_back(std::move(cs));
+  }
+  std::vector<std::string> creds;
+  i.list("client.credentials", creds);
+  for (const auto& t : creds)
+    if (auto k = credential_from(t)) f.credentials.push_back(*k);
+  if (auto v = i.get("client.injection")) f.injection = from_visible(*v);
+  if (auto v = i.get("client.cached_capabilities")) f.cached_capabilities = from_visible(*v);
+  if (auto v = i.get("client.pipelined_starttls")) f.pipelined_starttls = from_visible(*v);
+}
+
 }  // namespace
 
 flat flatten_facts(const case_result& c) {
   flat m;
   if (c.probe) probe_out(*c.probe, out{m});
   if (c.settings) settings_out(*c.settings, out{m});
+  if (c.client) client_out(*c.client, out{m});
   return m;
 }
 
@@ -288,6 +359,7 @@ void unflatten_facts(const flat& extra, case_result& c) {
   const in i{extra};
   if (i.get("probe")) probe_in(i, c.probe.emplace());
   if (i.get("settings.role")) settings_in(i, c.settings.emplace());
+  if (i.get("client.sessions")) client_in(i, c.client.emplace());
 }
 
 }  // namespace mailspec::report

@@ -32,6 +32,8 @@ class context {
   // The typed facts of an audit probe / a settings case (nullptr when the case has none).
   const probe_facts* probe() const { return rec.result.probe ? &*rec.result.probe : nullptr; }
   const settings_facts* settings() const { return rec.result.settings ? &*rec.result.settings : nullptr; }
+  // What a mail client did against `mailspec serve` (nullptr outside serve cases).
+  const client_facts* client() const { return rec.result.client ? &*rec.result.client : nullptr; }
 
   // The rule applied and held. `actual` is optional evidence (raw bytes: made visible and bounded).
   void held(const session::exchange* ex, std::string_view actual = {});

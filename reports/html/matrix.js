@@ -100,12 +100,13 @@ window.mailspecMatrix = (function () {
     }
     return '';
   }
-  // Names per endpoint: the software the audit recognised, else the banner the audit recorded,
-  // else the first line the server sent in a case.
+  // Names per endpoint: the software the audit recognised (mailspec serve: the client under
+  // test), else the banner the audit recorded, else the first line the server sent in a case.
   function endpointNames(cases) {
     var names = {};
     cases.forEach(function (c) {
       var k = endpoint(c), n = names[k] || (names[k] = { software: '', banner: '', greeting: '' }), x = c.extra || {};
+      if (c.kind === 'serve' && !n.software) n.software = String((c.target || {}).host || '');  // serve: the client
       if (!n.software && x.software) n.software = String(x.software);
       if (!n.banner && x.banner) n.banner = String(x.banner).slice(0, 80);
       if (!n.greeting) n.greeting = greeting(c);

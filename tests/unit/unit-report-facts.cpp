@@ -147,4 +147,38 @@ TEST_CASE("report facts: DANE, Autodiscover, ISPDB, comparison and every-address
   CHECK(b.guessed == s.guessed);
   CHECK(b.guessed_host);
   CHECK(report::flatten_facts(back) == flat);
+TEST_CASE("report facts: client facts of mailspec serve survive flatten and read-back") {
+  case_result c;
+  auto& f = c.client.emplace();
+  f.certificate = "self-signed";
+  f.sessions.push_back({"ok TLSv1.3 (self-signed certificate)", {"CAPABILITY", "STARTTLS"}, {"LOGIN", "LOGOUT"}, "client closed"});
+  f.sessions.push_back({"none", {}, {}, "timeout"});
+  f.credentials.push_back({"AUTHENTICATE PLAIN", channel::tls, 1, "hmac-sha256:0011223344556677"});
+  f.credentials.push_back({"USER/PASS", channel::plain, 2, "hmac-sha256:8899aabbccddeeff"});
+  f.injection = "after the TLS handshake, the client sent\r\nmore";
+  f.pipelined_starttls = "EHLO x\r\n";
+  auto flat = report::flatten_facts(c);
+  CHECK(flat.at("client.sessions") == "2");
+  CHECK(flat.at("client.session.1.secure") == "LOGIN LOGOUT");
+  CHECK(flat.at("client.credentials") ==
+        "AUTHENTICATE PLAIN over tls, session 1, hmac-sha256:0011223344556677\n"
+        "USER/PASS over plain, session 2, hmac-sha256:8899aabbccddeeff");
+  CHECK(flat.at("client.injection").find("\\r\\n") != std::string::npos);
+  case_result back;
+  report::unflatten_facts(flat, back);
+  REQUIRE(back.client);
+  CHECK(back.client->certificate == f.certificate);
+  REQUIRE(back.client->sessions.size() == 2);
+  CHECK(back.client->sessions[0].plain == f.sessions[0].plain);
+  CHECK(back.client->sessions[0].secure == f.sessions[0].secure);
+  CHECK(back.client->sessions[1].end == "timeout");
+  CHECK(back.client->sessions[1].plain.empty());
+  REQUIRE(back.client->credentials.size() == 2);
+  CHECK(back.client->credentials[0].mechanism == "AUTHENTICATE PLAIN");
+  CHECK(back.client->credentials[0].chan == channel::tls);
+  CHECK(back.client->credentials[1].session == 2);
+  CHECK(back.client->credentials[1].fingerprint == "hmac-sha256:8899aabbccddeeff");
+  CHECK(back.client->injection == f.injection);
+  CHECK(back.client->pipelined_starttls == f.pipelined_starttls);
+  CHECK(back.client->cached_capabilities.empty());
 }
