@@ -105,7 +105,7 @@ pop3-stat-list-mismatch|pop3/list-matches-stat|pop3/rfc1939/5/stat-matches-list|
 pop3-top-ignores-lines|pop3/top-1-lines|pop3/rfc1939/7/top-line-count|fail|RFC 1939 §7
 pop3-uidl-changes|pop3/uidl-stable-in-session|pop3/rfc1939/7/uidl-stable|fail|RFC 1939 §7
 pop3-uidl-duplicate|pop3/uidl-listing|pop3/rfc1939/7/uidl-unique|fail|RFC 1939 §7
-pop3-rset-ignored|pop3/rset-restores-two|pop3/rfc1939/5/rset-unmarks|fail|RFC 1939 §5
+pop3-rset-ignored|pop3/rset-restores-all|pop3/rfc1939/5/rset-unmarks|fail|RFC 1939 §5
 pop3-dele-ignored|pop3/deleted-retr-refused|pop3/rfc1939/5/deleted-message-refused|fail|RFC 1939 §5
 pop3-list-n-mismatch|pop3/list-n-scan-listing|pop3/rfc1939/5/list-consistent|fail|RFC 1939 §5
 imap-search-shifted|imap-mailbox imap/search|imap/rfc9051/2.3.1.2/seq-within-exists|fail|RFC 9051 §2.3.1.2
