@@ -332,7 +332,7 @@ TEST_CASE("regression: POP3 STLS and IMAP STARTTLS required but not advertised s
   }
 }
 
-TEST_CASE("POP3: a greeting with an APOP timestamp gives the capability APOP; without one the case skips") {
+TEST_CASE("POP3: a greeting with an APOP timestamp gives the capability APOP, without one the case skips") {
   const char* json = R"({"format": 1, "id": "t/apop", "title": "t", "protocol": "pop3",
     "connection": {"port": 110}, "requires": {"capabilities": ["APOP"]},
     "steps": [{"expect": {"status": "+OK", "save_capabilities": true}},
