@@ -13,7 +13,14 @@ run_profile() {  # run_profile PROFILE
   source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
   # shellcheck disable=SC2086
   run_ms "$1" run "$src/scenarios" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --ca-file "$MAILSPEC_CA_FILE" \
-    --bind 127.0.0.2 --allow-mutation --report-dir "$work/$1" --format json,html,junit,sarif,console
+    --bind 127.0.0.2 --allow-mutation --baseline "$known" --report-dir "$work/$1" --format json,html,junit,sarif,console
+}
+# Dovecot's documented deviations (docs/interop.md), kept strict in the library: known, not new.
+known="$src/tests/data/behaviour/dovecot-known.json"
+# unexplained DIR [PY-CONDITION]: cases that neither pass nor skip, unless every failing finding of
+# the case is one the baseline knows.
+unexplained() {
+  jq_py "$1/report.json" "len([c for c in r['cases'] if ${2:-True} and c['verdict'] not in ('pass','skip') and not ([f for f in c['findings'] if f['verdict'] in ('fail','error')] and all(f.get('baseline',{}).get('state')=='known' for f in c['findings'] if f['verdict'] in ('fail','error')))])"
 }
 trap '"$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
 count() { jq_py "$1/report.json" "$2"; }
@@ -22,8 +29,10 @@ run_profile good
 expect_exit 0 good
 same_findings run-good "$work/good/report.json"
 check "good: at least 30 scenarios ran" test "$(count "$work/good" "r['summary']['total']")" -ge 30
-check "good: every case passes" test "$(count "$work/good" "r['summary']['cases']['pass']")" = "$(count "$work/good" "r['summary']['total']")"
-check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
+check "good: every case passes (but the documented Dovecot deviations, and extensions Dovecot lacks skipped)" \
+  test "$(unexplained "$work/good")" = 0 -a "$(count "$work/good" "r['summary']['cases']['skip']")" -le 10
+check "good: no fail or error finding but the documented ones" \
+  test "$(count "$work/good" "len([f for c in r['cases'] for f in c['findings'] if f['verdict'] in ('fail','error') and f.get('baseline',{}).get('state')!='known'])")" = 0
 check "good: password never in any report" not_leaked "$MAILSPEC_PASSWORD" "$work/good" "$work/good.out"
 check "good: html, junit and sarif written" test -s "$work/good/report.html" -a -s "$work/good/junit.xml" -a -s "$work/good/report.sarif"
 # SCRAM and CRAM-MD5 against the real Dovecot (IMAP, POP3) and Postfix submission via Dovecot SASL.
@@ -60,7 +69,7 @@ export MAILSPEC_PASSWORD=$real_pw
 run_profile weak
 expect_exit 0 weak
 same_findings run-weak "$work/weak/report.json"
-check "weak: no case fails" test "$(count "$work/weak" "r['summary']['cases']['fail']")" = 0
+check "weak: no case fails (but the documented Dovecot deviations)" test "$(unexplained "$work/weak")" = 0
 check "weak: SMTP AUTH offered before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule']=='smtp/rfc4954/4/auth-plain-before-tls' and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
 check "weak: POP3 USER before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule'].startswith('pop3/rfc2595') and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
 run_ms weak-strict run "$src/scenarios/smtp/ehlo.json" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --bind 127.0.0.2 --strict --report-dir "$work/weak-strict"
@@ -72,7 +81,8 @@ same_findings run-badcert "$work/badcert/report.json"
 tls_cases=$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none'])")
 check "badcert: every TLS scenario fails" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and c['verdict']=='fail'])")" = "$tls_cases"
 check "badcert: each TLS case has a tls/cert fail" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and any(f['rule'].startswith('tls/cert/') and f['verdict']=='fail' for f in c['findings'])])")" = "$tls_cases"
-check "badcert: plaintext-only scenarios pass" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict']!='pass'])")" = 0
+check "badcert: plaintext-only scenarios pass (but the documented Dovecot deviations)" \
+  test "$(unexplained "$work/badcert" "c['target']['tls'] == 'none'")" = 0
 check "badcert: password never sent in a report" not_leaked "$MAILSPEC_PASSWORD" "$work/badcert" "$work/badcert.out"
 
 finish

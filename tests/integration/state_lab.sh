@@ -27,7 +27,7 @@ through() {  # through NAME FAULT SCENARIO...: one run through the proxy with FA
   echo "$fault" >"$control"
   # shellcheck disable=SC2086
   run_ms "$name" run "$@" --target 127.0.0.1 $ports --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 \
-    --allow-mutation --report-dir "$work/$name" --format json
+    --allow-mutation --baseline "$src/tests/data/behaviour/dovecot-known.json" --report-dir "$work/$name" --format json
 }
 
 # fires NAME RULE VERDICT SPEC: a finding of RULE with VERDICT whose spec starts with SPEC.
@@ -47,7 +47,8 @@ t0=$(date +%s%N)
 # --- no fault: nothing fails, and every state rule judged something -----------------------------
 through clean none "$lib" "$state"
 expect_exit 0 clean
-check "clean: no fail finding through the proxy" test "$(jq_py "$work/clean/report.json" "r['summary']['findings']['fail']")" = 0
+check "clean: no fail finding through the proxy (but Dovecot's documented deviations)" test "$(jq_py "$work/clean/report.json" \
+  "len([f for c in r['cases'] for f in c['findings'] if f['verdict']=='fail' and f.get('baseline',{}).get('state')!='known'])")" = 0
 for rule in imap/rfc9051/2.3.1.1/uid-below-uidnext imap/rfc9051/2.3.1.1/uid-strictly-ascending \
   imap/rfc9051/2.3.1.1/uid-stable imap/rfc9051/2.3.1.1/uidvalidity-never-decreases imap/rfc9051/6.4.9/uid-fetch-in-set \
   imap/rfc9051/2.3.1.2/seq-within-exists imap/rfc9051/7.5.1/expunge-within-exists \
