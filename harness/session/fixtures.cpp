@@ -3,6 +3,7 @@
 // appends the messages; after the steps another connection deletes that mailbox, whatever
 // happened to the case. SMTP: the messages are submitted before the steps (nothing to undo).
 #include <algorithm>
+#include <cctype>
 
 #include "core/secret.hpp"
 #include "core/transcript.hpp"
@@ -128,6 +129,28 @@ std::vector<std::string> scratch_inferiors(const fx::cmd_result& r, const std::s
   return out;
 }
 
+// MESSAGES of a STATUS answer, -1 when there is none.
+long long messages_of(const fx::cmd_result& r) {
+  for (const auto& u : r.untagged) {
+    if (u.keyword != "STATUS") continue;
+    auto d = protocol::parse_imap_data(u);
+    if (d.items.size() < 4 || d.items[3].kind != protocol::imap_value::type::list) continue;
+    const auto& l = d.items[3].items;
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+      std::string key = l[i].text;
+      for (auto& ch : key) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (key == "MESSAGES") {
+        try {
+          return std::stoll(l[i + 1].text);
+        } catch (const std::exception&) {
+          return -1;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
 // Greeting, STARTTLS when the connection asks for it, LOGIN. "" when logged in.
 asio::awaitable<std::string> imap_login(run_state& st, int step, std::string id) {
   exchange greet = fx::new_exchange(st, step, id);
@@ -189,7 +212,16 @@ asio::awaitable<bool> imap_setup(run_state& st, fixture_state& fs, step_result& 
   const std::string name = personal_prefix(ns) + "mailspec-" + run_id;
   std::string create = "CREATE " + quoted(name);
   auto created = co_await imap_cmd(st, sr.index, sr.id, create);
-  if (!created.ok) {
+  bool adopted = false;
+  if (!created.ok && created.code == "ALREADYEXISTS") {
+    // Under concurrent CREATEs some servers (Dovecot 2.3, maildir) answer NO [ALREADYEXISTS] to a
+    // CREATE they carried out. The name is unique to this case and run; when it holds no message
+    // it is taken as this case's (deleting it afterwards cannot lose anything of the user's).
+    std::string status = "STATUS " + quoted(name) + " (MESSAGES)";
+    auto r = co_await imap_cmd(st, sr.index, sr.id, status);
+    adopted = r.ok && messages_of(r) == 0;
+  }
+  if (!created.ok && !adopted) {
     sr.message = "CREATE " + name + " failed: " + created.why;
     co_return false;
   }
@@ -207,7 +239,8 @@ asio::awaitable<bool> imap_setup(run_state& st, fixture_state& fs, step_result& 
     ++n;
   }
   co_await imap_logout(st, sr.index, sr.id);
-  sr.message = "scratch mailbox " + name + " created, " + std::to_string(n) + " message(s) appended";
+  sr.message = "scratch mailbox " + name + " created, " + std::to_string(n) + " message(s) appended" +
+               (adopted ? " (the server answered NO [ALREADYEXISTS] to its CREATE; STATUS found it empty)" : "");
   co_return true;
 }
 

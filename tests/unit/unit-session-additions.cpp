@@ -412,10 +412,40 @@ TEST_CASE("IMAP fixtures: a mailbox under the scratch mailbox that cannot be del
   CHECK(step(rec, "fixtures-cleanup")->message.find("DELETE of " + box + ".k failed") != std::string::npos);
 }
 
+TEST_CASE("IMAP fixtures: NO [ALREADYEXISTS] to the CREATE of the case's unique name, and the mailbox empty: taken as the case's") {
+  // Dovecot 2.3 (maildir) under concurrent CREATEs answers NO [ALREADYEXISTS] to a CREATE it carried out.
+  f::script setup = {f::send("* OK ready\r\n"), f::expect_line("A001 LOGIN *"), f::send("A001 OK in\r\n"),
+                     f::expect_line("A002 NAMESPACE"), f::send("A002 BAD unknown\r\n"),
+                     f::expect_line("A003 CREATE \"mailspec-r1-0\""), f::send("A003 NO [ALREADYEXISTS] Mailbox already exists\r\n"),
+                     f::expect_line("A004 STATUS \"mailspec-r1-0\" (MESSAGES)"),
+                     f::send("* STATUS mailspec-r1-0 (MESSAGES 0)\r\nA004 OK done\r\n"),
+                     f::expect_line("A005 APPEND \"mailspec-r1-0\" (\\Seen) {*}"), f::send("+ go\r\n")};
+  for (const auto& a : read_plain_eml(1)) setup.push_back(a);
+  for (const auto& a : {f::send("A005 OK appended\r\n"), f::expect_line("A006 LOGOUT"), f::send("* BYE\r\nA006 OK bye\r\n"),
+                        f::close()})
+    setup.push_back(a);
+  f::script main = {f::send("* OK ready\r\n"), f::expect_line("A007 SELECT *"), f::send("A007 NO broken\r\n"), f::drain(500)};
+  f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A008 LOGIN *"), f::send("A008 OK in\r\n"),
+                       f::expect_line("A009 LIST *"), f::send("A009 OK listed\r\n"),
+                       f::expect_line("A010 DELETE \"mailspec-r1-0\""), f::send("A010 OK deleted\r\n"),
+                       f::expect_line("A011 LOGOUT"), f::send("* BYE\r\nA011 OK bye\r\n"), f::close()};
+  f::fake_server srv({}, tls_server({setup, main, cleanup}));
+  auto rec = run(load(fixture_scenario), srv.port());
+  INFO(all_text(rec));
+  CHECK(srv.wait_done(std::chrono::seconds(5)));
+  CHECK(srv.mismatches().empty());
+  REQUIRE(step(rec, "fixtures-setup"));
+  CHECK(step(rec, "fixtures-setup")->result == verdict::pass);
+  CHECK(step(rec, "fixtures-setup")->message.find("STATUS found it empty") != std::string::npos);
+  CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
+}
+
 TEST_CASE("IMAP fixtures: a mailbox the case could not create is never deleted") {
   f::script setup = {f::send("* OK ready\r\n"), f::expect_line("A001 LOGIN *"), f::send("A001 OK in\r\n"),
                      f::expect_line("A002 NAMESPACE"), f::send("A002 BAD unknown\r\n"), f::expect_line("A003 CREATE *"),
-                     f::send("A003 NO [ALREADYEXISTS] exists\r\n"), f::drain(500)};
+                     f::send("A003 NO [ALREADYEXISTS] exists\r\n"),
+                     f::expect_line("A004 STATUS \"mailspec-r1-0\" (MESSAGES)"),
+                     f::send("* STATUS \"mailspec-r1-0\" (MESSAGES 2)\r\nA004 OK done\r\n"), f::drain(500)};
   f::fake_server srv({}, tls_server({setup, cleanup_script()}));
   auto rec = run(load(fixture_scenario), srv.port());
   INFO(all_text(rec));
