@@ -17,10 +17,10 @@ run_profile() {  # run_profile PROFILE
 }
 # Dovecot's documented deviations (docs/interop.md), kept strict in the library: known, not new.
 known="$src/tests/data/behaviour/dovecot-known.json"
-# unexplained DIR [PY-CONDITION]: cases that neither pass nor skip, unless every failing finding of
+# unexplained DIR [PY-CONDITION]: cases that fail or error, unless every failing finding of
 # the case is one the baseline knows.
 unexplained() {
-  jq_py "$1/report.json" "len([c for c in r['cases'] if ${2:-True} and c['verdict'] not in ('pass','skip') and not ([f for f in c['findings'] if f['verdict'] in ('fail','error')] and all(f.get('baseline',{}).get('state')=='known' for f in c['findings'] if f['verdict'] in ('fail','error')))])"
+  jq_py "$1/report.json" "len([c for c in r['cases'] if ${2:-True} and c['verdict'] in ('fail','error') and not ([f for f in c['findings'] if f['verdict'] in ('fail','error')] and all(f.get('baseline',{}).get('state')=='known' for f in c['findings'] if f['verdict'] in ('fail','error')))])"
 }
 trap '"$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
 count() { jq_py "$1/report.json" "$2"; }
