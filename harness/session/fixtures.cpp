@@ -3,6 +3,7 @@
 // appends the messages; after the steps another connection deletes that mailbox, whatever
 // happened to the case. SMTP: the messages are submitted before the steps (nothing to undo).
 #include <algorithm>
+#include <cctype>
 
 #include "core/secret.hpp"
 #include "core/transcript.hpp"
@@ -105,6 +106,51 @@ std::string personal_prefix(const fx::cmd_result& r) {
   return "";
 }
 
+// The mailboxes a case made under its scratch mailbox (names "<scratch><delimiter>..." in the
+// answer to LIST "" "<scratch>*"), deepest first: a server may refuse to delete a name that has
+// inferiors (RFC 9051 §6.3.5), and DELETE of the scratch mailbox never removes them. Names that
+// merely share the prefix (another case's "<scratch>0") are not the case's and are left alone.
+std::vector<std::string> scratch_inferiors(const fx::cmd_result& r, const std::string& scratch) {
+  constexpr std::size_t max_names = 100;
+  std::vector<std::string> out;
+  for (const auto& u : r.untagged) {
+    if (u.keyword != "LIST" || out.size() >= max_names) continue;
+    auto d = protocol::parse_imap_data(u);
+    if (d.items.size() < 5 || d.items[3].kind != protocol::imap_value::type::string || d.items[3].text.size() != 1)
+      continue;
+    const std::string& name = d.items[4].text;
+    if (name.size() > scratch.size() + 1 && name.compare(0, scratch.size(), scratch) == 0 &&
+        name[scratch.size()] == d.items[3].text[0])
+      out.push_back(name);
+  }
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
+  return out;
+}
+
+// MESSAGES of a STATUS answer, -1 when there is none.
+long long messages_of(const fx::cmd_result& r) {
+  for (const auto& u : r.untagged) {
+    if (u.keyword != "STATUS") continue;
+    auto d = protocol::parse_imap_data(u);
+    if (d.items.size() < 4 || d.items[3].kind != protocol::imap_value::type::list) continue;
+    const auto& l = d.items[3].items;
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+      std::string key = l[i].text;
+      for (auto& ch : key) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (key == "MESSAGES") {
+        try {
+          return std::stoll(l[i + 1].text);
+        } catch (const std::exception&) {
+          return -1;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
 // Greeting, STARTTLS when the connection asks for it, LOGIN. "" when logged in.
 asio::awaitable<std::string> imap_login(run_state& st, int step, std::string id) {
   exchange greet = fx::new_exchange(st, step, id);
@@ -166,7 +212,16 @@ asio::awaitable<bool> imap_setup(run_state& st, fixture_state& fs, step_result& 
   const std::string name = personal_prefix(ns) + "mailspec-" + run_id;
   std::string create = "CREATE " + quoted(name);
   auto created = co_await imap_cmd(st, sr.index, sr.id, create);
-  if (!created.ok) {
+  bool adopted = false;
+  if (!created.ok && created.code == "ALREADYEXISTS") {
+    // Under concurrent CREATEs some servers (Dovecot 2.3, maildir) answer NO [ALREADYEXISTS] to a
+    // CREATE they carried out. The name is unique to this case and run; when it holds no message
+    // it is taken as this case's (deleting it afterwards cannot lose anything of the user's).
+    std::string status = "STATUS " + quoted(name) + " (MESSAGES)";
+    auto r = co_await imap_cmd(st, sr.index, sr.id, status);
+    adopted = r.ok && messages_of(r) == 0;
+  }
+  if (!created.ok && !adopted) {
     sr.message = "CREATE " + name + " failed: " + created.why;
     co_return false;
   }
@@ -184,7 +239,8 @@ asio::awaitable<bool> imap_setup(run_state& st, fixture_state& fs, step_result& 
     ++n;
   }
   co_await imap_logout(st, sr.index, sr.id);
-  sr.message = "scratch mailbox " + name + " created, " + std::to_string(n) + " message(s) appended";
+  sr.message = "scratch mailbox " + name + " created, " + std::to_string(n) + " message(s) appended" +
+               (adopted ? " (the server answered NO [ALREADYEXISTS] to its CREATE; STATUS found it empty)" : "");
   co_return true;
 }
 
@@ -229,19 +285,36 @@ asio::awaitable<void> cleanup_fixtures(run_state& st, fixture_state& fs) {
   std::string why;
   bool ok = co_await open_connection(st, *st.c, false, why);
   if (ok) why = co_await imap_login(st, sr.index, sr.id);
+  std::size_t inferiors = 0;
   if (ok && why.empty()) {
+    std::string list = "LIST \"\" " + quoted(fs.mailbox + "*");
+    auto listed = co_await imap_cmd(st, sr.index, sr.id, list);
+    const auto names = scratch_inferiors(listed, fs.mailbox);
+    for (const auto& name : names) {
+      std::string del_inferior = "DELETE " + quoted(name);
+      auto r = co_await imap_cmd(st, sr.index, sr.id, del_inferior);
+      if (r.ok || r.code == "NONEXISTENT") ++inferiors;
+      else if (why.empty()) why = "DELETE of " + name + " failed: " + r.why;
+    }
+    // A refused DELETE may be of a name that went away with its last inferior (a \Noselect
+    // level): only what is still listed is left behind.
+    if (!why.empty()) {
+      auto again = co_await imap_cmd(st, sr.index, sr.id, list);
+      if (again.ok && scratch_inferiors(again, fs.mailbox).empty()) why.clear();
+    }
     std::string del = "DELETE " + quoted(fs.mailbox);
     auto r = co_await imap_cmd(st, sr.index, sr.id, del);
     // Already gone (a step deleted it): nothing left behind.
-    ok = r.ok || r.code == "NONEXISTENT";
-    if (!ok) why = "DELETE failed: " + r.why;
+    ok = (r.ok || r.code == "NONEXISTENT") && why.empty();
+    if (!r.ok && r.code != "NONEXISTENT") why = "DELETE failed: " + r.why;
     co_await imap_logout(st, sr.index, sr.id);
   } else {
     ok = false;
   }
   st.c->conn.close();
   sr.result = ok ? verdict::pass : verdict::error;
-  sr.message = ok ? "scratch mailbox " + fs.mailbox + " deleted"
+  sr.message = ok ? "scratch mailbox " + fs.mailbox + " deleted" +
+                       (inferiors ? " (and " + std::to_string(inferiors) + " mailbox(es) under it)" : "")
                   : "the scratch mailbox " + fs.mailbox + " may be left in the account: " + why;
   sr.duration_ms = st.c->w.now_ms() - t0;
   st.rec.result.steps.push_back(std::move(sr));

@@ -27,7 +27,7 @@ through() {  # through NAME FAULT SCENARIO...: one run through the proxy with FA
   echo "$fault" >"$control"
   # shellcheck disable=SC2086
   run_ms "$name" run "$@" --target 127.0.0.1 $ports --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 \
-    --allow-mutation --report-dir "$work/$name" --format json
+    --allow-mutation --baseline "$src/tests/data/behaviour/dovecot-known.json" --report-dir "$work/$name" --format json
 }
 
 # fires NAME RULE VERDICT SPEC: a finding of RULE with VERDICT whose spec starts with SPEC.

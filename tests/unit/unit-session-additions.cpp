@@ -286,9 +286,11 @@ f::script setup_script() {
 
 f::script cleanup_script() {
   return {f::send("* OK ready\r\n"),        f::expect_line("A*LOGIN *"),
-          f::send("A007 OK logged in\r\n"), f::expect_line("A* DELETE \"INBOX." + scratch + "\""),
-          f::send("A008 OK deleted\r\n"),   f::expect_line("A* LOGOUT"),
-          f::send("* BYE\r\nA009 OK bye\r\n"), f::close()};
+          f::send("A007 OK logged in\r\n"), f::expect_line("A* LIST \"\" \"INBOX." + scratch + "*\""),
+          f::send("* LIST () \".\" \"INBOX." + scratch + "\"\r\nA008 OK listed\r\n"),
+          f::expect_line("A* DELETE \"INBOX." + scratch + "\""),
+          f::send("A009 OK deleted\r\n"),   f::expect_line("A* LOGOUT"),
+          f::send("* BYE\r\nA010 OK bye\r\n"), f::close()};
 }
 
 const char* fixture_scenario = R"j({"format": 1, "id": "t/fx", "protocol": "imap", "mutates": true,
@@ -314,8 +316,10 @@ TEST_CASE("IMAP fixtures: a scratch mailbox with the messages before the steps, 
                             "A007 OK done\r\n"),
                     f::drain(500)};
   f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A008 LOGIN *"), f::send("A008 OK in\r\n"),
-                       f::expect_line("A009 DELETE \"INBOX." + scratch + "\""), f::send("A009 OK deleted\r\n"),
-                       f::expect_line("A010 LOGOUT"), f::send("* BYE\r\nA010 OK bye\r\n"), f::close()};
+                       f::expect_line("A009 LIST \"\" \"INBOX." + scratch + "*\""),
+                       f::send("* LIST () \".\" \"INBOX." + scratch + "\"\r\nA009 OK listed\r\n"),
+                       f::expect_line("A010 DELETE \"INBOX." + scratch + "\""), f::send("A010 OK deleted\r\n"),
+                       f::expect_line("A011 LOGOUT"), f::send("* BYE\r\nA011 OK bye\r\n"), f::close()};
   f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
   auto rec = run(load(fixture_scenario), srv.port());
   INFO(all_text(rec));
@@ -364,10 +368,84 @@ TEST_CASE("IMAP fixtures: the scratch mailbox is deleted when a step fails, and 
   }
 }
 
+TEST_CASE("IMAP fixtures: mailboxes a case made under its scratch mailbox are deleted first, deepest first") {
+  f::script main = {f::send("* OK ready\r\n"), f::expect_line("A006 SELECT *"), f::send("A006 NO broken\r\n"), f::drain(500)};
+  const std::string box = "INBOX." + scratch;
+  f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A007 LOGIN *"), f::send("A007 OK in\r\n"),
+                       f::expect_line("A008 LIST \"\" \"" + box + "*\""),
+                       f::send("* LIST () \".\" \"" + box + "\"\r\n* LIST () \".\" \"" + box + ".a\"\r\n"
+                               "* LIST () \".\" {" + std::to_string(box.size() + 4) + "}\r\n" + box + ".a.b\r\n"
+                               "* LIST () \".\" \"" + box + "0\"\r\nA008 OK listed\r\n"),
+                       f::expect_line("A009 DELETE \"" + box + ".a.b\""), f::send("A009 OK deleted\r\n"),
+                       f::expect_line("A010 DELETE \"" + box + ".a\""), f::send("A010 NO Mailbox doesn't exist\r\n"),
+                       f::expect_line("A011 LIST *"), f::send("* LIST () \".\" \"" + box + "\"\r\nA011 OK listed\r\n"),
+                       f::expect_line("A012 DELETE \"" + box + "\""), f::send("A012 OK deleted\r\n"),
+                       f::expect_line("A013 LOGOUT"), f::send("* BYE\r\nA013 OK bye\r\n"), f::close()};
+  f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
+  auto rec = run(load(fixture_scenario), srv.port());
+  INFO(all_text(rec));
+  CHECK(srv.wait_done(std::chrono::seconds(5)));
+  CHECK(srv.mismatches().empty());
+  REQUIRE(step(rec, "fixtures-cleanup"));
+  CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
+  // a.b deleted; a refused, but the second LIST shows it went away with a.b (a Noselect level)
+  CHECK(step(rec, "fixtures-cleanup")->message == "scratch mailbox " + box + " deleted (and 1 mailbox(es) under it)");
+  CHECK(srv.received().find("DELETE \"" + box + "0\"") == std::string::npos);  // another case's name
+}
+
+TEST_CASE("IMAP fixtures: a mailbox under the scratch mailbox that cannot be deleted makes the clean-up an error") {
+  f::script main = {f::send("* OK ready\r\n"), f::expect_line("A006 SELECT *"), f::send("A006 NO broken\r\n"), f::drain(500)};
+  const std::string box = "INBOX." + scratch;
+  f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A007 LOGIN *"), f::send("A007 OK in\r\n"),
+                       f::expect_line("A008 LIST *"),
+                       f::send("* LIST () \".\" \"" + box + ".k\"\r\nA008 OK listed\r\n"),
+                       f::expect_line("A009 DELETE \"" + box + ".k\""), f::send("A009 NO [INUSE] busy\r\n"),
+                       f::expect_line("A010 LIST *"),
+                       f::send("* LIST () \".\" \"" + box + ".k\"\r\nA010 OK listed\r\n"),
+                       f::expect_line("A011 DELETE \"" + box + "\""), f::send("A011 OK deleted\r\n"),
+                       f::expect_line("A012 LOGOUT"), f::send("* BYE\r\nA012 OK bye\r\n"), f::close()};
+  f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
+  auto rec = run(load(fixture_scenario), srv.port());
+  INFO(all_text(rec));
+  REQUIRE(step(rec, "fixtures-cleanup"));
+  CHECK(step(rec, "fixtures-cleanup")->result == verdict::error);
+  CHECK(step(rec, "fixtures-cleanup")->message.find("DELETE of " + box + ".k failed") != std::string::npos);
+}
+
+TEST_CASE("IMAP fixtures: NO [ALREADYEXISTS] to the CREATE of the case's unique name, and the mailbox empty: taken as the case's") {
+  // Dovecot 2.3 (maildir) under concurrent CREATEs answers NO [ALREADYEXISTS] to a CREATE it carried out.
+  f::script setup = {f::send("* OK ready\r\n"), f::expect_line("A001 LOGIN *"), f::send("A001 OK in\r\n"),
+                     f::expect_line("A002 NAMESPACE"), f::send("A002 BAD unknown\r\n"),
+                     f::expect_line("A003 CREATE \"mailspec-r1-0\""), f::send("A003 NO [ALREADYEXISTS] Mailbox already exists\r\n"),
+                     f::expect_line("A004 STATUS \"mailspec-r1-0\" (MESSAGES)"),
+                     f::send("* STATUS mailspec-r1-0 (MESSAGES 0)\r\nA004 OK done\r\n"),
+                     f::expect_line("A005 APPEND \"mailspec-r1-0\" (\\Seen) {*}"), f::send("+ go\r\n")};
+  for (const auto& a : read_plain_eml(1)) setup.push_back(a);
+  for (const auto& a : {f::send("A005 OK appended\r\n"), f::expect_line("A006 LOGOUT"), f::send("* BYE\r\nA006 OK bye\r\n"),
+                        f::close()})
+    setup.push_back(a);
+  f::script main = {f::send("* OK ready\r\n"), f::expect_line("A007 SELECT *"), f::send("A007 NO broken\r\n"), f::drain(500)};
+  f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A008 LOGIN *"), f::send("A008 OK in\r\n"),
+                       f::expect_line("A009 LIST *"), f::send("A009 OK listed\r\n"),
+                       f::expect_line("A010 DELETE \"mailspec-r1-0\""), f::send("A010 OK deleted\r\n"),
+                       f::expect_line("A011 LOGOUT"), f::send("* BYE\r\nA011 OK bye\r\n"), f::close()};
+  f::fake_server srv({}, tls_server({setup, main, cleanup}));
+  auto rec = run(load(fixture_scenario), srv.port());
+  INFO(all_text(rec));
+  CHECK(srv.wait_done(std::chrono::seconds(5)));
+  CHECK(srv.mismatches().empty());
+  REQUIRE(step(rec, "fixtures-setup"));
+  CHECK(step(rec, "fixtures-setup")->result == verdict::pass);
+  CHECK(step(rec, "fixtures-setup")->message.find("STATUS found it empty") != std::string::npos);
+  CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
+}
+
 TEST_CASE("IMAP fixtures: a mailbox the case could not create is never deleted") {
   f::script setup = {f::send("* OK ready\r\n"), f::expect_line("A001 LOGIN *"), f::send("A001 OK in\r\n"),
                      f::expect_line("A002 NAMESPACE"), f::send("A002 BAD unknown\r\n"), f::expect_line("A003 CREATE *"),
-                     f::send("A003 NO [ALREADYEXISTS] exists\r\n"), f::drain(500)};
+                     f::send("A003 NO [ALREADYEXISTS] exists\r\n"),
+                     f::expect_line("A004 STATUS \"mailspec-r1-0\" (MESSAGES)"),
+                     f::send("* STATUS \"mailspec-r1-0\" (MESSAGES 2)\r\nA004 OK done\r\n"), f::drain(500)};
   f::fake_server srv({}, tls_server({setup, cleanup_script()}));
   auto rec = run(load(fixture_scenario), srv.port());
   INFO(all_text(rec));
