@@ -161,7 +161,8 @@ void finish_case(scheduler& s, const case_key& k) {
   }
   if (!merged) return;
   auto& c = s.judged.emplace(k, judge_case(std::move(*merged), s.opt)).first->second;
-  if (s.progress) s.progress(c, ++s.reported, std::max(s.reported, expected_cases(s)));
+  const int done = ++s.reported;  // one sequenced increment (-Wsequence-point)
+  if (s.progress) s.progress(c, done, std::max(done, expected_cases(s)));
 }
 
 // Job i has finished (its record is in out[i]).
