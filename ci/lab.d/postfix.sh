@@ -8,7 +8,11 @@
 # are listed in tests/integration/lab_deviations.txt (the lab tests accept exactly those).
 
 postfix_write_main() {
-  local d=$LAB/postfix protos=">=TLSv1.2" cipher_lines=""
+  # SMTP smuggling (RFC 5321 §4.1.1.4): every profile rejects a line ending in a bare LF with 550
+  # (loopback is in mynetworks, so the exclusions are emptied). MAILSPEC_LAB_POSTFIX_BARE_NEWLINE=no
+  # gives Postfix 3.7's permissive default, where <LF>.<LF>, <LF>.<CR><LF> and <CR><LF>.<LF> end DATA.
+  local d=$LAB/postfix protos=">=TLSv1.2" cipher_lines="" bare_newline=${MAILSPEC_LAB_POSTFIX_BARE_NEWLINE:-reject}
+  case $bare_newline in no|normalize|yes|reject) ;; *) echo "ci/lab: MAILSPEC_LAB_POSTFIX_BARE_NEWLINE: no|normalize|yes|reject" >&2; return 1 ;; esac
   if [ "$PROFILE" = weak ]; then
     protos=">=TLSv1"
     # OpenSSL 3 needs security level 0 for TLS 1.0/1.1 signature algorithms.
@@ -46,6 +50,8 @@ local_transport = discard:lab
 smtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_forbid_bare_newline = $bare_newline
+smtpd_forbid_bare_newline_exclusions =
 maillog_file = $d/maillog
 maillog_file_prefixes = $LAB
 smtpd_tls_chain_files = $LAB/certs/$POSTFIX_CERT.key, $LAB/certs/$POSTFIX_CERT.pem

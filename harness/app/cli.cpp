@@ -234,6 +234,8 @@ int main(int argc, char** argv) {
   audit_cmd->add_option("--rate", o.rate, "New connections per second to the host, e.g. 5/s");
   one_value_each(audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   audit_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
+  smuggling_args audit_smuggling;
+  add_smuggling_options(*audit_cmd, audit_smuggling);
   add_tls_options(*audit_cmd, o);
   add_report_options(*audit_cmd, o);
 
@@ -296,7 +298,7 @@ int main(int argc, char** argv) {
     if (paths.empty()) paths.push_back(bundled_dir("scenarios"));
     return cmd_run(argc, argv, paths, targets, o);
   }
-  if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, o);
+  if (*audit_cmd) return run_audit_command(argc, argv, audit_host, audit_ports, audit_smuggling, o);
   if (*settings_cmd) return run_settings_command(argc, argv, set_args, o);
   if (*serve_cmd) return run_serve_command(argc, argv, serve_opts, o);
   if (*validate) return cmd_validate(paths);

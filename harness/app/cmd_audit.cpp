@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -35,6 +37,35 @@ void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std:
 
 void check_host(const std::string& host) { check_host_name("audit", host, "--ports (e.g. --ports imap=143)"); }
 
+// An envelope address for the smuggling probe: local@domain, printable ASCII without spaces or
+// angle brackets (it goes into MAIL FROM:<...> / RCPT TO:<...> and the test message's header).
+void check_address(const char* flag, const std::string& a) {
+  bool ok = a.size() <= 254 && a.find('@') != std::string::npos && a.front() != '@' && a.back() != '@';
+  for (unsigned char ch : a) ok = ok && ch > 32 && ch < 127 && ch != '<' && ch != '>';
+  if (!ok) throw std::invalid_argument(std::string(flag) + " \"" + a + "\": expected one address, local@domain");
+}
+
+std::string env_or(const std::string& given, const char* name) {
+  if (!given.empty()) return given;
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+void apply_smuggling(audit::options& a, const smuggling_args& s) {
+  if (!s.enabled) {
+    if (!s.rcpt.empty() || !s.from.empty())
+      throw std::invalid_argument("--rcpt and --from are for --smuggling (the opt-in probe that sends test messages)");
+    return;
+  }
+  a.smuggling_rcpt = env_or(s.rcpt, "MAILSPEC_RCPT");
+  if (a.smuggling_rcpt.empty())
+    throw std::invalid_argument("--smuggling sends test messages: give their recipient with --rcpt ADDR (or MAILSPEC_RCPT)");
+  check_address("--rcpt", a.smuggling_rcpt);
+  a.smuggling_from = env_or(s.from, "MAILSPEC_FROM");
+  if (a.smuggling_from.empty()) a.smuggling_from = a.smuggling_rcpt;
+  check_address("--from", a.smuggling_from);
+}
+
 audit::options to_audit_options(const std::string& host, const std::string& ports, const common_options& o) {
   check_host(host);
   audit::options a;
@@ -61,10 +92,19 @@ audit::options to_audit_options(const std::string& host, const std::string& port
 
 }  // namespace
 
-int run_audit_command(int argc, char** argv, const std::string& host, const std::string& ports, common_options& o) {
+void add_smuggling_options(CLI::App& cmd, smuggling_args& a) {
+  cmd.add_flag("--smuggling", a.enabled,
+               "Also probe SMTP smuggling (CVE-2023-51764 family): sends one test message per variant to --rcpt");
+  cmd.add_option("--rcpt", a.rcpt, "Recipient of the --smuggling test messages (default: MAILSPEC_RCPT)");
+  cmd.add_option("--from", a.from, "Sender of the --smuggling test messages (default: MAILSPEC_FROM, else --rcpt)");
+}
+
+int run_audit_command(int argc, char** argv, const std::string& host, const std::string& ports,
+                      const smuggling_args& smuggling, common_options& o) {
   audit::options a;
   try {
     a = to_audit_options(host, ports, o);
+    apply_smuggling(a, smuggling);
     checked_formats(o);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "mailspec: %s\n", e.what());

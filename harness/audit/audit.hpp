@@ -59,6 +59,11 @@ struct options {
   // DANE (mailspec settings, RFC 7672): TLSA records every handshake of the main probe is
   // matched against (tls_facts.dane); empty = no DANE.
   std::vector<tlsa_record> tlsa;
+  // The opt-in SMTP smuggling probe (`--smuggling`, docs/architecture.md): one test message per
+  // variant on every SMTP port, from smuggling_from to smuggling_rcpt (envelope and header, the
+  // same on every connection); an empty recipient means the probe does not run.
+  std::string smuggling_rcpt;
+  std::string smuggling_from;
 };
 
 // Called as each case finishes (its last connection done), in completion order; `total` is an

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "audit/families.hpp"
+#include "audit/smuggling.hpp"
 #include "core/text.hpp"
 
 namespace mailspec::audit {
@@ -290,6 +291,7 @@ rules::table build() {
                   "and SHOULD NOT negotiate suites below 128 bits of security; offered only such suites (or "
                   "anonymous ones, RFC 8446 §C.5, RFC 5246 §A.5), the server should refuse the handshake.",
                   weak_ciphers, severity::medium));
+  detail::add_smuggling_rules(v);  // opt-in (--smuggling): smuggling.cpp
   return v;
 }
 

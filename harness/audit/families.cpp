@@ -1,6 +1,8 @@
 // The probe family table (families.hpp).
 #include "audit/families.hpp"
 
+#include "audit/smuggling.hpp"
+
 #include <stdexcept>
 
 namespace mailspec::audit::detail {
@@ -46,6 +48,17 @@ std::vector<family> build() {
                [](const options& o, const port_spec& p, const std::string&) { return probe_weak_ciphers(o, p); },
                {"tls/cipher/null", "tls/cipher/export", "tls/cipher/rc4"},
                {"tls/cipher/null", "tls/cipher/export", "tls/cipher/rc4", "audit/tls/weak-ciphers"}});
+  // Opt-in: it sends one test message per variant (to --rcpt only), so never by default.
+  std::vector<std::string> variants, ids;
+  for (const auto& sv : smuggling_variants()) {
+    variants.emplace_back(sv.name);
+    ids.push_back(smuggling_rule_id(sv));
+  }
+  v.push_back({probe_family::smtp_smuggling, false, true, true,
+               [](const port_spec& p, const probe_facts& m) { return p.protocol == "smtp" && greeted(m); }, variants,
+               [](const options& o, const port_spec& p, const std::string& v) { return probe_smuggling(o, p, v); },
+               {"smtp/rfc5321/4.2/reply-code-syntax"}, ids,
+               [](const options& o) { return !o.smuggling_rcpt.empty(); }});
   return v;
 }
 

@@ -26,6 +26,8 @@ struct family {
   std::vector<std::string> passive;
   // The rules it exists for: with --only selecting none of them, it does not run.
   std::vector<std::string> rules;
+  // Opt-in families (they send mail): run only when this says the user asked (nullptr: always).
+  bool (*enabled)(const options&) = nullptr;
 
   bool on(const port_spec& p) const { return p.tls == "implicit" ? on_implicit_ports : on_starttls_ports; }
 };
@@ -35,6 +37,8 @@ const std::vector<family>& families();
 const family& family_of(probe_family id);
 // The main family of a port: starttls (STARTTLS ports) or tls (implicit TLS).
 probe_family main_family(const port_spec& p);
+// Not held back by its opt-in (families::enabled).
+inline bool family_enabled(const family& f, const options& o) { return !f.enabled || f.enabled(o); }
 // Runs with these --only prefixes: a main family always; another when one of its rules is selected.
 bool family_selected(const family& f, const std::vector<std::string>& only);
 

@@ -1,5 +1,7 @@
 // One probe family's case: the passive protocol rules its row names, the audit's own rules, the
 // case verdict. Both tables go through the one rules::judge().
+#include <algorithm>
+
 #include "audit/families.hpp"
 #include "core/transcript.hpp"
 
@@ -38,6 +40,13 @@ case_result detail::judge_case(session::record&& rec, const options& opt) {
     if (facts.throttled) c.message = "throttled: " + visible(*facts.throttled);
   }
   c.result = untested ? verdict::error : combine_case_verdict(c);
+  // A probe whose every finding is a skip (the smuggling probe's envelope refused) tested nothing.
+  const bool all_skip = !c.findings.empty() && std::all_of(c.findings.begin(), c.findings.end(),
+                                                           [](const finding& f) { return f.result == verdict::skip; });
+  if (all_skip && c.result == verdict::pass) {
+    c.result = verdict::skip;
+    if (c.message.empty()) c.message = c.findings.front().message;
+  }
   // With --only, a probe none of whose selected rules applied checked nothing: not a pass.
   if (!opt.only.empty() && c.findings.empty() && c.result == verdict::pass) {
     c.result = verdict::skip;

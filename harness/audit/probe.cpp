@@ -263,6 +263,15 @@ asio::awaitable<cmd_result> probe::pipelined(std::vector<std::string> lines) {
   co_return cmd_result{i, io};
 }
 
+asio::awaitable<cmd_result> probe::raw(std::string label, std::string bytes) {
+  auto i = begin_exchange(label, bytes, true);
+  w_.set_deadline_ms(reply_timeout().count());
+  auto io = co_await w_.send(bytes);
+  if (io.ok()) io = co_await read_response(rec.exchanges[i], false);
+  end_step(i, io);
+  co_return cmd_result{i, io};
+}
+
 asio::awaitable<session::read_outcome> probe::read_more(std::size_t i, milliseconds ms, const std::string& imap_tag) {
   w_.set_deadline_ms(ms.count());
   auto& e = rec.exchanges[i];

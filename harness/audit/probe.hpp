@@ -51,6 +51,9 @@ class probe {
                                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // Sends several lines in one write (pipelined); reads the first line's response only.
   asio::awaitable<cmd_result> pipelined(std::vector<std::string> lines);
+  // Sends `bytes` exactly as they are (message data after 354) and reads one reply; the exchange's
+  // command is `label` (the bytes are in the step and the transcript).
+  asio::awaitable<cmd_result> raw(std::string label, std::string bytes);
   // Reads one more response into an existing exchange under a deadline of `ms`.
   asio::awaitable<session::read_outcome> read_more(std::size_t ex, std::chrono::milliseconds ms,
                                                    const std::string& imap_tag = "");

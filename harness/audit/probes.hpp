@@ -18,6 +18,8 @@ asio::awaitable<session::record> probe_weak_ciphers(const options& opt, const po
 asio::awaitable<session::record> probe_plaintext_login(const options& opt, const port_spec& port);
 // STARTTLS command injection (CVE-2011-0411 family, STARTTLS ports only): "injection".
 asio::awaitable<session::record> probe_injection(const options& opt, const port_spec& port);
+// SMTP smuggling, one variant (audit/smuggling.hpp) per connection: "smtp-smuggling" (opt-in).
+asio::awaitable<session::record> probe_smuggling(const options& opt, const port_spec& port, std::string variant);
 
 // One probe family's merged record -> its case: the passive rules the family's row names and
 // audit::catalogue(), verdict combined (judge.cpp).

@@ -91,6 +91,7 @@ void merge_facts(probe_facts& a, probe_facts&& b) {
   keep(a.login, b.login);
   keep(a.injection, b.injection);
   keep(a.weak_ciphers, b.weak_ciphers);
+  for (auto& [v, attempt] : b.smuggling) a.smuggling.emplace(v, std::move(attempt));
   for (auto& [v, attempt] : b.versions) a.versions.emplace(v, std::move(attempt));
 }
 
@@ -134,7 +135,7 @@ void plan_followups(scheduler& s, std::size_t i, const session::record& main) {
   const probe_facts none;
   const probe_facts& m = main.result.probe ? *main.result.probe : none;
   for (const auto& f : families()) {
-    if (f.main || !f.on(p) || !f.wanted(p, m) || !family_selected(f, s.opt.only)) continue;
+    if (f.main || !f.on(p) || !family_enabled(f, s.opt) || !f.wanted(p, m) || !family_selected(f, s.opt.only)) continue;
     for (const auto& v : f.variants) s.add({i, &f, v});
   }
 }
@@ -145,7 +146,7 @@ int expected_cases(const scheduler& s) {
   int n = static_cast<int>(s.unfinished.size());
   for (std::size_t i = 0; i < s.main_done.size(); ++i)
     if (!s.main_done[i])
-      for (const auto& f : families()) n += !f.main && f.on(s.opt.ports[i]);
+      for (const auto& f : families()) n += !f.main && f.on(s.opt.ports[i]) && family_enabled(f, s.opt);
   return n;
 }
 
@@ -160,7 +161,8 @@ void finish_case(scheduler& s, const case_key& k) {
   }
   if (!merged) return;
   auto& c = s.judged.emplace(k, judge_case(std::move(*merged), s.opt)).first->second;
-  if (s.progress) s.progress(c, ++s.reported, std::max(s.reported, expected_cases(s)));
+  const int done = ++s.reported;  // one sequenced increment (-Wsequence-point)
+  if (s.progress) s.progress(c, done, std::max(done, expected_cases(s)));
 }
 
 // Job i has finished (its record is in out[i]).
@@ -244,7 +246,7 @@ run_report run(const options& opt, const progress_fn& progress) {
   for (std::size_t i = 0; i < opt.ports.size(); ++i) {
     s.add({i, &family_of(main_family(opt.ports[i])), ""});
     for (const auto& f : families())
-      if (f.on(opt.ports[i])) most_jobs += f.variants.size();
+      if (f.on(opt.ports[i]) && family_enabled(f, opt)) most_jobs += f.variants.size();
   }
   {
     asio::io_context io(1);

@@ -21,13 +21,22 @@ std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& n
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<probe_family, std::string_view>, 6> family_names{{
+constexpr std::array<std::pair<probe_family, std::string_view>, 7> family_names{{
     {probe_family::starttls, "starttls"},
     {probe_family::tls, "tls"},
     {probe_family::plaintext_login, "plaintext-login"},
     {probe_family::injection, "injection"},
     {probe_family::tls_versions, "tls-versions"},
     {probe_family::tls_ciphers, "tls-ciphers"},
+    {probe_family::smtp_smuggling, "smtp-smuggling"},
+}};
+
+constexpr std::array<std::pair<smuggling_outcome, std::string_view>, 5> smuggling_names{{
+    {smuggling_outcome::ends_data, "ends-data"},
+    {smuggling_outcome::rejected, "rejected"},
+    {smuggling_outcome::accepted, "accepted"},
+    {smuggling_outcome::not_tested, "not-tested"},
+    {smuggling_outcome::no_answer, "no-answer"},
 }};
 
 constexpr std::array<std::pair<login_outcome, std::string_view>, 4> login_names{{
@@ -67,6 +76,8 @@ std::string_view to_string(login_outcome o) { return name_of(login_names, o); }
 std::optional<login_outcome> login_outcome_from_string(std::string_view s) { return value_of(login_names, s); }
 std::string_view to_string(injection_outcome o) { return name_of(injection_names, o); }
 std::optional<injection_outcome> injection_outcome_from_string(std::string_view s) { return value_of(injection_names, s); }
+std::string_view to_string(smuggling_outcome o) { return name_of(smuggling_names, o); }
+std::optional<smuggling_outcome> smuggling_outcome_from_string(std::string_view s) { return value_of(smuggling_names, s); }
 std::string_view to_string(settings_role r) { return name_of(role_names, r); }
 std::optional<settings_role> settings_role_from_string(std::string_view s) { return value_of(role_names, s); }
 std::string_view to_string(socket_kind k) { return name_of(socket_names, k); }

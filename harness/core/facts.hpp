@@ -16,7 +16,7 @@
 namespace mailspec {
 
 // The audit's probe families: one connection kind each, one row each in audit/families.cpp.
-enum class probe_family { starttls, tls, plaintext_login, injection, tls_versions, tls_ciphers };
+enum class probe_family { starttls, tls, plaintext_login, injection, tls_versions, tls_ciphers, smtp_smuggling };
 std::string_view to_string(probe_family f);  // "starttls", "tls", "plaintext-login", ...
 std::optional<probe_family> probe_family_from_string(std::string_view s);
 
@@ -29,6 +29,18 @@ std::optional<login_outcome> login_outcome_from_string(std::string_view s);
 enum class injection_outcome { vulnerable, not_vulnerable, refused, inconclusive };
 std::string_view to_string(injection_outcome o);
 std::optional<injection_outcome> injection_outcome_from_string(std::string_view s);
+
+// What one SMTP smuggling variant did (family smtp-smuggling, docs/architecture.md): the server
+// ended DATA at the sequence (it answered the command that followed it), rejected the message,
+// accepted the whole message (the sequence kept as data), or the probe could not tell (the
+// test envelope was refused: `not_tested`; no reply to the message: `no_answer`).
+enum class smuggling_outcome { ends_data, rejected, accepted, not_tested, no_answer };
+std::string_view to_string(smuggling_outcome o);  // "ends-data", "rejected", "accepted", ...
+std::optional<smuggling_outcome> smuggling_outcome_from_string(std::string_view s);
+struct smuggling_attempt {
+  smuggling_outcome result = smuggling_outcome::no_answer;
+  std::string evidence;  // the replies as received, one per line (or why it was not tested)
+};
 
 // One restricted TLS handshake (a version probe, the weak-cipher probe, the implicit-TLS
 // handshake): accepted, refused by the server, no answer within the deadline, or a plaintext
@@ -69,6 +81,8 @@ struct probe_facts {
   std::string injection_evidence;
   std::map<std::string, handshake_attempt> versions;  // "TLSv1" .. "TLSv1.3"
   std::optional<handshake_attempt> weak_ciphers;
+  // SMTP smuggling, per variant ("lf-dot-lf", ..., "bare-lf", "bare-cr"; audit/smuggling.hpp).
+  std::map<std::string, smuggling_attempt> smuggling;
   std::vector<std::string> caps_added;    // capabilities after a STARTTLS upgrade, not before
   std::vector<std::string> caps_removed;  // before, not after
 

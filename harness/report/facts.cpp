@@ -49,6 +49,17 @@ std::optional<starttls_attempt> starttls_from(const std::string& t) {
   return std::nullopt;
 }
 
+// "ends-data: 250 2.0.0 Ok\r\n250 ..." (the evidence shown visibly).
+std::string smuggling_text(const smuggling_attempt& a) { return std::string(to_string(a.result)) + ": " + visible(a.evidence); }
+
+std::optional<smuggling_attempt> smuggling_from(const std::string& t) {
+  auto colon = t.find(": ");
+  if (colon == std::string::npos) return std::nullopt;
+  auto o = smuggling_outcome_from_string(t.substr(0, colon));
+  if (!o) return std::nullopt;
+  return smuggling_attempt{*o, from_visible(t.substr(colon + 2))};
+}
+
 std::string lines(const std::vector<std::string>& v) { return join(v, "\n"); }
 std::vector<std::string> lines_of(const std::string& s) { return split(s, "\n"); }
 
@@ -104,6 +115,7 @@ void probe_out(const probe_facts& p, out o) {
   if (p.injection) o.m["injection.evidence"] = visible(p.injection_evidence);
   for (const auto& [v, a] : p.versions) o.m["tls.version." + v] = attempt_text(a);
   if (p.weak_ciphers) o.m["tls.weak_ciphers"] = attempt_text(*p.weak_ciphers);
+  for (const auto& [v, a] : p.smuggling) o.m["smuggling." + v] = smuggling_text(a);
   if (p.starttls && p.starttls->ok()) {
     o.m["capabilities.added_after_tls"] = lines(p.caps_added);
     o.m["capabilities.removed_after_tls"] = lines(p.caps_removed);
@@ -132,6 +144,9 @@ void probe_in(const in& i, probe_facts& p) {
     if (k.rfind("tls.version.", 0) == 0)
       if (auto a = attempt_from(v)) p.versions[k.substr(12)] = *a;
   if (auto s = i.get("tls.weak_ciphers")) p.weak_ciphers = attempt_from(*s);
+  for (const auto& [k, v] : i.m)
+    if (k.rfind("smuggling.", 0) == 0)
+      if (auto a = smuggling_from(v)) p.smuggling[k.substr(10)] = *a;
   i.list("capabilities.added_after_tls", p.caps_added);
   i.list("capabilities.removed_after_tls", p.caps_removed);
 }

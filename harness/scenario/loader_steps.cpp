@@ -11,7 +11,7 @@ namespace {
 const std::vector<std::string> action_names = {"send", "send_raw", "starttls", "auth",
                                                "message", "sleep_ms", "expect_close"};
 const std::vector<std::string> step_fields = {"id", "conn", "send", "send_raw", "starttls", "auth", "message",
-                                              "sleep_ms", "expect_close", "expect", "timeout_ms"};
+                                              "sleep_ms", "expect_close", "expect", "timeout_ms", "replies"};
 
 std::optional<action> parse_send(checker& c, const json& j, const std::string& ptr) {
   auto t = c.get_templ(j, ptr);
@@ -247,6 +247,11 @@ std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std
     if (auto act = parse_action(c, a, j[a], pointer_append(ptr, a)); act && found.size() == 1) st.act = std::move(*act);
   }
   if (j.contains("timeout_ms")) st.timeout_ms = c.get_int(j["timeout_ms"], ptr + "/timeout_ms", 1, 600000);
+  if (j.contains("replies")) {
+    if (!j.contains("send_raw"))
+      c.key_error(ptr + "/replies", "\"replies\" counts the replies to a \"send_raw\" step; this step has no send_raw");
+    else if (auto n = c.get_int(j["replies"], ptr + "/replies", 1, 1000)) st.replies = static_cast<int>(*n);
+  }
   if (j.contains("expect")) st.expect = parse_expect(c, j["expect"], ptr + "/expect");
   if (c.error_count() != before) return std::nullopt;
   return st;

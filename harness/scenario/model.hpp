@@ -115,6 +115,9 @@ struct step {
   action act;
   std::optional<expectation> expect;
   std::optional<std::int64_t> timeout_ms;
+  // send_raw: how many replies to read (default: one per LF in the bytes, i.e. pipelined command
+  // lines); 1 for message data sent raw after a 354.
+  std::optional<int> replies;
   source_pos pos;
 };
 

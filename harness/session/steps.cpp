@@ -83,7 +83,7 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
   } else {
     ex.verb = upper_word(ex.command, 0);
   }
-  int commands = raw ? std::max(1, count_lines(bytes)) : 1;
+  int commands = !raw ? 1 : s.replies ? *s.replies : std::max(1, count_lines(bytes));
   ex.pipelined = commands > 1;
   auto io = co_await st.c->w.send(bytes);
   if (!io.ok()) {

@@ -213,6 +213,7 @@ window.mailspecMatrix = (function () {
     ['Implicit TLS', ['audit/implicit-tls/', 'tls/rfc8314/']],
     ['Plaintext login', ['audit/plaintext-login/']],
     ['Injection', ['audit/starttls-injection/']],
+    ['SMTP smuggling', ['audit/smtp-smuggling/']],
     ['TLS versions', ['tls/version/', 'audit/tls/versions']],
     ['Ciphers', ['tls/cipher/', 'audit/tls/weak-ciphers']],
     ['Certificate', ['tls/cert/']],

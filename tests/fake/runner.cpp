@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "fake_tls.hpp"
+#include "mta.hpp"
 #include "scram_server.hpp"
 
 namespace mailspec::fake {
@@ -106,6 +107,52 @@ class runner {
       if (out.done) co_return true;
     }
     co_return true;
+  }
+
+  // The smtp_mta action: commands until QUIT (bounded), each DATA read to its end of data.
+  asio::awaitable<bool> mta(const action& a) {
+    int messages = 0;
+    for (int n = 0; n < 1000; ++n) {
+      std::string line;
+      if (!co_await read_line(line)) co_return false;
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      auto r = command_reply(line, a.mta);
+      if (!co_await write(r.text)) co_return false;
+      if (r.quit) {
+        close_socket();
+        co_return false;
+      }
+      if (r.tls && !co_await handshake(a.tls)) co_return false;
+      if (!r.data) continue;
+      std::string content;
+      if (!co_await read_data(a.mta, content)) co_return false;
+      std::string reply = data_reply(content, a.mta, ++messages);
+      rec_.event("smtp_mta: message " + std::to_string(messages) + ": " + reply.substr(0, reply.size() - 2));
+      if (!co_await write(reply)) co_return false;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<bool> read_data(const mta_options& o, std::string& content) {
+    auto deadline = clock::now() + opt_.io_timeout;
+    for (;;) {
+      if (auto end = find_data_end(pending_, o)) {
+        content = pending_.substr(0, end->content);
+        pending_.erase(0, end->consumed);
+        co_return true;
+      }
+      if (pending_.size() >= max_line) {
+        rec_.event("smtp_mta: message over the size bound");
+        co_return false;
+      }
+      error_code ec;
+      std::size_t n = co_await read_some(deadline, ec);
+      pending_.append(buf_, n);
+      if (ec && n == 0) {
+        rec_.event("smtp_mta: " + ec.message());
+        co_return false;
+      }
+    }
   }
 
   asio::awaitable<void> read_until(clock::time_point deadline) {
@@ -215,6 +262,7 @@ class runner {
       }
       case action_kind::read_until_close: co_await read_until(clock::time_point::max()); co_return false;
       case action_kind::scram: co_return co_await scram(a.scram);
+      case action_kind::smtp_mta: co_return co_await mta(a);
       case action_kind::drain:
         co_await read_until(a.ms ? clock::now() + std::chrono::milliseconds(a.ms) : clock::time_point::max());
         co_return false;

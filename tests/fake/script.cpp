@@ -42,6 +42,13 @@ action scram(scram_options o) {
   return a;
 }
 
+action smtp_mta(mta_options o, tls_server_options tls) {
+  auto a = make(action_kind::smtp_mta);
+  a.mta = std::move(o);
+  a.tls = std::move(tls);
+  return a;
+}
+
 bool glob_match(std::string_view p, std::string_view t) {
   std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
   auto eq = [](char a, char b) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "mta.hpp"
+
 namespace mailspec::fake {
 
 struct tls_server_options {
@@ -52,6 +54,7 @@ enum class action_kind {
   read_until_close,  // record everything until the client closes
   drain,             // record everything until the client closes or ms passes (0 = no limit)
   scram,             // the server side of SCRAM (scram_options)
+  smtp_mta,          // a small SMTP receiver until QUIT (mta_options; STARTTLS uses tls): mta.hpp
 };
 
 struct action {
@@ -62,6 +65,7 @@ struct action {
   int ms = 0;              // sleep, trickle interval, drain limit
   tls_server_options tls;  // starttls
   scram_options scram;     // scram
+  mta_options mta;         // smtp_mta
 };
 
 using script = std::vector<action>;
@@ -80,6 +84,7 @@ action reset();
 action read_until_close();
 action drain(int ms = 0);
 action scram(scram_options o);
+action smtp_mta(mta_options o, tls_server_options tls = {});
 
 // Case-insensitive glob: '*' any run, '?' any one character.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -42,6 +42,18 @@ scram_options parse_scram(const json& j) {
   return o;
 }
 
+mta_options parse_mta(const json& j) {
+  mta_options o;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "end_of_data") o.end_of_data = v.get<std::vector<std::string>>();
+    else if (k == "reject_bare_lf") o.reject_bare_lf = v.get<bool>();
+    else if (k == "reject_bare_cr") o.reject_bare_cr = v.get<bool>();
+    else if (k == "starttls") o.starttls = v.get<bool>();
+    else if (k != "tls") throw std::runtime_error("unknown smtp_mta option '" + k + "'");
+  }
+  return o;
+}
+
 // A field of an object argument, or the argument itself when it is a scalar (e.g. {"sleep": 100}).
 template <class T>
 T field(const json& v, const char* name, T fallback) {
@@ -82,6 +94,7 @@ action parse_action(const std::string& k, const json& v) {
   if (k == "read_until_close") return read_until_close();
   if (k == "drain") return drain(field<int>(v, "ms", 0));
   if (k == "scram") return scram(parse_scram(v));
+  if (k == "smtp_mta") return smtp_mta(parse_mta(v), parse_tls(v.contains("tls") ? v.at("tls") : json()));
   throw std::runtime_error("unknown action '" + k + "'");
 }
 

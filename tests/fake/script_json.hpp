@@ -6,7 +6,8 @@
 // alert, buffered_plaintext_carried_over}, sleep (ms), trickle{bytes, interval_ms},
 // send_repeat{bytes, count}, send_stream{chunk, size, tail}, close, reset, read_until_close,
 // drain{ms}, scram{hash, user, pass, prefix, iterations, salt, misbehave}; tls also takes
-// request_client_cert and require_client_cert. Each action is an object with exactly one key.
+// request_client_cert and require_client_cert; smtp_mta{end_of_data: [variant names],
+// reject_bare_lf, reject_bare_cr, starttls, tls{...}} (mta.hpp). Each action is an object with exactly one key.
 #pragma once
 #include <string>
 

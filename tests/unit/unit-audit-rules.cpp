@@ -124,6 +124,39 @@ facts weak(handshake_attempt a) {
   return [=](probe_facts& f) { f.weak_ciphers = a; };
 }
 
+// SMTP smuggling (audit/smuggling.cpp): every outcome of every variant, as the probe records it.
+template <class Add>
+void add_smuggling_cases(Add& add) {
+  using so = mailspec::smuggling_outcome;
+  auto smuggled = [](std::string variant, so o, std::string evidence) -> facts {
+    return [=](probe_facts& f) { f.smuggling[variant] = {o, evidence}; };
+  };
+  auto smuggling = [&](std::string variant, so o, std::string evidence) {
+    return probe(probe_family::smtp_smuggling, "smtp", smuggled(variant, o, evidence));
+  };
+  const std::string queued = "250 2.0.0 Ok: queued as 4F1", bare = "550 5.5.2 Error: bare <LF> received";
+  for (const char* v : {"lf-dot-lf", "cr-dot-cr", "lf-dot-crlf", "crlf-dot-lf"}) {
+    const std::string id = std::string("audit/smtp-smuggling/") + v;
+    add(id, "kept as data", smuggling(v, so::accepted, queued), held);
+    add(id, "message rejected", smuggling(v, so::rejected, bare), held);
+    add(id, "DATA ended early, the NOOP answered",
+        smuggling(v, so::ends_data, queued + " | 250 2.0.0 Ok | 500 5.5.2 Error: command not recognized"), broken(id));
+    add(id, "envelope refused: not tested", smuggling(v, so::not_tested, "MAIL FROM refused: 530 5.7.0 Must issue a STARTTLS command first"),
+        verdict::skip);
+    add(id, "no reply to the message", smuggling(v, so::no_answer, "timeout"), as_error);
+    add(id, "another variant's connection", smuggling("bare-cr", so::accepted, queued), silent);
+    add(id, "another family", probe(inject, "smtp"), silent);
+  }
+  add("audit/smtp-smuggling/bare-lf", "rejected", smuggling("bare-lf", so::rejected, bare), held);
+  add("audit/smtp-smuggling/bare-lf", "the server closed instead of a reply",
+      smuggling("bare-lf", so::rejected, "the server closed the connection without a reply"), held);
+  add("audit/smtp-smuggling/bare-lf", "accepted", smuggling("bare-lf", so::accepted, queued),
+      broken("audit/smtp-smuggling/bare-lf"));
+  add("audit/smtp-smuggling/bare-cr", "accepted: observed", smuggling("bare-cr", so::accepted, queued), as_info);
+  add("audit/smtp-smuggling/bare-cr", "rejected: observed", smuggling("bare-cr", so::rejected, bare), as_info);
+  add("audit/smtp-smuggling/bare-cr", "not probed", smuggling("bare-lf", so::accepted, queued), silent);
+}
+
 const std::vector<audit_case>& audit_cases() {
   static const std::vector<audit_case> all = [] {
     std::vector<audit_case> v;
@@ -256,6 +289,7 @@ const std::vector<audit_case>& audit_cases() {
     add(weak_rule, "strict: SHOULD becomes fail", probe(ciphers, "pop3s", weak(accepted("TLSv1.2 RC4-SHA"))), verdict::fail,
         true);
     add(weak_rule, "public MX: reported, not failed", probe(ciphers, "smtp", weak(accepted("TLSv1.2 DES-CBC3-SHA"))), as_info);
+    add_smuggling_cases(add);
     return v;
   }();
   return all;

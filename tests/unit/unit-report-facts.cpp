@@ -69,6 +69,28 @@ TEST_CASE("report facts: probe facts survive flatten and read-back, server bytes
   CHECK(report::flatten_facts(back) == flat);
 }
 
+TEST_CASE("report facts: SMTP smuggling outcomes survive flatten and read-back, replies shown visibly") {
+  case_result c;
+  auto& p = c.probe.emplace();
+  p.family = probe_family::smtp_smuggling;
+  p.smuggling["lf-dot-lf"] = {smuggling_outcome::ends_data, "250 2.0.0 Ok: queued as 1 | 250 2.0.0 Ok"};
+  p.smuggling["bare-lf"] = {smuggling_outcome::rejected, "550 5.5.2 bare <LF>\r"};
+  p.smuggling["cr-dot-cr"] = {smuggling_outcome::not_tested, "MAIL FROM refused: 530 5.7.0 no"};
+  auto flat = report::flatten_facts(c);
+  CHECK(flat.at("probe") == "smtp-smuggling");
+  CHECK(flat.at("smuggling.lf-dot-lf") == "ends-data: 250 2.0.0 Ok: queued as 1 | 250 2.0.0 Ok");
+  CHECK(flat.at("smuggling.bare-lf") == "rejected: 550 5.5.2 bare <LF>\\r");
+  case_result back;
+  report::unflatten_facts(flat, back);
+  REQUIRE(back.probe);
+  CHECK(back.probe->family == probe_family::smtp_smuggling);
+  REQUIRE(back.probe->smuggling.size() == 3);
+  CHECK(back.probe->smuggling.at("lf-dot-lf").result == smuggling_outcome::ends_data);
+  CHECK(back.probe->smuggling.at("bare-lf").evidence == "550 5.5.2 bare <LF>\r");
+  CHECK(back.probe->smuggling.at("cr-dot-cr").result == smuggling_outcome::not_tested);
+  CHECK(report::flatten_facts(back) == flat);
+}
+
 TEST_CASE("report facts: settings facts survive flatten and read-back, lists one item per line") {
   case_result c;
   auto& s = c.settings.emplace();

@@ -369,3 +369,17 @@ TEST_CASE("regression: a scenario id with spaces is a load error (ids are --only
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("(/id): expected a path-shaped id without spaces") != std::string::npos);
 }
+
+TEST_CASE("send_raw replies: how many replies raw message data gets, send_raw only, 1 to 1000") {
+  auto ok = load_text("t.json", doc_with_step(R"({ "send_raw": "a\nb\r\n.\r\n", "replies": 1 })"), no_env());
+  REQUIRE(ok.errors.empty());
+  REQUIRE(ok.scenarios.size() == 1);
+  CHECK(ok.scenarios[0].steps[0].replies == 1);
+  auto plain = load_text("t.json", doc_with_step(R"({ "send_raw": "NOOP\r\nNOOP\r\n" })"), no_env());
+  REQUIRE(plain.errors.empty());
+  CHECK_FALSE(plain.scenarios[0].steps[0].replies);
+  check_step_error(R"({ "send": "DATA", "replies": 1 })", "\"replies\"", "/steps/0/replies",
+                   "\"replies\" counts the replies to a \"send_raw\" step; this step has no send_raw");
+  check_step_error(R"({ "send_raw": "x\r\n", "replies": 0 })", "0 }", "/steps/0/replies",
+                   "expected an integer from 1 to 1000, got 0");
+}
