@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # Sourced by ci/lab. Writes the private Dovecot configuration and starts it.
+# Dovecot 2.3 answers USER without a name with +OK (RFC 1939 §3 wants -ERR); no setting changes
+# it: tests/integration/lab_deviations.txt lists the case.
 # Uses: LAB, PROFILE, DOVECOT_CERT (certificate kind), PORT_* variables.
 # shellcheck disable=SC2154  # PORT_* come from ci/lab
 

@@ -3,6 +3,9 @@
 # Uses: LAB, PROFILE, POSTFIX_CERT (certificate kind), PORT_* variables.
 # shellcheck disable=SC2154  # PORT_* come from ci/lab
 # Mail for alice/bob@lab.test is accepted and then discarded: nothing leaves.
+# Postfix 3.7 answers AUTH with an unknown mechanism or undecodable base64 with 535 where RFC 4954
+# §4 says 504 and 501; no setting changes that, so the good profile is not clean there: the cases
+# are listed in tests/integration/lab_deviations.txt (the lab tests accept exactly those).
 
 postfix_write_main() {
   local d=$LAB/postfix protos=">=TLSv1.2" cipher_lines=""

@@ -231,6 +231,14 @@ std::vector<tmpl> implicit_tests(const std::string& f) {
   return v;
 }
 
+// RFC 9525 is not stored in tests/data/rfc (no public copy of its plain text was found), so its
+// sentence above cannot be checked against the RFC: a requirement whose spec cites it is marked
+// "Summary:" (its other RFC sentences stay as they are).
+std::string requirement_of(const tmpl& t) {
+  if (t.spec.find("RFC 9525") == std::string::npos || t.requirement.rfind("Summary:", 0) == 0) return t.requirement;
+  return "Summary: " + t.requirement;
+}
+
 std::vector<test_def> build() {
   std::vector<test_def> out;
   for (const auto& p : protocols()) {
@@ -247,7 +255,7 @@ std::vector<test_def> build() {
       d.title = t.title;
       d.study = t.study;
       d.spec = t.spec;
-      d.requirement = t.requirement;
+      d.requirement = requirement_of(t);
       d.judge = t.judge;
       d.sev = t.sev;
       d.s = t.s;

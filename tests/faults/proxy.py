@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faults  # noqa: E402
 
 READ_S = 15
+MAX_CHUNK = 1 << 20  # BDAT chunks carried across, bytes
 LIMIT = 1 << 20
 SERVICES = {  # name -> (protocol, TLS mode)
     "smtp": ("smtp", "starttls"), "submission": ("smtp", "starttls"), "submissions": ("smtp", "implicit"),
@@ -105,6 +106,8 @@ async def run_smtp(p, fault):
                 p.to_server(pre)
                 await smtp_reply(p)
         p.to_server(line)
+        if verb == "BDAT" and len(words) > 1 and words[1].isdigit() and int(words[1]) <= MAX_CHUNK:
+            p.to_server(await p.c_bytes(int(words[1])))  # RFC 3030 §2: the chunk follows the command line
         reply = await smtp_reply(p)
         real = faults.code_of(reply)
         if verb == "STARTTLS" and real == 220:

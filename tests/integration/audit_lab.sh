@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mailspec audit` against the lab (ci/lab): good -> no fail; weak -> plaintext-login fails on
 # imap, pop3 and submission and the TLS version floor fails; badcert -> certificate verification
-# fails on every TLS port. Prints the wall time of the good audit (target: under 3 s).
+# fails on every TLS port. Prints the wall time of the good audit; its speed target (under 3 s) is
+# measured by bench/run, not here: this test only checks that the audit ends (under 60 s).
 # Usage: MAILSPEC=/path/to/mailspec tests/integration/audit_lab.sh   (root; brings the lab up and down)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -70,7 +71,8 @@ if lab_up good; then
     '" ".join(f["rule"] for c in r["cases"] for f in c.get("findings", []) if f["rule"].startswith("audit/starttls-injection") and f["verdict"] != "pass")')"
   check "good: injection probed on the 4 STARTTLS ports" test "$(jq_py "$work/good/report.json" \
     'sum(1 for c in r["cases"] for f in c.get("findings", []) if f["rule"].startswith("audit/starttls-injection") and f["verdict"] == "pass")')" = 4
-  check "good: audit under 3 s (${elapsed_ms} ms)" test "$elapsed_ms" -lt 3000
+  echo "# good: the audit took ${elapsed_ms} ms"
+  check "good: the audit ends (under 60 s, ${elapsed_ms} ms)" test "$elapsed_ms" -lt 60000
   # The only credential sent is the canary, on the plaintext-login probes only.
   check "good: canary only in plaintext-login cases" test -z "$(jq_py "$work/good/report.json" \
     '" ".join(c["id"] for c in r["cases"] for e in c.get("transcript", []) if e.get("dir") == "c" and "mailspec-canary-" in e.get("text", "") and not c["id"].endswith("/plaintext-login"))')"

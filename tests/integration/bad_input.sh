@@ -103,9 +103,9 @@ bad_case timeout-flag 64 "timeout" run "$good" --target 127.0.0.1 --timeout-ms a
 bad_case format-flag 64 "format|xml" run "$good" --target 127.0.0.1 --format xml
 bad_case shard-flag 64 "shard" run "$good" --target 127.0.0.1 --shard 3/2
 bad_case no-command 64 "." 
-bad_case unknown-command 64 "unknown command 'frobnicate'.*run, audit, settings, validate, rules, merge" frobnicate
+bad_case unknown-command 64 "unknown command 'frobnicate'.*run, audit, settings, serve, validate, rules, merge" frobnicate
 bad_case near-command 64 "unknown command 'rule'.*did you mean 'rules'" rule --format json
-bad_case no-command-list 64 "a command is required.*run, audit, settings, validate, rules, merge"
+bad_case no-command-list 64 "a command is required.*run, audit, settings, serve, validate, rules, merge"
 
 # broken5: exactly five errors, each file:line:col (JSON pointer), and no socket.
 broken5=$src/tests/data/scenario/broken5

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 3 acceptance: the whole bundled library against the real lab. good: every scenario passes
-# (mutating ones included) and no rule fails; weak: passes with the expected SHOULD warnings;
-# badcert: every TLS scenario fails on certificate verification, plaintext-only ones pass.
+# or skips (mutating ones included) and no rule fails, except the lab servers' own RFC deviations
+# listed in lab_deviations.txt (issue 17: they fail exactly there); weak: the same, with the
+# expected SHOULD warnings; badcert: every TLS scenario fails on certificate verification,
+# plaintext-only ones pass or skip.
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
@@ -19,11 +21,13 @@ trap '"$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
 count() { jq_py "$1/report.json" "$2"; }
 
 run_profile good
-expect_exit 0 good
+expect_exit 1 good
 same_findings run-good "$work/good/report.json"
 check "good: at least 30 scenarios ran" test "$(count "$work/good" "r['summary']['total']")" -ge 30
-check "good: every case passes" test "$(count "$work/good" "r['summary']['cases']['pass']")" = "$(count "$work/good" "r['summary']['total']")"
-check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
+check "good: every case passes or skips, but the lab's known deviations (lab_deviations.txt)" only_known_deviations "$work/good/report.json"
+check "good: at least 100 SMTP cases passed" test "$(count "$work/good" "len([c for c in r['cases'] if c['id'].startswith('smtp/') and c['verdict']=='pass'])")" -ge 100
+check "good: at least 50 POP3 cases passed" test "$(count "$work/good" "len([c for c in r['cases'] if c['id'].startswith('pop3/') and c['verdict']=='pass'])")" -ge 50
+check "good: no error finding" test "$(count "$work/good" "r['summary']['findings']['error']")" = 0
 check "good: password never in any report" not_leaked "$MAILSPEC_PASSWORD" "$work/good" "$work/good.out"
 check "good: html, junit and sarif written" test -s "$work/good/report.html" -a -s "$work/good/junit.xml" -a -s "$work/good/report.sarif"
 # SCRAM and CRAM-MD5 against the real Dovecot (IMAP, POP3) and Postfix submission via Dovecot SASL.
@@ -58,9 +62,9 @@ check "SCRAM wrong password: never in any output" not_leaked "$MAILSPEC_PASSWORD
 export MAILSPEC_PASSWORD=$real_pw
 
 run_profile weak
-expect_exit 0 weak
+expect_exit 1 weak
 same_findings run-weak "$work/weak/report.json"
-check "weak: no case fails" test "$(count "$work/weak" "r['summary']['cases']['fail']")" = 0
+check "weak: no case fails, but the lab's known deviations" only_known_deviations "$work/weak/report.json"
 check "weak: SMTP AUTH offered before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule']=='smtp/rfc4954/4/auth-plain-before-tls' and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
 check "weak: POP3 USER before TLS is warned" test "$(count "$work/weak" "len([c for c in r['cases'] if any(f['rule'].startswith('pop3/rfc2595') and f['verdict']=='warn' for f in c['findings'])])")" -ge 1
 run_ms weak-strict run "$src/scenarios/smtp/ehlo.json" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --bind 127.0.0.2 --strict --report-dir "$work/weak-strict"
@@ -72,7 +76,7 @@ same_findings run-badcert "$work/badcert/report.json"
 tls_cases=$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none'])")
 check "badcert: every TLS scenario fails" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and c['verdict']=='fail'])")" = "$tls_cases"
 check "badcert: each TLS case has a tls/cert fail" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] != 'none' and any(f['rule'].startswith('tls/cert/') and f['verdict']=='fail' for f in c['findings'])])")" = "$tls_cases"
-check "badcert: plaintext-only scenarios pass" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict']!='pass'])")" = 0
+check "badcert: plaintext-only scenarios pass or skip" test "$(count "$work/badcert" "len([c for c in r['cases'] if c['target']['tls'] == 'none' and c['verdict'] not in ('pass', 'skip')])")" = 0
 check "badcert: password never sent in a report" not_leaked "$MAILSPEC_PASSWORD" "$work/badcert" "$work/badcert.out"
 
 finish

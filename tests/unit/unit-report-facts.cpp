@@ -147,6 +147,8 @@ TEST_CASE("report facts: DANE, Autodiscover, ISPDB, comparison and every-address
   CHECK(b.guessed == s.guessed);
   CHECK(b.guessed_host);
   CHECK(report::flatten_facts(back) == flat);
+}
+
 TEST_CASE("report facts: client facts of mailspec serve survive flatten and read-back") {
   case_result c;
   auto& f = c.client.emplace();

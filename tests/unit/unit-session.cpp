@@ -2,6 +2,7 @@
 // deadline, STARTTLS evidence, secrets never sent in plaintext nor shown.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 
 #include "fake_server.hpp"
@@ -328,6 +329,29 @@ TEST_CASE("regression: POP3 STLS and IMAP STARTTLS required but not advertised s
     auto rec = run(sc, srv.port());
     CHECK(rec.result.result == verdict::skip);
     CHECK(srv.received().find("STARTTLS") == std::string::npos);
+  }
+}
+
+TEST_CASE("POP3: a greeting with an APOP timestamp gives the capability APOP, without one the case skips") {
+  const char* json = R"({"format": 1, "id": "t/apop", "title": "t", "protocol": "pop3",
+    "connection": {"port": 110}, "requires": {"capabilities": ["APOP"]},
+    "steps": [{"expect": {"status": "+OK", "save_capabilities": true}},
+              {"send": "APOP nobody 00000000000000000000000000000000", "expect": {"status": "-ERR"}}]})";
+  {
+    f::fake_server srv({f::send("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"),
+                        f::expect_line("APOP nobody 00000000000000000000000000000000"), f::send("-ERR no\r\n"),
+                        f::drain(1000)});
+    auto rec = run(load(json), srv.port());
+    INFO(all_text(rec));
+    CHECK(rec.result.result == verdict::pass);
+    CHECK(std::count(rec.result.capabilities_before_tls.begin(), rec.result.capabilities_before_tls.end(), "APOP") == 1);
+  }
+  for (const char* greeting : {"+OK POP3 server ready\r\n", "+OK ready <no-at-sign>\r\n", "-ERR busy <1.2@x>\r\n"}) {
+    f::fake_server srv({f::send(greeting), f::drain(1000)});
+    auto rec = run(load(json), srv.port());
+    INFO(greeting << all_text(rec));
+    CHECK(rec.result.result != verdict::pass);
+    CHECK(srv.received().find("APOP") == std::string::npos);
   }
 }
 
