@@ -5,7 +5,7 @@
 
 Installs the peers it needs if missing (Debian: testssl.sh, nmap; swaks comes with ci/setup;
 Python's imaplib is in the standard library; imaptest only if installed), builds mailspec and
-bench/framer_bench (Release, in --build-dir), starts its own lab of real Dovecot and Postfix
+bench/framer_bench (the default RelWithDebInfo build, in --build-dir), starts its own lab of real Dovecot and Postfix
 (MAILSPEC_LAB_DIR, default /tmp/mailspec-bench-lab; MAILSPEC_LAB_PORT_BASE, default 30000), runs
 the measurements, stops the lab, and writes DIR/results.json (default bench/out) and a table
 (DIR/results.txt, also printed). Missed targets are reported, never an error: the exit code is 0
@@ -39,14 +39,14 @@ def log(msg):
 
 def build(build_dir):
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        argv = ["cmake", "-G", "Ninja", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release"]
+        argv = ["cmake", "-G", "Ninja", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo"]
         if shutil.which("ccache"):
             argv.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
         build_type = next((line.split("=", 1)[1].strip() for line in f if line.startswith("CMAKE_BUILD_TYPE:")), "")
-    if build_type != "Release":
-        log(f"warning: {build_dir} is a {build_type or 'default'} build; figures are meant for Release")
+    if build_type != "RelWithDebInfo":
+        log(f"warning: {build_dir} is a {build_type or 'default'} build; figures are meant for RelWithDebInfo")
     subprocess.run(["ninja", "-C", build_dir, "-j2", "mailspec", "framer_bench"], check=True,
                    stdout=subprocess.DEVNULL)
     return build_type

@@ -161,8 +161,10 @@ void finish_case(scheduler& s, const case_key& k) {
   }
   if (!merged) return;
   auto& c = s.judged.emplace(k, judge_case(std::move(*merged), s.opt)).first->second;
-  const int done = ++s.reported;  // one sequenced increment (-Wsequence-point)
-  if (s.progress) s.progress(c, done, std::max(done, expected_cases(s)));
+  if (s.progress) {
+    const int n = ++s.reported;
+    s.progress(c, n, std::max(n, expected_cases(s)));
+  }
 }
 
 // Job i has finished (its record is in out[i]).

@@ -77,7 +77,7 @@ void dnssec_valid(context& c) {
                 "(bogus is never treated as insecure)");
 }
 
-void published(context& c) {
+void dane_published(context& c) {
   const auto* f = facts(c, settings_role::mx);
   if (!f || f->dnssec_tlsa.empty()) return;
   if (!validated(*f))
@@ -181,7 +181,7 @@ void detail::add_dane_rules(std::vector<rules::rule>& v) {
   v.push_back(row("policy/dane/published", "smtp", "RFC 7672 §2.2; RFC 6698 §2", level::info,
                   "Summary: the MX host publishes a DNSSEC-secure TLSA RRset at _25._tcp.HOST with at least one "
                   "DANE-TA(2) or DANE-EE(3) record (otherwise senders use unauthenticated opportunistic TLS: no DANE).",
-                  published));
+                  dane_published));
   v.push_back(row("policy/dane/tlsa-match", "smtp", "RFC 7672 §2.2, §3; RFC 6698 §2.1", level::must,
                   "Summary: with usable TLSA records, every address of the MX offers STARTTLS and the certificate "
                   "chain it presents matches at least one of the records (OpenSSL's DANE verification).",

@@ -2,11 +2,9 @@
 
 #include <openssl/x509_vfy.h>
 
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
+#include "net/asio.hpp"
+
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <exception>
 

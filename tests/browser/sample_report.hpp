@@ -71,7 +71,7 @@ inline case_result sample_case(const std::string& id, const std::string& protoco
   c.scenario_file = "scenarios/" + id + ".json";
   c.title = "Sample " + std::string(to_string(v)) + " case";
   c.protocol = protocol;
-  c.target = {"localhost", "127.0.0.1", {"127.0.0.1", "::1"}, port, port == 993 ? "implicit" : "starttls", ""};
+  c.target = {"localhost", "127.0.0.1", {"127.0.0.1", "::1"}, port, port == 993 ? "implicit" : "starttls", "", ""};
   c.result = v;
   c.started = "2026-11-28T03:00:00.000Z";
   c.duration_ms = 12;

@@ -4,8 +4,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio.hpp>
-
+#include "net/asio.hpp"
 #include "recorder.hpp"
 #include "runner.hpp"
 #include "test_ca.hpp"

@@ -2,12 +2,9 @@
 
 #include <optional>
 
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-
 #include "fake_tls.hpp"
 #include "mta.hpp"
+#include "net/asio.hpp"
 #include "scram_server.hpp"
 
 namespace mailspec::fake {

@@ -1,8 +1,6 @@
 // Private: runs the script over one accepted connection.
 #pragma once
-#include <utility>
-
-#include <boost/asio.hpp>
+#include "net/asio.hpp"
 
 #include "fake_server.hpp"
 #include "recorder.hpp"

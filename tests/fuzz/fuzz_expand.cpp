@@ -1,6 +1,6 @@
 // libFuzzer target: template expansion and the load-time template check with a fixed context.
 // Build and run by hand (from the repository root):
-//   clang++-14 -std=c++20 -O1 -g -include utility -Iharness -fsanitize=fuzzer,address,undefined \
+//   clang++-14 -std=c++20 -O1 -g -Iharness -fsanitize=fuzzer,address,undefined \
 //     tests/fuzz/fuzz_expand.cpp harness/scenario/expand.cpp harness/core/secret.cpp -o fuzz_expand
 //   ./fuzz_expand -max_total_time=20 NEW_CORPUS tests/fuzz/corpus/expand
 #include <cstddef>

@@ -1,6 +1,6 @@
 // libFuzzer target: the scenario loader on arbitrary bytes (positions, depth limit, every check).
 // Build and run by hand (from the repository root):
-//   clang++-14 -std=c++20 -O1 -g -include utility -Iharness -fsanitize=fuzzer,address,undefined \
+//   clang++-14 -std=c++20 -O1 -g -Iharness -fsanitize=fuzzer,address,undefined \
 //     tests/fuzz/fuzz_scenario.cpp harness/scenario/*.cpp harness/protocol/imap*.cpp harness/protocol/defect.cpp \
 //     harness/protocol/line_reader.cpp harness/core/secret.cpp -lboost_regex -o fuzz_scenario
 //   ./fuzz_scenario -max_total_time=20 NEW_CORPUS tests/fuzz/corpus/scenario
