@@ -52,10 +52,16 @@ finding_of() { count "$1" "len([f for c in r['cases'] for f in c['findings'] if 
 if start_server good; then
   run_ms good run "$src/scenarios/smtp" --target 127.0.0.1 "${port_args[@]}" --ca-file "$work/certs/ca.pem" \
     --allow-mutation --report-dir "$work/good" --format json,console
-  expect_exit 0 good
-  local n_smtp; n_smtp=$(find "$src/scenarios/smtp" -name '*.json' | wc -l)
+  # aiosmtpd 1.4.3 (Debian 12) accepts a line ending in a bare LF inside DATA (RFC 5321 §4.1.1.4:
+  # "The custom of accepting lines ending only in <LF> ... SMTP server systems MUST NOT do this";
+  # aiosmtpd's later SMTP smuggling fix, CVE-2024-27305, is not in Debian 12's version):
+  # smtp/smuggling-bare-lf fails there, a real deviation. Nothing else may fail.
+  expect_exit 1 good
+  n_smtp=$(find "$src/scenarios/smtp" -name '*.json' | wc -l)
   check "good: all $n_smtp SMTP scenarios ran" test "$(count "$work/good" "r['summary']['total']")" = "$n_smtp"
-  check "good: no fail or error finding" test "$(count "$work/good" "r['summary']['findings']['fail'] + r['summary']['findings']['error']")" = 0
+  check "good: no error finding" test "$(count "$work/good" "r['summary']['findings']['error']")" = 0
+  check "good: the only failing case is smtp/smuggling-bare-lf (aiosmtpd accepts bare LF)" \
+    test "$(count "$work/good" "' '.join(sorted(c['id'] for c in r['cases'] if c['verdict'] == 'fail'))")" = "smtp/smuggling-bare-lf"
   # aiosmtpd answers HELP with 250, where RFC 5321 §4.3.2 lists 211 and 214 (a SHOULD: "These SHOULD
   # be strictly adhered to"): the HELP cases of the suite get that warning, and nothing else warns.
   check "good: the only warnings are HELP answered 250" test "$(count "$work/good" "len([f for c in r['cases'] for f in c['findings'] if f['verdict']=='warn' and not (f['rule']=='smtp/rfc5321/4.3.2/reply-codes-per-command' and f.get('actual','').startswith('250 '))])")" = 0
