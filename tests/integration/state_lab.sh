@@ -47,7 +47,10 @@ PY
 
 t0=$(date +%s%N)
 # --- no fault: nothing fails, and every state rule judged something -----------------------------
-through clean none "$lib" "$state"
+# The library but the smtp/smuggling-* cases: they send bare CR and LF inside DATA, which the
+# line-based proxy cannot pass on unchanged (smuggling_lab.sh runs them against Postfix directly).
+mapfile -t library < <(find "$lib/imap" "$lib/pop3" "$lib/smtp" -name '*.json' ! -name 'smuggling-*' | sort)
+through clean none "${library[@]}" "$state"
 expect_exit 1 clean
 check "clean: through the proxy, the only fails are the lab's known deviations (lab_deviations.txt)" \
   only_known_deviations "$work/clean/report.json"
