@@ -4,7 +4,17 @@ set -uo pipefail
 passed=0
 failed=0
 work=$(mktemp -d /tmp/mailspec-it.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# Background servers a test starts go into `pids`: on exit they are stopped, the lab is brought
+# down when the test set `lab_down` to its ci/lab script, and $work is removed.
+pids=()
+lab_down=""
+on_exit() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  [ -z "$lab_down" ] || "$lab_down" down >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap on_exit EXIT
 
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "NOT OK - $*"; }

@@ -19,14 +19,7 @@ base=${MAILSPEC_LAB_PORT_BASE:-10000}
 dns_port=$((base + 53))
 # The HTTPS server's own loopback address (one per lab base, so two labs' tests do not meet on :443).
 web_ip=127.0.$(((base / 1000) % 250 + 1)).1
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  "$lab" down >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lab_down=$lab  # lib.sh stops the servers in pids and the lab on exit
 
 for tool in /usr/sbin/dnsmasq strace; do
   command -v "$tool" >/dev/null || { bad "$tool missing (ci/setup installs dnsmasq-base and strace)"; finish; exit 1; }

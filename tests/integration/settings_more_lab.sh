@@ -24,14 +24,7 @@ base=${MAILSPEC_LAB_PORT_BASE:-10000}
 dns_port=$((base + 154))
 # The web server's own loopback address (one per lab base; settings_lab.sh uses 127.0.N.1).
 web_ip=127.0.$(((base / 1000) % 50 + 200)).1
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  "$lab" down >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+lab_down=$lab  # lib.sh stops the servers in pids and the lab on exit
 
 for tool in nsd ldns-signzone ldns-keygen strace; do
   command -v "$tool" >/dev/null || { bad "$tool missing (ci/setup installs nsd, ldnsutils and strace)"; finish; exit 1; }

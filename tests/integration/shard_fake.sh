@@ -9,8 +9,6 @@ source "$here/lib.sh"
 : "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
 : "${MAILSPEC_FAKE:?set MAILSPEC_FAKE to the mailspec-fake binary}"
 data=$root/tests/data/shard
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 
 start_fake() {  # start_fake NAME LISTEN [PORT]: sets fake_port (not in a subshell: pids must stick)
   "$MAILSPEC_FAKE" --script "$data/fake-imap.json" --listen "$2" ${3:+--port "$3"} >"$work/$1.port" 2>"$work/$1.err" &
