@@ -36,6 +36,7 @@ POP3 = {
 }
 IMAP = {
     "imap-search-shifted",      # SEARCH hits shifted by one
+    "imap-search-drops-last",   # SEARCH leaves out its last hit (the message is still there)
     "imap-exists-inflated",     # EXISTS five higher than the truth
     "imap-uidnext-stuck",       # UIDNEXT always 1
     "imap-uid-fetch-other",     # UIDs in FETCH responses to UID FETCH shifted by 1000
@@ -187,6 +188,8 @@ class ImapFault:
             text = b"* %d EXPUNGE\r\n" % (int(m.group(1)) + 10)
         if f == "imap-search-shifted" and v == "SEARCH" and not self.uid and text.startswith(b"* SEARCH"):
             text = re.sub(rb"\b(\d+)\b", lambda n: str(int(n.group(1)) + 1).encode(), text)
+        if f == "imap-search-drops-last" and v == "SEARCH" and not self.uid and text.startswith(b"* SEARCH "):
+            text = re.sub(rb" \d+(\r\n)$", rb"\1", text)
         if f == "imap-uidnext-stuck":
             text = re.sub(rb"\[UIDNEXT \d+\]", b"[UIDNEXT 1]", text)
         if f == "imap-uidvalidity-decreases" and self.selected.get(self.mailbox, 0) > 1:

@@ -115,6 +115,7 @@ pop3-dele-ignored|pop3/deleted-retr-refused|pop3/rfc1939/5/deleted-message-refus
 pop3-list-n-mismatch|pop3/list-n-scan-listing|pop3/rfc1939/5/list-consistent|fail|RFC 1939 §5
 imap-search-shifted|imap-mailbox imap/search|imap/rfc9051/2.3.1.2/seq-within-exists|fail|RFC 9051 §2.3.1.2
 imap-search-shifted|imap-mailbox imap/search|imap/rfc9051/6.4.4/search-all-every-message|fail|RFC 9051 §6.4.4
+imap-search-drops-last|imap-mailbox|imap/rfc9051/6.4.4/search-all-every-message|fail|RFC 9051 §6.4.4
 imap-exists-inflated|imap-mailbox imap/uid-fetch-flags|imap/rfc9051/6.4.5/fetch-all-every-message|fail|RFC 9051 §6.4.5
 imap-uidnext-stuck|imap-mailbox imap/uid-fetch-flags|imap/rfc9051/2.3.1.1/uid-below-uidnext|fail|RFC 9051 §2.3.1.1
 imap-uid-fetch-other|imap-mailbox|imap/rfc9051/6.4.9/uid-fetch-in-set|fail|RFC 9051 §6.4.9

@@ -113,6 +113,30 @@ TEST_CASE("IMAP state: the ESEARCH answer of an IMAP4rev2 server is judged like 
   CHECK(findings_of(rec, "imap/rfc9051/6.4.4/search-all-every-message").front().result == verdict::fail);
 }
 
+TEST_CASE("IMAP state: a SEARCH ALL that leaves messages out is judged at the next NOOP (RFC 2180 §4.3, RFC 9051 §5.2)") {
+  const char* rule = "imap/rfc9051/6.4.4/search-all-every-message";
+  const turn fewer{"a2 SEARCH ALL", "* SEARCH 2 3\r\na2 OK d\r\n"};
+  // Another session expunged message 1: the NOOP reports it, so leaving it out was allowed.
+  auto told = imap_session({IG, SEL, fewer, {"a3 NOOP", "* 1 EXPUNGE\r\na3 OK d\r\n"}});
+  REQUIRE(findings_of(told, rule).size() == 1);
+  CHECK(findings_of(told, rule).front().result == verdict::pass);
+  // The NOOP reports nothing: the message was there and the SEARCH left it out.
+  auto silent = imap_session({IG, SEL, fewer, {"a3 NOOP", "a3 OK d\r\n"}});
+  REQUIRE(findings_of(silent, rule).size() == 1);
+  CHECK(findings_of(silent, rule).front().result == verdict::fail);
+  CHECK(findings_of(silent, rule).front().message.find("NOOP") != std::string::npos);
+  // No NOOP before the connection ends (or the mailbox is left): a warning, not a fail.
+  auto unknown = imap_session({IG, SEL, fewer, {"a3 LOGOUT", "* BYE bye\r\na3 OK d\r\n"}});
+  REQUIRE(findings_of(unknown, rule).size() == 1);
+  CHECK(findings_of(unknown, rule).front().result == verdict::warn);
+  auto ended = imap_session({IG, SEL, fewer});
+  REQUIRE(findings_of(ended, rule).size() == 1);
+  CHECK(findings_of(ended, rule).front().result == verdict::warn);
+  // A hit beyond the mailbox is no omission: a fail at once, whatever follows.
+  auto beyond = imap_session({IG, SEL, {"a2 SEARCH ALL", "* SEARCH 1 4\r\na2 OK d\r\n"}, {"a3 NOOP", "* 1 EXPUNGE\r\na3 OK d\r\n"}});
+  CHECK(findings_of(beyond, rule).front().result == verdict::fail);
+}
+
 TEST_CASE("IMAP state: STORE judges only permanent flags of the stored messages") {
   // $Custom is not in PERMANENTFLAGS (no \*): the server may ignore it (RFC 9051 §7.1).
   auto rec = imap_session({IG, SEL, {"a2 STORE 1 +FLAGS ($Custom \\Deleted)", "* 1 FETCH (FLAGS (\\Deleted))\r\n"
