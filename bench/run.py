@@ -30,7 +30,7 @@ import table  # noqa: E402
 from measure import loadavg, machine  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SECTIONS = ["imap", "smtp", "audit", "idle", "framers"]
+SECTIONS = ["imap", "smtp", "audit", "suites", "idle", "framers"]
 
 
 def log(msg):
@@ -125,7 +125,7 @@ def main():
         results["build_type"] = build(args.build_dir)
         ctx.mailspec = os.path.join(args.build_dir, "mailspec")
         ctx.framer_bench = os.path.join(args.build_dir, "bench", "framer_bench")
-        if any(s in only for s in ("imap", "smtp", "audit")):
+        if any(s in only for s in ("imap", "smtp", "audit", "suites")):
             log(f"starting the lab in {ctx.lab_dir} (port base {ctx.lab_base})")
             lab_up(ctx)
             ctx.relab = lambda services: relab(ctx, services)

@@ -92,6 +92,37 @@ def imap(ctx):
     return res
 
 
+def _suite_run(ctx, name, dirs):
+    """One run of bundled suites with mailspec's default options (concurrency, timeouts), all
+    cases included (--allow-mutation: the fixtures cases run too)."""
+    out = os.path.join(ctx.work, name)
+    argv = [ctx.mailspec, "run", *[os.path.join(HERE, "..", "scenarios", d) for d in dirs], "--target", "127.0.0.1",
+            *ctx.port_args, "--ca-file", ctx.lab["MAILSPEC_CA_FILE"], "--bind", "127.0.0.2", "--allow-mutation",
+            "--report-dir", out, "--format", "json"]
+    m = run_measured(argv, env=ctx.env, out_path=out + ".log", timeout=600)
+    verdicts = [c.get("verdict") for c in _cases(out)]
+    return {"suites": dirs, "wall_s": round(m.wall, 2), "cpu_s": round(m.cpu, 2), "rc": m.rc, "cases": len(verdicts),
+            **{v: verdicts.count(v) for v in ("pass", "fail", "skip", "error")}}
+
+
+def suites(ctx):
+    """The bundled IMAP suite, and the SMTP and POP3 suites together, against the lab with default
+    options: in the lab's Dovecot mode (high-performance, the target: each under 10 s) and in
+    Dovecot's default services. The lab's few documented deviations fail; nothing may error."""
+    res = {}
+    for mode in ("performance", "default"):
+        ctx.relab(mode)
+        res[mode] = {"imap": _suite_run(ctx, f"suite-imap-{mode}", ["imap"]),
+                     "smtp_pop3": _suite_run(ctx, f"suite-smtp-pop3-{mode}", ["smtp", "pop3"])}
+    ctx.relab("default")
+    lab = res["performance"]
+    res["targets"] = {"IMAP suite < 10 s": lab["imap"]["wall_s"] < 10,
+                      "SMTP + POP3 suites < 10 s": lab["smtp_pop3"]["wall_s"] < 10}
+    res["valid"] = all(r["error"] == 0 and r["cases"] > 0 for m in ("performance", "default")
+                       for r in res[m].values() if isinstance(r, dict))
+    return res
+
+
 def _cpu_share(runs):
     server = sum(r["server_cpu_s"] or 0 for r in runs)
     return round(sum(r["cpu_s"] for r in runs) / server, 3) if server else None

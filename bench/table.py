@@ -85,6 +85,14 @@ def _framers(s, rows):
             _row(rows, label, _fmt(r[name]["mb_per_s"], " MB/s"), _fmt(r[name]["mb_per_cpu_s"], " MB/cpu-s"), note)
 
 
+def _suites(s, rows):
+    for mode, label in (("performance", "lab mode, Dovecot high-performance"), ("default", "Dovecot default services")):
+        for key, what in (("imap", "IMAP suite"), ("smtp_pop3", "SMTP + POP3 suites")):
+            r = s[mode][key]
+            _row(rows, f"{what}, default options ({label})", _fmt(r["wall_s"], " s"), _fmt(r["cpu_s"]),
+                 f"{r['cases']} cases: {r['pass']} pass, {r['fail']} fail, {r['skip']} skip, {r['error']} error")
+
+
 def render(results):
     m = results["machine"]
     head = [f"mailspec bench {results['started']}: {m['cpu_model']}, nproc {m['nproc']}, {m['mem_gb']} GB, "
@@ -93,7 +101,7 @@ def render(results):
             "all figures measured side by side in this run",
             "CPU column: CPU seconds per 1,000 sessions, client / server (IMAP: Dovecot; SMTP: Postfix + Dovecot auth)"]
     rows = []
-    for name, fn in (("imap", _imap), ("smtp", _smtp), ("audit", _audit), ("idle", _idle), ("framers", _framers)):
+    for name, fn in (("imap", _imap), ("smtp", _smtp), ("audit", _audit), ("suites", _suites), ("idle", _idle), ("framers", _framers)):
         s = results["sections"].get(name)
         if s and "error" in s:
             _row(rows, f"{name}: not measured", "", "", s["error"])
