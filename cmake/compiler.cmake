@@ -26,7 +26,8 @@ if(MAILSPEC_SANITIZE OR MAILSPEC_FUZZ)
   # the Asio/Beast coroutine code and the tests (under ASan+UBSan, -O2 took 26 CPU minutes for the
   # whole build and -O0 14), and -O1 for the code that judges bytes and is fuzzed, where speed
   # matters at run time (mailspec_optimised below: core, protocol, scenario, rules, report, the
-  # fuzz targets). Options come after the build type's -O2 on the command line, so they win.
+  # fuzz targets); the tests are all -O0. Options come after the build type's -O2 on the command
+  # line, so they win.
   add_compile_options(-O0)
 endif()
 

@@ -120,18 +120,23 @@ certs_cache_fresh() {
 }
 
 # certs_install CACHE DEST: refreshes the cache when needed, copies it to DEST.
+# Several labs may start at once (the lab tests run side by side): one at a time refreshes the
+# cache and copies it, under a lock next to it.
 certs_install() {
   local cache=$1 dest=$2 tmp
-  if ! certs_cache_fresh "$cache"; then
-    mkdir -p "$(dirname "$cache")"
-    tmp=$(mktemp -d "${cache}.new.XXXXXX")
-    certs_generate "$tmp"
-    rm -rf "$cache"
-    mv "$tmp" "$cache"
-    chmod 0755 "$cache"
-  fi
-  mkdir -p "$dest"
-  cp -p "$cache"/*.pem "$cache"/*.key "$dest"/
-  rm -f "$dest/ca.key"  # servers never need the CA key
-  chmod 0600 "$dest"/*.key
+  mkdir -p "$(dirname "$cache")"
+  (
+    flock -w 120 9 || { echo "ci/lab: certificate cache $cache is locked" >&2; exit 1; }
+    if ! certs_cache_fresh "$cache"; then
+      tmp=$(mktemp -d "${cache}.new.XXXXXX")
+      certs_generate "$tmp"
+      rm -rf "$cache"
+      mv "$tmp" "$cache"
+      chmod 0755 "$cache"
+    fi
+    mkdir -p "$dest"
+    cp -p "$cache"/*.pem "$cache"/*.key "$dest"/
+    rm -f "$dest/ca.key"  # servers never need the CA key
+    chmod 0600 "$dest"/*.key
+  ) 9>"${cache}.lock"
 }

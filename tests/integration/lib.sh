@@ -1,6 +1,12 @@
 # Helpers for the integration test scripts: checks that count, and a closing summary line.
 # Usage: source this file; set MAILSPEC (binary) and use check / expect_exit / not_in_files.
 set -uo pipefail
+# ctest runs the lab tests two at a time, each with its own lab (tests/integration/CMakeLists.txt):
+# MAILSPEC_LAB_INSTANCE=N moves this test's lab to its own directory and its own 1,000 ports.
+if [ -n "${MAILSPEC_LAB_INSTANCE:-}" ]; then
+  export MAILSPEC_LAB_DIR="${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}-$MAILSPEC_LAB_INSTANCE"
+  export MAILSPEC_LAB_PORT_BASE=$((${MAILSPEC_LAB_PORT_BASE:-10000} + 1000 * MAILSPEC_LAB_INSTANCE))
+fi
 passed=0
 failed=0
 work=$(mktemp -d /tmp/mailspec-it.XXXXXX)
