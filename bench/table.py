@@ -89,8 +89,9 @@ def _suites(s, rows):
     for mode, label in (("performance", "lab mode, Dovecot high-performance"), ("default", "Dovecot default services")):
         for key, what in (("imap", "IMAP suite"), ("smtp_pop3", "SMTP + POP3 suites")):
             r = s[mode][key]
-            _row(rows, f"{what}, default options ({label})", _fmt(r["wall_s"], " s"), _fmt(r["cpu_s"]),
-                 f"{r['cases']} cases: {r['pass']} pass, {r['fail']} fail, {r['skip']} skip, {r['error']} error")
+            _row(rows, f"{what}, default options ({label})", _fmt(r["wall_s"], " s"), "",
+                 f"{r['cases']} cases: {r['pass']} pass, {r['fail']} fail, {r['skip']} skip, {r['error']} error; "
+                 f"mailspec CPU {_fmt(r['cpu_s'])} s")
 
 
 def render(results):
