@@ -69,9 +69,10 @@ def _imap_set(ctx):
 
 
 def imap(ctx):
-    """The lab Dovecot as ci/lab configures it (Dovecot's default services: a fresh login and mail
-    process per connection), then once more in Dovecot's high-performance mode, which costs the
-    server about a tenth of the CPU per session. The targets are judged on the first."""
+    """The lab Dovecot with Dovecot's default services (a fresh login and mail process per
+    connection: the bench starts its lab so, although ci/lab's own default is the other mode), then
+    once more in Dovecot's high-performance mode, which costs the server about a tenth of the CPU
+    per session. The targets are judged on the first."""
     res = _imap_set(ctx)
     res["dialogue"] = "implicit TLS (verified), greeting, LOGIN, SELECT INBOX, FETCH 1:* FLAGS, LOGOUT"
     res["dovecot_services"] = "default"
