@@ -9,18 +9,13 @@ source "$here/lib.sh"
 : "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
 suite="$src/scenarios/imap"
 
+lab_down="$src/ci/lab"  # lib.sh stops the lab and the proxy on exit
 "$src/ci/lab" up good >"$work/lab.out" 2>&1 || { bad "lab up"; cat "$work/lab.out"; finish; exit 1; }
 # shellcheck disable=SC1091
 source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
 mailbox_root="${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/mail/alice/Maildir"
 inbox_before=$(find "$mailbox_root/cur" "$mailbox_root/new" -type f 2>/dev/null | wc -l)
-control="$work/fault"
-echo none >"$control"
-/usr/bin/python3 "$src/tests/faults/proxy.py" --env "$MAILSPEC_LAB_DIR/env" --control "$control" \
-  --ports-out "$work/ports" >"$work/proxy.log" 2>&1 &
-proxy=$!
-trap 'kill "$proxy" 2>/dev/null; "$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
-ports=$(port_from "$work/ports" "$proxy") || { bad "proxy did not start"; cat "$work/proxy.log"; finish; exit 1; }
+start_fault_proxy || { bad "proxy did not start"; cat "$work/proxy.log"; finish; exit 1; }
 count() { jq_py "$1/report.json" "$2"; }
 # Dovecot's documented deviations (docs/interop.md): known findings, the cases stay strict.
 known="$src/tests/data/behaviour/dovecot-known.json"

@@ -56,6 +56,18 @@ port_from() {
   return 1
 }
 
+# start_fault_proxy: the fault-injecting proxy (tests/faults) in front of the lab that is up (its
+# env sourced). Sets $control (write a fault class there; "none" to start) and $ports (the --port
+# arguments for the proxy's ports); the proxy is stopped on exit. Fails when it did not start.
+start_fault_proxy() {
+  control="$work/fault"
+  echo none >"$control"
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../faults/proxy.py" --env "$MAILSPEC_LAB_DIR/env" \
+    --control "$control" --ports-out "$work/ports" >"$work/proxy.log" 2>&1 &
+  pids+=($!)
+  ports=$(port_from "$work/ports" "$!")
+}
+
 # jq-free JSON queries through python3.
 jq_py() {  # jq_py FILE EXPR  (EXPR uses variable r = the parsed JSON)
   /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"

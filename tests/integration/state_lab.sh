@@ -11,16 +11,11 @@ source "$here/lib.sh"
 state="$src/tests/data/state"
 lib="$src/scenarios"
 
+lab_down="$src/ci/lab"  # lib.sh stops the lab and the proxy on exit
 "$src/ci/lab" up good >"$work/lab.out" 2>&1 || { bad "lab up"; cat "$work/lab.out"; finish; exit 1; }
 # shellcheck disable=SC1091
 source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
-control="$work/fault"
-echo none >"$control"
-/usr/bin/python3 "$src/tests/faults/proxy.py" --env "$MAILSPEC_LAB_DIR/env" --control "$control" \
-  --ports-out "$work/ports" >"$work/proxy.log" 2>&1 &
-proxy=$!
-trap 'kill "$proxy" 2>/dev/null; "$src/ci/lab" down >/dev/null 2>&1; rm -rf "$work"' EXIT
-ports=$(port_from "$work/ports" "$proxy") || { bad "proxy did not start"; cat "$work/proxy.log"; finish; exit 1; }
+start_fault_proxy || { bad "proxy did not start"; cat "$work/proxy.log"; finish; exit 1; }
 
 through() {  # through NAME FAULT SCENARIO...: one run through the proxy with FAULT on
   local name=$1 fault=$2; shift 2
