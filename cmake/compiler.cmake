@@ -120,13 +120,18 @@ endfunction()
 #   (one PCH each for the whole build, REUSE_FROM, instead of one per target).
 option(MAILSPEC_UNITY "Unity builds for the Asio-heavy libraries" ON)
 
+# mailspec_unity(TARGET... [BATCH N]): one translation unit per target, or one per N files.
 function(mailspec_unity)
   if(NOT MAILSPEC_UNITY)
     return()
   endif()
-  foreach(t ${ARGN})
+  cmake_parse_arguments(U "" "BATCH" "" ${ARGN})
+  if(NOT U_BATCH)
+    set(U_BATCH 0)
+  endif()
+  foreach(t ${U_UNPARSED_ARGUMENTS})
     if(TARGET ${t})
-      set_target_properties(${t} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+      set_target_properties(${t} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${U_BATCH})
       # GCC's -Wsubobject-linkage assumes a file included by another is a header shared by
       # several translation units; a unity build includes each .cpp once, and GCC then flags every
       # coroutine frame holding an anonymous-namespace type.

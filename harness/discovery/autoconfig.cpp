@@ -4,15 +4,11 @@
 #include <cctype>
 #include <pugixml.hpp>
 
+#include "core/text.hpp"
+
 namespace mailspec::discovery {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");

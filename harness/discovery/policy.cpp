@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace mailspec::discovery {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim_wsp(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

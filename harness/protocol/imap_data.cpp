@@ -3,16 +3,12 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace mailspec::protocol {
 namespace {
 
 constexpr int max_depth = 64;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_status_word(const std::string& w) {
   return w == "OK" || w == "NO" || w == "BAD" || w == "PREAUTH" || w == "BYE";

@@ -1,6 +1,7 @@
 // Console output: progress while cases run, a summary at the end.
 #include <string>
 
+#include "core/text.hpp"
 #include "report/report.hpp"
 
 namespace mailspec::report {
@@ -17,12 +18,6 @@ const char* colour(verdict v) {
     case verdict::error: return "\x1b[1;35m";
   }
   return "";
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Console text must not let a server drive the terminal: control bytes are made visible.

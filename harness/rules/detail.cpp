@@ -41,6 +41,8 @@ std::vector<std::string> split_ws(std::string_view s) {
   return out;
 }
 
+std::string num(std::uint64_t n) { return std::to_string(n); }
+
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }

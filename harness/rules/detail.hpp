@@ -59,6 +59,7 @@ void sasl_checks(context& c, std::string_view check_id);
 bool has_word(const std::vector<std::string>& words, std::string_view w);  // case-insensitive
 std::vector<std::string> split_ws(std::string_view s);
 bool all_digits(std::string_view s);  // non-empty, ASCII digits only
+std::string num(std::uint64_t n);     // decimal, for messages
 bool has_defect(const std::vector<protocol::defect>& d, protocol::defect_kind k);
 std::string defect_detail(const std::vector<protocol::defect>& d, protocol::defect_kind k);
 

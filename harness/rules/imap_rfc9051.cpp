@@ -10,7 +10,7 @@ using protocol::defect_kind;
 using protocol::imap_kind;
 
 template <class F>
-void each_response(const record& rec, F f) {
+void each_imap_response(const record& rec, F f) {
   for (const auto& ex : rec.exchanges)
     for (const auto& r : ex.imap) f(ex, r);
 }
@@ -18,15 +18,15 @@ void each_response(const record& rec, F f) {
 std::string first_line(const protocol::imap_response& r) { return r.raw.substr(0, r.raw.find('\n') + 1); }
 
 void response_grammar(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     if (r.kind == imap_kind::malformed || has_defect(r.defects, defect_kind::malformed_code))
       c.broken(&ex, "\"*\" untagged, \"+\" continuation or tag SP status (RFC 9051 §7, §9 response)", first_line(r));
     else c.held(&ex);
   });
 }
 
-void crlf_endings(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+void imap_crlf_endings(context& c) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     if (has_defect(r.defects, defect_kind::bare_lf) || has_defect(r.defects, defect_kind::bare_cr))
       c.broken(&ex, "every line ends with CRLF", first_line(r));
     else c.held(&ex);
@@ -34,7 +34,7 @@ void crlf_endings(context& c) {
 }
 
 void literal_syntax(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     if (r.literals.empty() && !has_defect(r.defects, defect_kind::malformed_literal)) return;
     if (has_defect(r.defects, defect_kind::malformed_literal))
       c.broken(&ex, "literal = \"{\" number64 \"}\" CRLF *CHAR8", first_line(r),
@@ -92,7 +92,7 @@ void greeting_status(context& c) {
 }
 
 void capability_imap4rev(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     auto caps = protocol::imap_capabilities(r);
     if (caps.empty() && r.keyword != "CAPABILITY" && r.code_name() != "CAPABILITY") return;
     if (has_word(caps, "IMAP4rev1") || has_word(caps, "IMAP4rev2")) c.held(&ex);
@@ -101,7 +101,7 @@ void capability_imap4rev(context& c) {
 }
 
 void response_code_args(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     const std::string name = r.code_name();
     if (name != "UIDVALIDITY" && name != "UIDNEXT" && name != "UNSEEN") return;
     auto w = split_ws(r.code);
@@ -113,7 +113,7 @@ void response_code_args(context& c) {
 // NUL anywhere outside a literal8, and bytes that are not UTF-8 in response lines (text is TEXT-CHAR
 // or UTF-8). Literal payloads are not judged here.
 void text_bytes(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
+  each_imap_response(c.rec, [&](const exchange& ex, const protocol::imap_response& r) {
     for (const auto& line : r.lines)
       if (auto bad = first_bad_text_byte(line, true))
         return c.broken(&ex, "no NUL and well-formed text in response lines", line,
@@ -138,7 +138,7 @@ void add_imap_rfc9051(std::vector<rule>& v) {
   v.push_back(row("imap/rfc9051/2.2/crlf-line-endings", "imap", "RFC 9051 §2.2", level::must,
                   "All interactions transmitted by client and server are in the form of lines, that is, strings "
                   "that end with a CRLF.",
-                  crlf_endings));
+                  imap_crlf_endings));
   v.push_back(row("imap/rfc9051/4.3/literal-syntax", "imap", "RFC 9051 §4.3, §9 (RFC 3501 §4.3 for IMAP4rev1)",
                   level::must,
                   "A synchronizing literal is a sequence of zero or more octets (including CR and LF), prefix-quoted "

@@ -11,8 +11,6 @@ namespace {
 using protocol::imap_response;
 using namespace imap;
 
-std::string num(std::uint64_t n) { return std::to_string(n); }
-
 // SEARCH ALL and FETCH 1:* name every message of the mailbox, 1 to EXISTS. A SEARCH ALL that
 // leaves messages out is not judged at once: RFC 2180 §4.3 lets a server leave out a message another
 // session expunged and not yet reported; RFC 9051 §5.2 then has it report the EXPUNGE at the next

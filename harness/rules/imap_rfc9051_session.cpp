@@ -32,7 +32,7 @@ void capability_response(context& c) {
   }
 }
 
-void no_starttls_after_tls(context& c) {
+void imap_no_starttls_after_tls(context& c) {
   for (const auto& ex : c.rec.exchanges) {
     if (ex.chan != channel::tls) continue;
     auto caps = imap_caps_in(ex);
@@ -215,7 +215,7 @@ void add_imap_rfc9051_session(std::vector<rule>& v) {
                   "and SHOULD reissue the CAPABILITY command. ... The server MAY advertise different capabilities "
                   "and, in particular, SHOULD NOT advertise the STARTTLS capability, after a successful STARTTLS "
                   "command.",
-                  no_starttls_after_tls, severity::low));
+                  imap_no_starttls_after_tls, severity::low));
   v.push_back(row("imap/rfc3501/6.2.3/logindisabled-honoured", "imap",
                   "RFC 9051 §6.2.3, §7.2.2 (RFC 3501 §6.2.3, §7.2.1 for IMAP4rev1)", level::must,
                   "... a server implementation MUST implement a configuration in which it advertises the "

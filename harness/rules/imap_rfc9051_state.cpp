@@ -12,8 +12,6 @@ namespace {
 using protocol::imap_response;
 using namespace imap;
 
-std::string num(std::uint64_t n) { return std::to_string(n); }
-
 bool is_search(const command& c) { return c.verb == "SEARCH"; }
 
 // Base of the rules below: a visitor that reports through the rule's context.

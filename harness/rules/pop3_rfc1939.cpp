@@ -9,13 +9,13 @@ using protocol::defect_kind;
 using protocol::pop3_status;
 
 template <class F>
-void each_response(const record& rec, F f) {
+void each_pop3_response(const record& rec, F f) {
   for (const auto& ex : rec.exchanges)
     for (const auto& r : ex.pop3) f(ex, r);
 }
 
 void status_indicator(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
+  each_pop3_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
     bool ok = r.status != pop3_status::malformed && !has_defect(r.defects, defect_kind::malformed_code);
     if (r.status == pop3_status::continuation && ex.verb != "AUTH") ok = false;
     if (ok) c.held(&ex);
@@ -23,8 +23,8 @@ void status_indicator(context& c) {
   });
 }
 
-void crlf_endings(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
+void pop3_crlf_endings(context& c) {
+  each_pop3_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
     if (has_defect(r.defects, defect_kind::bare_lf) || has_defect(r.defects, defect_kind::bare_cr))
       c.broken(&ex, "every line ends with CRLF", r.raw);
     else c.held(&ex);
@@ -32,7 +32,7 @@ void crlf_endings(context& c) {
 }
 
 void multiline_terminated(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
+  each_pop3_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
     if (!r.multiline || ex.timed_out) return;
     if (r.terminated) c.held(&ex);
     else c.broken(&ex, "a multi-line response ends with \".\" CRLF", r.raw.substr(r.raw.size() > 200 ? r.raw.size() - 200 : 0));
@@ -40,7 +40,7 @@ void multiline_terminated(context& c) {
 }
 
 void dot_stuffing(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
+  each_pop3_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
     if (!r.multiline) return;
     if (r.unstuffed_dot_lines.empty()) c.held(&ex);
     else c.broken(&ex, "lines beginning with \".\" are byte-stuffed (\"..\")", r.unstuffed_dot_lines.front());
@@ -58,8 +58,8 @@ void greeting_ok(context& c) {
   }
 }
 
-void line_length(context& c) {
-  each_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
+void pop3_line_length(context& c) {
+  each_pop3_response(c.rec, [&](const exchange& ex, const protocol::pop3_response& r) {
     if (r.status_line.size() > 512) c.broken(&ex, "at most 512 octets, CRLF included", r.status_line.substr(0, 200),
                                               std::to_string(r.status_line.size()) + " octets");
     else c.held(&ex);
@@ -104,7 +104,7 @@ void scan_listing(context& c, std::string_view verb, bool uid) {
   }
 }
 
-void quit_close(context& c) {
+void pop3_quit_close(context& c) {
   const auto& xs = c.rec.exchanges;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (upper(xs[i].command) != "QUIT" || xs[i].pop3.empty() || xs[i].pop3.front().status != pop3_status::ok)
@@ -140,7 +140,7 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
   v.push_back(row("pop3/rfc1939/3/crlf-line-endings", "pop3", "RFC 1939 §3", level::must,
                   "Responses in the POP3 consist of a status indicator and a keyword possibly followed by "
                   "additional information. All responses are terminated by a CRLF pair.",
-                  crlf_endings));
+                  pop3_crlf_endings));
   v.push_back(row("pop3/rfc1939/3/multiline-terminated", "pop3", "RFC 1939 §3", level::must,
                   "When all lines of the response have been sent, a final line is sent, consisting of a "
                   "termination octet (decimal code 046, \".\") and a CRLF pair.",
@@ -157,7 +157,7 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "The maximum length of the first line of a command response (including the initial greeting) is "
                   "unchanged at 512 octets (including the terminating CRLF). (RFC 2449 §4; RFC 1939 §3 set the "
                   "limit)",
-                  line_length));
+                  pop3_line_length));
   v.push_back(row("pop3/rfc1939/5/stat-format", "pop3", "RFC 1939 §5 (STAT)", level::must,
                   "The positive response consists of \"+OK\" followed by a single space, the number of messages "
                   "in the maildrop, a single space, and the size of the maildrop in octets.",
@@ -177,7 +177,7 @@ void add_pop3_rfc1939(std::vector<rule>& v) {
                   "command, the session enters the UPDATE state. In this state, the POP3 server releases any "
                   "resources acquired during the TRANSACTION state and says goodbye. The TCP connection is then "
                   "closed. (§3)",
-                  quit_close));
+                  pop3_quit_close));
 }
 
 }  // namespace mailspec::rules::detail

@@ -9,12 +9,12 @@ namespace {
 
 using namespace pop3;
 
-bool names_message(const command& c) {
+bool names_message(const pop3_command& c) {
   return (c.verb == "RETR" || c.verb == "TOP" || c.verb == "DELE" || c.verb == "LIST" || c.verb == "UIDL") &&
          c.arg(0).has_value();
 }
 
-bool full_listing(const command& c) { return (c.verb == "LIST" || c.verb == "UIDL") && c.args.empty(); }
+bool full_listing(const pop3_command& c) { return (c.verb == "LIST" || c.verb == "UIDL") && c.args.empty(); }
 
 std::string listing_sum(const std::map<std::uint64_t, std::string>& l, bool* ok) {
   std::uint64_t sum = 0;

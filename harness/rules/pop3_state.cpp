@@ -11,14 +11,13 @@ std::optional<std::uint64_t> number(std::string_view s) {
 
 }  // namespace
 
-std::string num(std::uint64_t n) { return std::to_string(n); }
 
-std::optional<std::uint64_t> command::arg(std::size_t i) const {
+std::optional<std::uint64_t> pop3_command::arg(std::size_t i) const {
   return i < args.size() ? number(args[i]) : std::nullopt;
 }
 
-std::vector<std::vector<command>> commands(const session::record& rec) {
-  std::vector<std::vector<command>> out;
+std::vector<std::vector<pop3_command>> commands(const session::record& rec) {
+  std::vector<std::vector<pop3_command>> out;
   for (const auto& group : by_connection(rec)) {
     auto& cmds = out.emplace_back();
     for (std::size_t i : group) {
@@ -28,7 +27,7 @@ std::vector<std::vector<command>> commands(const session::record& rec) {
       for (std::size_t k = 0; k < lines.size(); ++k) {
         auto w = split_ws(lines[k]);
         if (w.empty()) continue;
-        command c;
+        pop3_command c;
         c.ex = &ex;
         c.verb = upper(w.front());
         c.args.assign(w.begin() + 1, w.end());
@@ -40,7 +39,7 @@ std::vector<std::vector<command>> commands(const session::record& rec) {
   return out;
 }
 
-std::optional<drop_listing> parse_stat(const command& c) {
+std::optional<drop_listing> parse_stat(const pop3_command& c) {
   if (c.verb != "STAT" || !c.ok()) return std::nullopt;
   auto w = split_ws(c.reply->text);
   if (w.size() < 2) return std::nullopt;
@@ -49,7 +48,7 @@ std::optional<drop_listing> parse_stat(const command& c) {
   return drop_listing{*n, *s};
 }
 
-std::optional<std::map<std::uint64_t, std::string>> parse_listing(const command& c) {
+std::optional<std::map<std::uint64_t, std::string>> parse_listing(const pop3_command& c) {
   if (!c.ok()) return std::nullopt;
   const auto& r = *c.reply;
   if (r.body_lines_elided > 0 || (r.multiline && !r.terminated)) return std::nullopt;

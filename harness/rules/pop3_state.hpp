@@ -12,7 +12,7 @@
 
 namespace mailspec::rules::detail::pop3 {
 
-struct command {
+struct pop3_command {
   const session::exchange* ex = nullptr;
   std::string verb;               // upper-cased
   std::vector<std::string> args;
@@ -24,18 +24,18 @@ struct command {
 
 // The commands of each connection, in order (pipelined lines paired with their responses;
 // greetings, AUTH exchanges and STLS upgrades' plaintext evidence left out).
-std::vector<std::vector<command>> commands(const session::record& rec);
+std::vector<std::vector<pop3_command>> commands(const session::record& rec);
 
 // "+OK nn mm" of STAT.
 struct drop_listing {
   std::uint64_t count = 0;
   std::uint64_t size = 0;
 };
-std::optional<drop_listing> parse_stat(const command& c);
+std::optional<drop_listing> parse_stat(const pop3_command& c);
 
 // A full LIST or UIDL listing ("msg value" per line), or one line of LIST n / UIDL n. nullopt when
 // a line does not parse or the listing was cut (elided lines).
-std::optional<std::map<std::uint64_t, std::string>> parse_listing(const command& c);
+std::optional<std::map<std::uint64_t, std::string>> parse_listing(const pop3_command& c);
 
 // A message text as RETR or TOP return it: header lines, then the body after the first empty line.
 struct message_text {
@@ -45,7 +45,5 @@ struct message_text {
   bool complete = true;        // no line was elided
 };
 message_text parse_text(const protocol::pop3_response& r);
-
-std::string num(std::uint64_t n);
 
 }  // namespace mailspec::rules::detail::pop3

@@ -12,7 +12,7 @@
 namespace mailspec::scenario {
 namespace {
 
-bool is_name_char(char c) {
+bool is_reference_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
@@ -72,7 +72,7 @@ std::string lex(std::string_view t, std::vector<piece>& out) {
   return {};
 }
 
-bool valid_name(std::string_view n) { return !n.empty() && std::all_of(n.begin(), n.end(), is_name_char); }
+bool valid_reference_name(std::string_view n) { return !n.empty() && std::all_of(n.begin(), n.end(), is_reference_char); }
 
 // RFC 9051 §4.3: quoted string with \" and \\ escaped; a synchronizing literal when the value
 // holds CR, LF, NUL or 8-bit bytes (which a quoted string cannot carry).
@@ -133,11 +133,11 @@ std::string check_reference(const reference& r, const std::vector<std::string>* 
   const std::string& n = r.name;
   if (n.rfind("var.", 0) == 0) {
     std::string v = n.substr(4);
-    if (!valid_name(v)) return "invalid variable name in \"${" + r.source + "}\"";
+    if (!valid_reference_name(v)) return "invalid variable name in \"${" + r.source + "}\"";
     if (known_vars != nullptr && std::find(known_vars->begin(), known_vars->end(), v) == known_vars->end())
       return "unknown variable \"" + v + "\" in \"${" + r.source + "}\" (declare it under \"vars\")";
   } else if (n.rfind("cap.", 0) == 0) {
-    if (!valid_name(n.substr(4))) return "invalid capture name in \"${" + r.source + "}\"";
+    if (!valid_reference_name(n.substr(4))) return "invalid capture name in \"${" + r.source + "}\"";
   } else if (n != "tag" && n != "target.host" && n != "target.helo" && n != "run.id" && n != "scratch.mailbox") {
     return "unknown reference \"" + n + "\" in \"${" + r.source +
            "}\" (expected var.NAME, cap.NAME, tag, target.host, target.helo, run.id or scratch.mailbox)";

@@ -4,19 +4,15 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/text.hpp"
+
 namespace mailspec::scenario {
 namespace {
 
 using value = protocol::imap_value;
 using vt = protocol::imap_value::type;
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool valid_name(std::string_view n) {
+bool valid_binding_name(std::string_view n) {
   if (n.empty()) return false;
   for (char c : n)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
@@ -36,7 +32,7 @@ bool wildcard(std::string_view t, pattern_node& n) {
   }
   bool rest = t[1] == '*';
   std::string_view name = t.substr(rest ? 2 : 1);
-  if (!name.empty() && !valid_name(name))
+  if (!name.empty() && !valid_binding_name(name))
     bad("invalid capture name in \"" + std::string(t) + "\" (letters, digits, _ and -; write $$ for a literal $)");
   n.k = rest ? pattern_node::kind::rest : (name.empty() ? pattern_node::kind::any : pattern_node::kind::capture);
   n.text = std::string(name);

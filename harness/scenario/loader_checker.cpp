@@ -2,16 +2,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "scenario/expand.hpp"
 #include "scenario/loader_internal.hpp"
 
 namespace mailspec::scenario::detail {
 namespace {
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string join_quoted(const std::vector<std::string>& words) {
   std::string out;

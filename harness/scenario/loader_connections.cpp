@@ -16,7 +16,7 @@ const std::vector<std::pair<std::string, int>> service_ports = {
 // Names the harness gives its own connections (fixtures); a scenario may not use them.
 const std::vector<std::string> reserved_names = {"setup", "cleanup"};
 
-bool valid_name(const std::string& n) {
+bool valid_connection_name(const std::string& n) {
   if (n.empty() || n.size() > 32) return false;
   for (char c : n)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
@@ -95,7 +95,7 @@ void parse_connections(checker& c, const json& doc, scenario& s) {
   c.multi_conn = true;
   for (const auto& [name, value] : j.items()) {
     const std::string ptr = pointer_append("/connections", name);
-    if (!valid_name(name))
+    if (!valid_connection_name(name))
       c.key_error(ptr, "invalid connection name \"" + name + "\" (1 to 32 letters, digits, _ and -)");
     else if (std::find(reserved_names.begin(), reserved_names.end(), name) != reserved_names.end())
       c.key_error(ptr, "\"" + name + "\" names mailspec's own fixtures connection in reports: choose another name");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "core/text.hpp"
 #include "scenario/loader_internal.hpp"
 
 namespace mailspec::scenario::detail {
@@ -25,9 +26,7 @@ std::vector<std::string> string_list(checker& c, const json& j, const std::strin
   if (!c.is_array(j, ptr, "a list of strings")) return out;
   for (std::size_t i = 0; i < j.size(); ++i) {
     if (auto s = c.get_string(j[i], pointer_append(ptr, i), true)) {
-      if (upper) {
-        for (auto& ch : *s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      }
+      if (upper) *s = mailspec::upper(*s);  // the parameter `upper` hides the function
       out.push_back(std::move(*s));
     }
   }

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/text.hpp"
 #include "scenario/loader_internal.hpp"
 
 namespace mailspec::scenario::detail {
@@ -27,11 +28,7 @@ std::vector<std::string> fields_of(protocol_kind p, bool alternative) {
   return out;
 }
 
-std::string upper_name(protocol_kind p) {
-  std::string s(to_string(p));
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
+std::string upper_name(protocol_kind p) { return upper(to_string(p)); }
 
 // Fields of another protocol get a message saying so; truly unknown ones a did-you-mean.
 void check_expect_fields(checker& c, const json& j, const std::string& ptr, protocol_kind p, bool alternative) {
@@ -90,8 +87,7 @@ std::vector<std::string> capability_list(checker& c, const json& j, const std::s
                                           got(j[i]));
       continue;
     }
-    for (auto& ch : *s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    out.push_back(std::move(*s));
+    out.push_back(upper(*s));
   }
   return out;
 }
@@ -151,8 +147,7 @@ imap_expect parse_imap(checker& c, const json& j, const std::string& ptr) {
     if (s && s->find_first_of(" []\r\n") != std::string::npos) {
       c.error(ptr + "/code", "expected a response code name like \"PRIVACYREQUIRED\", got " + got(j["code"]));
     } else if (s) {
-      for (auto& ch : *s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      e.code = *s;
+      e.code = upper(*s);
     }
   }
   if (j.contains("untagged")) e.untagged = matcher_list(c, j["untagged"], ptr + "/untagged", true);

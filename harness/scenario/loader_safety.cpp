@@ -3,16 +3,12 @@
 // commands again before sending them; this catches what the file itself says.
 #include <cctype>
 
+#include "core/text.hpp"
 #include "scenario/loader_internal.hpp"
 #include "scenario/safety.hpp"
 
 namespace mailspec::scenario::detail {
 namespace {
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 const char* mutates_hint = " (set \"mutates\": true to run it only with --allow-mutation)";
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "protocol/sasl_client.hpp"
 #include "scenario/loader_internal.hpp"
 
@@ -90,7 +91,7 @@ std::optional<action> parse_auth(checker& c, const json& j, const std::string& p
   if (!j.contains("mechanism")) {
     c.missing(ptr, "mechanism");
   } else if (auto m = c.get_string(j["mechanism"], ptr + "/mechanism", true)) {
-    for (auto& ch : *m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    *m = upper(*m);
     const auto& all = protocol::sasl::supported_mechanisms();
     if (!protocol::sasl::is_supported(*m)) {
       std::string msg = "auth mechanism \"" + *m + "\" is not supported";

@@ -13,7 +13,7 @@ namespace {
 
 char fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_group_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // Names of the named groups of a Perl-syntax pattern: (?<name>...), (?P<name>...), (?'name'...).
 std::vector<std::string> group_names(std::string_view p) {
@@ -28,7 +28,7 @@ std::vector<std::string> group_names(std::string_view p) {
     if (j < p.size() && p[j] == 'P') ++j;
     if (j >= p.size() || (p[j] != '<' && p[j] != '\'')) continue;
     std::size_t start = ++j;
-    while (j < p.size() && is_name_char(p[j])) ++j;
+    while (j < p.size() && is_group_name_char(p[j])) ++j;
     if (j > start && j < p.size() && (p[j] == '>' || p[j] == '\'')) names.emplace_back(p.substr(start, j - start));
   }
   return names;

@@ -116,7 +116,7 @@ script certificate(leaf l) {
   s.cert = l;
   return s;
 }
-script tampered() {
+script tampered_script() {
   script s;
   s.tampered_caps = true;
   return s;
@@ -203,7 +203,7 @@ std::vector<tmpl> starttls_tests(const std::string& f) {
                no_starttls + ": capability tampering before STARTTLS",
                smtp ? "RFC 3207 §4.2, §6" : imap ? "RFC 9051 §6.2.1, §6.2.3; RFC 2595 §3.1" : "RFC 2595 §4",
                imap ? rfc9051_621_caps + " " + rfc9051_623 : discard, oracle::tampered,
-               tampered(), severity::medium});
+               tampered_script(), severity::medium});
   for (auto& t : certificate_tests(f)) v.push_back(std::move(t));
   return v;
 }
@@ -239,7 +239,7 @@ std::string requirement_of(const tmpl& t) {
   return "Summary: " + t.requirement;
 }
 
-std::vector<test_def> build() {
+std::vector<test_def> build_tests() {
   std::vector<test_def> out;
   for (const auto& p : protocols()) {
     const std::string f = base_protocol(p);
@@ -300,7 +300,7 @@ port_kind port_of(std::string_view p) {
 }
 
 const std::vector<test_def>& tests() {
-  static const std::vector<test_def> all = build();
+  static const std::vector<test_def> all = build_tests();
   return all;
 }
 

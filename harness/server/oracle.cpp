@@ -148,7 +148,7 @@ void certificate(context& c, const test_def& t) {
   c.held_case(sessions_text(*f));
 }
 
-rules::table build() {
+rules::table build_rule_table() {
   rules::table v;
   for (const auto& t : tests()) {
     std::function<void(context&)> check;
@@ -171,7 +171,7 @@ rules::table build() {
 }  // namespace
 
 const rules::table& catalogue() {
-  static const rules::table rows = build();
+  static const rules::table rows = build_rule_table();
   return rows;
 }
 

@@ -1,6 +1,7 @@
 // SMTP and POP3 expectations, capabilities, and the matcher helpers the other expect files share.
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/transcript.hpp"
 #include "session/expect.hpp"
 #include "session/expect_detail.hpp"
@@ -11,11 +12,6 @@ namespace detail {
 
 std::string strip_eol(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 

@@ -8,7 +8,6 @@
 namespace mailspec::session::detail {
 
 std::string strip_eol(std::string s);
-std::string upper(std::string s);
 std::string bounded_visible(const std::string& s);
 std::string join(const std::vector<std::string>& v, const std::string& sep);
 
