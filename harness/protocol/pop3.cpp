@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace mailspec::protocol {
 
 namespace {
@@ -162,8 +164,7 @@ bool pop3_command_is_multiline(std::string_view command) {
   while (!command.empty() && (command.back() == '\n' || command.back() == '\r' || command.back() == ' '))
     command.remove_suffix(1);
   const auto sp = command.find(' ');
-  std::string verb(command.substr(0, sp));
-  for (auto& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string verb = upper(command.substr(0, sp));
   const bool has_arg = sp != std::string_view::npos && command.find_first_not_of(' ', sp) != std::string_view::npos;
   if (verb == "CAPA" || verb == "RETR" || verb == "TOP") return true;
   if (verb == "LIST" || verb == "UIDL" || verb == "AUTH") return !has_arg;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/text.hpp"
 #include "report/report.hpp"
 
 namespace mailspec::report {
@@ -15,22 +16,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((b(k) & 0xc0) != 0x80) return 0;
-  if (c == 0xe0 && b(1) < 0xa0) return 0;                  // overlong
-  if (c == 0xed && b(1) >= 0xa0) return 0;                 // surrogates
-  if (c == 0xf0 && b(1) < 0x90) return 0;                  // overlong
-  if (c == 0xf4 && b(1) >= 0x90) return 0;                 // above U+10FFFF
-  return n;
 }
 
 }  // namespace

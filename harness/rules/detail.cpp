@@ -151,22 +151,6 @@ std::string hex_byte(unsigned char ch) {
   return std::string("0x") + digits[ch >> 4] + digits[ch & 15];
 }
 
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 §4), 0 when it is not one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
-  if (c >= 0xc2 && c <= 0xdf) n = 2;
-  else if (c >= 0xe0 && c <= 0xef) n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-  else return 0;
-  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xbf) return 0;
-  return n;
-}
-
 }  // namespace
 
 std::optional<bad_byte> first_bad_text_byte(std::string_view s, bool controls) {
@@ -179,7 +163,7 @@ std::optional<bad_byte> first_bad_text_byte(std::string_view s, bool controls) {
       ++i;
       continue;
     }
-    const std::size_t n = utf8_length(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);  // core/text.hpp (RFC 3629)
     if (n == 0) return bad_byte{i, "invalid UTF-8 byte " + hex_byte(ch)};
     i += n;
   }

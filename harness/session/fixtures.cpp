@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/secret.hpp"
+#include "core/text.hpp"
 #include "core/transcript.hpp"
 #include "protocol/imap_data.hpp"
 #include "session/fixtures_detail.hpp"
@@ -137,8 +138,7 @@ long long messages_of(const fx::cmd_result& r) {
     if (d.items.size() < 4 || d.items[3].kind != protocol::imap_value::type::list) continue;
     const auto& l = d.items[3].items;
     for (std::size_t i = 0; i + 1 < l.size(); ++i) {
-      std::string key = l[i].text;
-      for (auto& ch : key) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const std::string key = upper(l[i].text);
       if (key == "MESSAGES") {
         try {
           return std::stoll(l[i + 1].text);

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/run_report.hpp"
+#include "core/text.hpp"
 #include "session/state.hpp"
 
 namespace mailspec::session {
@@ -22,8 +23,7 @@ std::string missing_upgrade_capability(const run_state& st, const scenario::step
   if (std::find(req.begin(), req.end(), cap) == req.end()) return "";
   bool upgrade = std::holds_alternative<scenario::starttls_action>(s.act);
   if (auto a = std::get_if<scenario::send_action>(&s.act)) {
-    std::string line = a->line.text;
-    for (auto& ch : line) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string line = upper(a->line.text);
     auto words_from = line.find_first_not_of(' ');
     if (st.sc.protocol == scenario::protocol_kind::imap && words_from != std::string::npos)
       words_from = line.find_first_not_of(' ', line.find(' ', words_from));  // after the tag

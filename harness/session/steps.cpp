@@ -1,6 +1,7 @@
 // The actions of scenario steps: send, send_raw, starttls, message, sleep, expect_close, expect.
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/transcript.hpp"
 #include "session/state.hpp"
 #include "session/throttle.hpp"
@@ -17,9 +18,7 @@ std::string upper_word(std::string_view line, std::size_t skip_words) {
     ++i;
   }
   std::size_t j = line.find_first_of(" \r\n", i);
-  std::string out(line.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
-  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
+  return upper(line.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
 }
 
 int count_lines(std::string_view bytes) { return static_cast<int>(std::count(bytes.begin(), bytes.end(), '\n')); }
