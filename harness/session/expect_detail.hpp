@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.hpp"  // upper(), used by every expect_*.cpp
 #include "session/expect.hpp"
 
 namespace mailspec::session::detail {
