@@ -29,6 +29,11 @@ struct turn {
   std::string verb;     // overrides the verb taken from the command (e.g. "DATA-BODY")
 };
 
+// A command and the server's reply (over TLS / then closed when those are set).
+inline turn cmd(const std::string& c, const std::string& reply, bool tls = false, bool closed = false) {
+  return {c, reply, tls, closed};
+}
+
 inline std::vector<std::string> split_crlf(const std::string& s) {
   std::vector<std::string> out;
   std::size_t i = 0;

@@ -7,6 +7,11 @@
 #include "audit/probes.hpp"
 #include "fake_server.hpp"
 #include "test_ca.hpp"
+#include "unit-audit-common.hpp"
+
+using audit_test::find;
+using audit_test::local_options;
+using audit_test::plaintext_login;
 
 namespace {
 
@@ -15,35 +20,9 @@ namespace fake = mailspec::fake;
 namespace audit = mailspec::audit;
 using mailspec::verdict;
 
-audit::options local_options(const std::string& service, int port) {
-  audit::options o;
-  o.host = "127.0.0.1";
-  o.ports = audit::parse_ports(service + "=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
-  return o;
-}
-
 mailspec::case_result plaintext_login(const std::string& service, const fake::script& s) {
   fake::fake_server server(s);
-  auto o = local_options(service, server.port());
-  asio::io_context io;
-  std::optional<mailspec::session::record> rec;
-  asio::co_spawn(io, audit::detail::probe_plaintext_login(o, o.ports.front()),
-                 [&](std::exception_ptr e, mailspec::session::record r) {
-                   if (e) std::rethrow_exception(e);
-                   rec = std::move(r);
-                 });
-  io.run();
-  REQUIRE(rec);
-  return audit::detail::judge_case(std::move(*rec), o);
-}
-
-const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
-  for (const auto& f : c.findings)
-    if (f.rule == rule) return &f;
-  return nullptr;
+  return audit_test::plaintext_login(local_options(service, server.port()));
 }
 
 // Cyrus IMAP 3.6 with `allowplaintext: no`, port 143 before STARTTLS.

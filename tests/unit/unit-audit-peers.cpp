@@ -15,34 +15,17 @@
 #include <optional>
 #include "fake_server.hpp"
 #include "test_ca.hpp"
+#include "unit-audit-common.hpp"
+
+using audit_test::find;
+using audit_test::local_options;
+using audit_test::many;
 
 namespace {
 
 namespace fake = mailspec::fake;
 namespace audit = mailspec::audit;
 using mailspec::verdict;
-
-audit::options local_options(const std::string& ports) {
-  audit::options o;
-  o.host = "127.0.0.1";
-  o.ports = audit::parse_ports(ports);
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1000;
-  o.loopback_only = true;
-  return o;
-}
-
-fake::server_options many() {
-  fake::server_options so;
-  so.connections = 0;
-  return so;
-}
-
-const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
-  for (const auto& f : c.findings)
-    if (f.rule == rule) return &f;
-  return nullptr;
-}
 
 std::vector<std::string> ids(const mailspec::run_report& r) {
   std::vector<std::string> out;

@@ -7,6 +7,10 @@
 #include "audit/probes.hpp"
 #include "fake_server.hpp"
 #include "test_ca.hpp"
+#include "unit-audit-common.hpp"
+
+using audit_test::find;
+using audit_test::local_options;
 
 namespace {
 
@@ -16,16 +20,6 @@ namespace audit = mailspec::audit;
 using namespace std::chrono_literals;
 using mailspec::verdict;
 using mailspec::severity;
-
-audit::options local_options(const std::string& service, int port) {
-  audit::options o;
-  o.host = "127.0.0.1";
-  o.ports = audit::parse_ports(service + "=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
-  return o;
-}
 
 template <class F>
 mailspec::case_result run_probe(const audit::options& o, F probe) {
@@ -38,12 +32,6 @@ mailspec::case_result run_probe(const audit::options& o, F probe) {
   io.run();
   REQUIRE(rec);
   return audit::detail::judge_case(std::move(*rec), o);
-}
-
-const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
-  for (const auto& f : c.findings)
-    if (f.rule == rule) return &f;
-  return nullptr;
 }
 
 fake::tls_server_options carried_over() {

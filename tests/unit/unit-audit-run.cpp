@@ -6,6 +6,9 @@
 #include "audit/audit.hpp"
 #include "fake_server.hpp"
 #include "test_ca.hpp"
+#include "unit-audit-common.hpp"
+
+using audit_test::local_options;
 
 namespace {
 
@@ -13,16 +16,6 @@ namespace fake = mailspec::fake;
 namespace audit = mailspec::audit;
 using namespace std::chrono_literals;
 using mailspec::verdict;
-
-audit::options local_options(const std::string& service, int port) {
-  audit::options o;
-  o.host = "127.0.0.1";
-  o.ports = audit::parse_ports(service + "=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
-  return o;
-}
 
 std::size_t count(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;

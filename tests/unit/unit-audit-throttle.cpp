@@ -13,48 +13,18 @@
 #include "fake_server.hpp"
 #include "session/throttle.hpp"
 #include "test_ca.hpp"
+#include "unit-audit-common.hpp"
+
+using audit_test::find;
+using audit_test::local_options;
+using audit_test::many;
+using audit_test::plaintext_login;
 
 namespace {
 
 namespace fake = mailspec::fake;
 namespace audit = mailspec::audit;
 using mailspec::verdict;
-
-audit::options local_options(const std::string& ports) {
-  audit::options o;
-  o.host = "127.0.0.1";
-  o.ports = audit::parse_ports(ports);
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1000;
-  o.loopback_only = true;
-  return o;
-}
-
-fake::server_options many() {
-  fake::server_options so;
-  so.connections = 0;
-  return so;
-}
-
-// The plaintext-login probe alone against the server, judged as the audit judges it.
-mailspec::case_result plaintext_login(const audit::options& o) {
-  boost::asio::io_context io;
-  std::optional<mailspec::session::record> rec;
-  boost::asio::co_spawn(io, audit::detail::probe_plaintext_login(o, o.ports.front()),
-                        [&](std::exception_ptr e, mailspec::session::record r) {
-                          if (e) std::rethrow_exception(e);
-                          rec = std::move(r);
-                        });
-  io.run();
-  REQUIRE(rec);
-  return audit::detail::judge_case(std::move(*rec), o);
-}
-
-const mailspec::finding* find(const mailspec::case_result& c, const std::string& rule) {
-  for (const auto& f : c.findings)
-    if (f.rule == rule) return &f;
-  return nullptr;
-}
 
 }  // namespace
 

@@ -59,6 +59,14 @@ inline net::tls_options trusting(std::string mode = "implicit") {
   return t;
 }
 
+// A fake server speaking implicit TLS with the test CA's certificate LEAF (test_ca.hpp).
+inline fake::server_options implicit(std::string leaf = "valid") {
+  fake::server_options o;
+  o.implicit_tls = true;
+  o.tls.leaf = std::move(leaf);
+  return o;
+}
+
 inline bool contains(const std::vector<std::string>& v, std::string_view prefix) {
   for (const auto& s : v)
     if (s.rfind(prefix, 0) == 0) return true;

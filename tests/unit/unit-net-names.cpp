@@ -19,13 +19,6 @@ mailspec::tls_facts implicit_handshake(int port, const std::string& host, net::t
   return facts;
 }
 
-fake::server_options implicit(std::string leaf) {
-  fake::server_options o;
-  o.implicit_tls = true;
-  o.tls.leaf = std::move(leaf);
-  return o;
-}
-
 }  // namespace
 
 // `mailspec audit 203.0.113.5 --sni mail.example.net` tests the server as mail.example.net: the

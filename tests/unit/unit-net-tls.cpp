@@ -8,13 +8,6 @@ using namespace net_test;
 
 namespace {
 
-fake::server_options implicit(std::string leaf = "valid") {
-  fake::server_options o;
-  o.implicit_tls = true;
-  o.tls.leaf = std::move(leaf);
-  return o;
-}
-
 // Connects to host:port and runs an implicit TLS handshake; returns the facts.
 mailspec::tls_facts handshake(int port, std::string host, net::tls_options t, net::io_result* io = nullptr,
                               std::string* greeting = nullptr) {

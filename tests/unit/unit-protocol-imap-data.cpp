@@ -9,7 +9,7 @@ using vt = imap_value::type;
 
 namespace {
 
-imap_response frame(const std::string& bytes) {
+imap_response imap_response_of(const std::string& bytes) {
   imap_framer f;
   f.feed(bytes);
   auto r = f.next();
@@ -27,7 +27,7 @@ std::string shape(const imap_data& d) {
 }  // namespace
 
 TEST_CASE("imap data: a FETCH with a literal, NIL, nested lists and a section name") {
-  auto r = frame("* 12 FETCH (UID 7 FLAGS (\\Seen $Forwarded) ENVELOPE (NIL \"Hi \\\"you\\\"\" NIL) "
+  auto r = imap_response_of("* 12 FETCH (UID 7 FLAGS (\\Seen $Forwarded) ENVELOPE (NIL \"Hi \\\"you\\\"\" NIL) "
                  "BODY[HEADER.FIELDS (SUBJECT)] {14}\r\nSubject: x\r\n\r\n)\r\n");
   auto d = parse_imap_data(r);
   INFO(d.error);
@@ -50,38 +50,38 @@ TEST_CASE("imap data: a FETCH with a literal, NIL, nested lists and a section na
 }
 
 TEST_CASE("imap data: status responses keep their code and text apart") {
-  auto d = parse_imap_data(frame("* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Flags permitted.\r\n"));
+  auto d = parse_imap_data(imap_response_of("* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Flags permitted.\r\n"));
   REQUIRE(d.ok());
   CHECK(shape(d) == "*|OK|[PERMANENTFLAGS (\\Deleted \\Seen \\*)]|Flags permitted.");
   CHECK(d.items[2].kind == vt::code);
   CHECK(d.items[3].kind == vt::text);
-  auto t = parse_imap_data(frame("A001 OK [READ-ONLY] EXAMINE completed\r\n"));
+  auto t = parse_imap_data(imap_response_of("A001 OK [READ-ONLY] EXAMINE completed\r\n"));
   CHECK(shape(t) == "A001|OK|[READ-ONLY]|EXAMINE completed");
-  auto bye = parse_imap_data(frame("* BYE\r\n"));
+  auto bye = parse_imap_data(imap_response_of("* BYE\r\n"));
   CHECK(shape(bye) == "*|BYE");
-  auto cont = parse_imap_data(frame("+ Ready for literal data\r\n"));
+  auto cont = parse_imap_data(imap_response_of("+ Ready for literal data\r\n"));
   CHECK(shape(cont) == "+|Ready for literal data");
 }
 
 TEST_CASE("imap data: LIST, NAMESPACE, SEARCH and STATUS") {
-  CHECK(shape(parse_imap_data(frame("* LIST (\\HasNoChildren) \".\" INBOX\r\n"))) == "*|LIST|(\\HasNoChildren)|\".\"|INBOX");
-  auto ns = parse_imap_data(frame("* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\n"));
+  CHECK(shape(parse_imap_data(imap_response_of("* LIST (\\HasNoChildren) \".\" INBOX\r\n"))) == "*|LIST|(\\HasNoChildren)|\".\"|INBOX");
+  auto ns = parse_imap_data(imap_response_of("* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\n"));
   REQUIRE(ns.ok());
   CHECK(ns.items[2].items[0].items[0].text == "INBOX.");
   CHECK(ns.items[3].kind == vt::nil);
-  CHECK(shape(parse_imap_data(frame("* SEARCH 1 2 3\r\n"))) == "*|SEARCH|1|2|3");
-  CHECK(shape(parse_imap_data(frame("* SEARCH\r\n"))) == "*|SEARCH");
-  CHECK(shape(parse_imap_data(frame("* STATUS \"a b\" (MESSAGES 3 UIDNEXT 9)\r\n"))) ==
+  CHECK(shape(parse_imap_data(imap_response_of("* SEARCH 1 2 3\r\n"))) == "*|SEARCH|1|2|3");
+  CHECK(shape(parse_imap_data(imap_response_of("* SEARCH\r\n"))) == "*|SEARCH");
+  CHECK(shape(parse_imap_data(imap_response_of("* STATUS \"a b\" (MESSAGES 3 UIDNEXT 9)\r\n"))) ==
         "*|STATUS|\"a b\"|(MESSAGES 3 UIDNEXT 9)");
 }
 
 TEST_CASE("imap data: malformed data is an error, never a crash") {
-  CHECK_FALSE(parse_imap_data(frame("* 1 FETCH (FLAGS (\\Seen)\r\n")).ok());
-  CHECK_FALSE(parse_imap_data(frame("* 1 FETCH (FLAGS \"unterminated)\r\n")).ok());
-  CHECK_FALSE(parse_imap_data(frame("* 1 FETCH )\r\n")).ok());
-  CHECK_FALSE(parse_imap_data(frame("* 1 FETCH (BODY[TEXT x)\r\n")).ok());
+  CHECK_FALSE(parse_imap_data(imap_response_of("* 1 FETCH (FLAGS (\\Seen)\r\n")).ok());
+  CHECK_FALSE(parse_imap_data(imap_response_of("* 1 FETCH (FLAGS \"unterminated)\r\n")).ok());
+  CHECK_FALSE(parse_imap_data(imap_response_of("* 1 FETCH )\r\n")).ok());
+  CHECK_FALSE(parse_imap_data(imap_response_of("* 1 FETCH (BODY[TEXT x)\r\n")).ok());
   std::string deep = "* 1 FETCH " + std::string(10000, '(') + std::string(10000, ')') + "\r\n";
-  auto d = parse_imap_data(frame(deep));
+  auto d = parse_imap_data(imap_response_of(deep));
   CHECK_FALSE(d.ok());
   CHECK(d.error.find("nested deeper") != std::string::npos);
 }

@@ -9,7 +9,7 @@ using namespace std::string_literals;
 
 namespace {
 
-std::string dump(const imap_response& r) {
+std::string imap_dump(const imap_response& r) {
   std::string out = std::to_string(static_cast<int>(r.kind)) + "|" + r.tag + "|" + r.status + "|" +
                     (r.number ? std::to_string(*r.number) : "-") + "|" + r.keyword + "|" + r.code + "|" + r.text +
                     "|" + r.raw + "|" + std::to_string(r.raw_elided) + "|" + std::to_string(r.literal_bytes_skipped) +
@@ -19,14 +19,14 @@ std::string dump(const imap_response& r) {
   return out + test::dump_defects(r.defects);
 }
 
-std::vector<imap_response> frame(std::string_view in, limits lim = {}, bool finish = false) {
-  return test::frame<imap_framer, imap_response>(in, dump, {}, lim, finish);
+std::vector<imap_response> imap_frames(std::string_view in, limits lim = {}, bool finish = false) {
+  return test::frame<imap_framer, imap_response>(in, imap_dump, {}, lim, finish);
 }
 
 }  // namespace
 
 TEST_CASE("imap: tagged status with response code") {
-  auto rs = frame("a1 OK [CAPABILITY IMAP4rev1 STARTTLS auth=plain] Logged in\r\na2 no [PRIVACYREQUIRED] no\r\n");
+  auto rs = imap_frames("a1 OK [CAPABILITY IMAP4rev1 STARTTLS auth=plain] Logged in\r\na2 no [PRIVACYREQUIRED] no\r\n");
   REQUIRE(rs.size() == 2);
   CHECK(rs[0].kind == imap_kind::tagged);
   CHECK(rs[0].tag == "a1");
@@ -42,7 +42,7 @@ TEST_CASE("imap: tagged status with response code") {
 }
 
 TEST_CASE("imap: untagged status, numbered and keyword responses") {
-  auto rs = frame(
+  auto rs = imap_frames(
       "* OK [UIDVALIDITY 3857529045] UIDs valid\r\n* 23 EXISTS\r\n* CAPABILITY IMAP4rev2 STARTTLS\r\n"
       "* FLAGS (\\Answered \\Seen)\r\n* PREAUTH ready\r\n* BYE logging out\r\n* SEARCH 2 3\r\n* 5 expunge\r\n");
   REQUIRE(rs.size() == 8);
@@ -66,7 +66,7 @@ TEST_CASE("imap: untagged status, numbered and keyword responses") {
 }
 
 TEST_CASE("imap: continuation requests") {
-  auto rs = frame("+ idling\r\n+\r\n+ \r\n+YWJj\r\n");
+  auto rs = imap_frames("+ idling\r\n+\r\n+ \r\n+YWJj\r\n");
   REQUIRE(rs.size() == 4);
   CHECK(rs[0].kind == imap_kind::continuation);
   CHECK(rs[0].tag == "+");
@@ -81,7 +81,7 @@ TEST_CASE("imap: FETCH with literals {n} and {n+}") {
   const std::string in =
       "* 1 FETCH (UID 7 BODY[HEADER] {18}\r\nSubject: x {3}\r\n\r\n FLAGS (\\Seen))\r\n"
       "* 2 FETCH (BODY[] {5+}\r\na\r\nb) BODY[1] {0}\r\n UID 42)\r\na3 OK done\r\n";
-  auto rs = frame(in);
+  auto rs = imap_frames(in);
   REQUIRE(rs.size() == 3);
   CHECK(rs[0].number == 1u);
   CHECK(rs[0].keyword == "FETCH");
@@ -97,16 +97,16 @@ TEST_CASE("imap: FETCH with literals {n} and {n+}") {
 }
 
 TEST_CASE("imap: UID inside a quoted string or a section is not the UID") {
-  auto rs = frame("* 3 FETCH (ENVELOPE (\"UID 9\") BODY[HEADER.FIELDS (UID)] {0}\r\n)\r\n* 4 FETCH (FLAGS ())\r\n");
+  auto rs = imap_frames("* 3 FETCH (ENVELOPE (\"UID 9\") BODY[HEADER.FIELDS (UID)] {0}\r\n)\r\n* 4 FETCH (FLAGS ())\r\n");
   REQUIRE(rs.size() == 2);
   CHECK_FALSE(imap_fetch_uid(rs[0]));
   CHECK_FALSE(imap_fetch_uid(rs[1]));
-  auto tagged = frame("a1 OK UID 5\r\n");
+  auto tagged = imap_frames("a1 OK UID 5\r\n");
   CHECK_FALSE(imap_fetch_uid(tagged.at(0)));
 }
 
 TEST_CASE("imap: status responses and continuations carry no literals") {
-  auto rs = frame("a1 OK weird {5}\r\n* OK odd {3}\r\n+ go {2}\r\n* 1 EXISTS\r\n");
+  auto rs = imap_frames("a1 OK weird {5}\r\n* OK odd {3}\r\n+ go {2}\r\n* 1 EXISTS\r\n");
   REQUIRE(rs.size() == 4);
   CHECK(rs[0].literals.empty());
   CHECK(rs[1].literals.empty());
@@ -115,7 +115,7 @@ TEST_CASE("imap: status responses and continuations carry no literals") {
 }
 
 TEST_CASE("imap: malformed literal announcements") {
-  auto rs = frame("* LIST () \"/\" {}\r\n* LIST () \"/\" {1+2}\r\n* LIST () \"/\" {99999999999999999999999}\r\n"
+  auto rs = imap_frames("* LIST () \"/\" {}\r\n* LIST () \"/\" {1+2}\r\n* LIST () \"/\" {99999999999999999999999}\r\n"
                   "* LIST () \"/\" {abc}\r\n");
   REQUIRE(rs.size() == 4);
   for (int i = 0; i < 3; ++i) {
@@ -130,7 +130,7 @@ TEST_CASE("imap: literal over max_literal is counted and skipped") {
   lim.max_literal = 10;
   const std::string payload(100, 'z');
   const std::string in = "* 1 FETCH (BODY[] {100}\r\n" + payload + ")\r\n* 2 FETCH (BODY[] {3}\r\nabc)\r\n";
-  auto rs = frame(in, lim);
+  auto rs = imap_frames(in, lim);
   REQUIRE(rs.size() == 2);
   CHECK(has_defect(rs[0].defects, defect_kind::literal_too_large));
   CHECK(rs[0].literals == std::vector<std::string>{""});
@@ -164,7 +164,7 @@ TEST_CASE("imap: a 100 MB literal in 64 KiB chunks is never stored") {
 TEST_CASE("imap: bounded raw with a large literal") {
   limits lim;
   lim.max_raw = 16;
-  auto rs = frame("* 1 FETCH (BODY[] {20}\r\n01234567890123456789)\r\n", lim);
+  auto rs = imap_frames("* 1 FETCH (BODY[] {20}\r\n01234567890123456789)\r\n", lim);
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].literals.at(0) == "01234567890123456789");
   CHECK(rs[0].raw == "* 1 FETCH (BODY[");
@@ -175,7 +175,7 @@ TEST_CASE("imap: an over-long line still announces its literal") {
   limits lim;
   lim.max_line = 32;
   const std::string in = "* 1 FETCH (BODY[] " + std::string(100, 'x') + " {5}\r\nhello)\r\na1 OK\r\n";
-  auto rs = frame(in, lim);
+  auto rs = imap_frames(in, lim);
   REQUIRE(rs.size() == 2);
   CHECK(has_defect(rs[0].defects, defect_kind::line_too_long));
   CHECK(rs[0].literals == std::vector<std::string>{"hello"});
@@ -183,7 +183,7 @@ TEST_CASE("imap: an over-long line still announces its literal") {
 }
 
 TEST_CASE("imap: malformed responses and line defects") {
-  auto rs = frame("garbage\r\na1 FOO bar\r\n* \r\n(x OK hi\r\n* 99999999999999999999999 EXISTS\r\n* OK a\rb\n"s);
+  auto rs = imap_frames("garbage\r\na1 FOO bar\r\n* \r\n(x OK hi\r\n* 99999999999999999999999 EXISTS\r\n* OK a\rb\n"s);
   REQUIRE(rs.size() == 6);
   CHECK(rs[0].kind == imap_kind::malformed);
   CHECK(rs[0].text == "garbage");
@@ -195,25 +195,25 @@ TEST_CASE("imap: malformed responses and line defects") {
   CHECK(has_defect(rs[4].defects, defect_kind::malformed_code));
   CHECK(has_defect(rs[5].defects, defect_kind::bare_cr));
   CHECK(has_defect(rs[5].defects, defect_kind::bare_lf));
-  auto nul = frame("* OK a\0b \xff\r\n"s);
+  auto nul = imap_frames("* OK a\0b \xff\r\n"s);
   CHECK(has_defect(nul.at(0).defects, defect_kind::nul_byte));
   CHECK(has_defect(nul.at(0).defects, defect_kind::invalid_utf8));
-  auto code = frame("a1 OK [ALERT unclosed\r\n");
+  auto code = imap_frames("a1 OK [ALERT unclosed\r\n");
   CHECK(has_defect(code.at(0).defects, defect_kind::malformed_code));
   CHECK(code.at(0).code.empty());
 }
 
 TEST_CASE("imap: finish inside a literal or a line") {
-  auto rs = frame("* 1 FETCH (BODY[] {10}\r\nabc", {}, true);
+  auto rs = imap_frames("* 1 FETCH (BODY[] {10}\r\nabc", {}, true);
   REQUIRE(rs.size() == 1);
   CHECK_FALSE(rs[0].complete);
   CHECK(rs[0].literals.at(0) == "abc");
   CHECK(has_defect(rs[0].defects, defect_kind::unterminated));
-  auto line = frame("a1 OK don", {}, true);
+  auto line = imap_frames("a1 OK don", {}, true);
   REQUIRE(line.size() == 1);
   CHECK_FALSE(line[0].complete);
   CHECK(line[0].status == "OK");
-  auto after = frame("* 1 FETCH (BODY[] {1}\r\nx", {}, true);
+  auto after = imap_frames("* 1 FETCH (BODY[] {1}\r\nx", {}, true);
   REQUIRE(after.size() == 1);
   CHECK_FALSE(after[0].complete);
   imap_framer f;
@@ -245,7 +245,7 @@ TEST_CASE("imap: quoting values") {
 TEST_CASE("imap: too many literals in one response") {
   limits lim;
   lim.max_lines_per_response = 2;
-  auto rs = frame("* 1 FETCH (A {1}\r\na B {1}\r\nb C {1}\r\nc)\r\n", lim);
+  auto rs = imap_frames("* 1 FETCH (A {1}\r\na B {1}\r\nb C {1}\r\nc)\r\n", lim);
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].literals == std::vector<std::string>{"a", "b"});
   CHECK(rs[0].literal_bytes_skipped == 1);

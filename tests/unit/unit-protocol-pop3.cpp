@@ -9,7 +9,7 @@ using namespace std::string_literals;
 
 namespace {
 
-std::string dump(const pop3_response& r) {
+std::string pop3_dump(const pop3_response& r) {
   std::string out = std::to_string(static_cast<int>(r.status)) + "|" + r.status_line + "|" + r.text + "|" +
                     r.code + "|" + (r.multiline ? "m" : "s") + (r.terminated ? "t" : "u") + "|" +
                     std::to_string(r.body_bytes) + "|" + std::to_string(r.stuffed_lines) + "|" + r.raw + "|" +
@@ -21,8 +21,8 @@ std::string dump(const pop3_response& r) {
 
 using prep_fn = std::function<void(pop3_framer&)>;
 
-std::vector<pop3_response> frame(std::string_view in, prep_fn prep = {}, limits lim = {}, bool finish = false) {
-  return test::frame<pop3_framer, pop3_response>(in, dump, prep, lim, finish);
+std::vector<pop3_response> pop3_frames(std::string_view in, prep_fn prep = {}, limits lim = {}, bool finish = false) {
+  return test::frame<pop3_framer, pop3_response>(in, pop3_dump, prep, lim, finish);
 }
 
 prep_fn expect(std::vector<bool> v) {
@@ -34,7 +34,7 @@ prep_fn expect(std::vector<bool> v) {
 }  // namespace
 
 TEST_CASE("pop3: status lines") {
-  auto rs = frame("+OK POP3 ready\r\n-ERR [IN-USE] mailbox locked\r\n+ \r\n+\r\n+OK\r\n-ERR [SYS/TEMP] later\r\n");
+  auto rs = pop3_frames("+OK POP3 ready\r\n-ERR [IN-USE] mailbox locked\r\n+ \r\n+\r\n+OK\r\n-ERR [SYS/TEMP] later\r\n");
   REQUIRE(rs.size() == 6);
   CHECK(rs[0].status == pop3_status::ok);
   CHECK(rs[0].text == "POP3 ready");
@@ -54,7 +54,7 @@ TEST_CASE("pop3: status lines") {
 }
 
 TEST_CASE("pop3: malformed status lines") {
-  auto rs = frame("OK ready\r\n+OKAY\r\n-err no\r\n\r\n+ [AUTH] x\r\n");
+  auto rs = pop3_frames("OK ready\r\n+OKAY\r\n-err no\r\n\r\n+ [AUTH] x\r\n");
   REQUIRE(rs.size() == 5);
   for (int i = 0; i < 4; ++i) {
     CHECK(rs[i].status == pop3_status::malformed);
@@ -67,7 +67,7 @@ TEST_CASE("pop3: malformed status lines") {
 
 TEST_CASE("pop3: multi-line body with dot-unstuffing") {
   const std::string in = "+OK 120 octets\r\nSubject: hi\r\n\r\n..leading dot\r\n...two\r\n.oops\r\nend\r\n.\r\n+OK next\r\n";
-  auto rs = frame(in, expect({true}));
+  auto rs = pop3_frames(in, expect({true}));
   REQUIRE(rs.size() == 2);
   const auto& r = rs[0];
   CHECK(r.multiline);
@@ -83,10 +83,10 @@ TEST_CASE("pop3: multi-line body with dot-unstuffing") {
 }
 
 TEST_CASE("pop3: multi-line only when announced and +OK") {
-  auto plain = frame("+OK 2 messages\r\n1 120\r\n.\r\n");
+  auto plain = pop3_frames("+OK 2 messages\r\n1 120\r\n.\r\n");
   REQUIRE(plain.size() == 3);  // not announced: every line is its own (malformed) response
   CHECK(plain[1].status == pop3_status::malformed);
-  auto err = frame("-ERR no such message\r\n+OK\r\nbody\r\n.\r\n", expect({true, true}));
+  auto err = pop3_frames("-ERR no such message\r\n+OK\r\nbody\r\n.\r\n", expect({true, true}));
   REQUIRE(err.size() == 2);
   CHECK_FALSE(err[0].multiline);
   CHECK(err[1].multiline);
@@ -94,7 +94,7 @@ TEST_CASE("pop3: multi-line only when announced and +OK") {
 }
 
 TEST_CASE("pop3: pipelined expectations are consumed in order") {
-  auto rs = frame("+OK\r\n+OK\r\n1 100\r\n.\r\n+OK bye\r\n", expect({false, true, false}));
+  auto rs = pop3_frames("+OK\r\n+OK\r\n1 100\r\n.\r\n+OK bye\r\n", expect({false, true, false}));
   REQUIRE(rs.size() == 3);
   CHECK_FALSE(rs[0].multiline);
   CHECK(rs[1].body == std::vector<std::string>{"1 100"});
@@ -102,7 +102,7 @@ TEST_CASE("pop3: pipelined expectations are consumed in order") {
 }
 
 TEST_CASE("pop3: bare LF, bare CR, NUL and invalid UTF-8 in a body") {
-  auto rs = frame("+OK\nline\rx\r\nnul\0z\r\nbad \xc3\x28\r\n.\n"s, expect({true}));
+  auto rs = pop3_frames("+OK\nline\rx\r\nnul\0z\r\nbad \xc3\x28\r\n.\n"s, expect({true}));
   REQUIRE(rs.size() == 1);
   const auto& r = rs[0];
   CHECK(r.terminated);
@@ -118,17 +118,17 @@ TEST_CASE("pop3: bare LF, bare CR, NUL and invalid UTF-8 in a body") {
 }
 
 TEST_CASE("pop3: finish inside a body yields the partial response") {
-  auto rs = frame("+OK\r\nline one\r\nline tw", expect({true}), {}, true);
+  auto rs = pop3_frames("+OK\r\nline one\r\nline tw", expect({true}), {}, true);
   REQUIRE(rs.size() == 1);
   CHECK_FALSE(rs[0].terminated);
   CHECK(rs[0].body == std::vector<std::string>{"line one", "line tw"});
   CHECK(has_defect(rs[0].defects, defect_kind::unterminated));
-  auto st = frame("+OK partial", {}, {}, true);
+  auto st = pop3_frames("+OK partial", {}, {}, true);
   REQUIRE(st.size() == 1);
   CHECK(st[0].status == pop3_status::ok);
   CHECK_FALSE(st[0].terminated);
   CHECK(has_defect(st[0].defects, defect_kind::unterminated));
-  auto dot = frame("+OK\r\nx\r\n.", expect({true}), {}, true);
+  auto dot = pop3_frames("+OK\r\nx\r\n.", expect({true}), {}, true);
   REQUIRE(dot.size() == 1);
   CHECK_FALSE(dot[0].terminated);  // "." without its line ending is not the terminator
 }
@@ -152,7 +152,7 @@ TEST_CASE("pop3: body line limits") {
   std::string in = "+OK\r\n";
   for (int i = 0; i < 10; ++i) in += "l" + std::to_string(i) + "\r\n";
   in += ".\r\n";
-  auto rs = frame(in, expect({true}), lim);
+  auto rs = pop3_frames(in, expect({true}), lim);
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].body.size() == 3);
   CHECK(rs[0].body_lines_elided == 7);
@@ -167,14 +167,14 @@ TEST_CASE("pop3: over-long body line and bounded raw") {
   limits lim;
   lim.max_line = 8;
   lim.max_raw = 20;
-  auto rs = frame("+OK\r\n0123456789abcdef\r\n.\r\n", expect({true}), lim);
+  auto rs = pop3_frames("+OK\r\n0123456789abcdef\r\n.\r\n", expect({true}), lim);
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].body == std::vector<std::string>{"01234567"});
   CHECK(has_defect(rs[0].defects, defect_kind::line_too_long));
   CHECK(rs[0].raw == "+OK\r\n01234567\r\n.\r\n");
   CHECK(rs[0].raw_elided == 0);
   CHECK(rs[0].body_bytes == 21);
-  auto big = frame("+OK\r\n0123456\r\n0123456\r\n0123456\r\n.\r\n", expect({true}), lim);
+  auto big = pop3_frames("+OK\r\n0123456\r\n0123456\r\n0123456\r\n.\r\n", expect({true}), lim);
   REQUIRE(big.size() == 1);
   CHECK(big[0].raw.size() == 20);
   CHECK(big[0].raw_elided == 35 - 20);

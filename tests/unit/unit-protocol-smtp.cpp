@@ -9,7 +9,7 @@ using namespace std::string_literals;
 
 namespace {
 
-std::string dump(const smtp_reply& r) {
+std::string smtp_dump(const smtp_reply& r) {
   std::string out = std::to_string(r.code) + "|" + r.enhanced + "|" + (r.complete ? "c" : "i") + "|" +
                     std::to_string(r.lines_elided) + "|";
   for (const auto& l : r.lines)
@@ -17,14 +17,14 @@ std::string dump(const smtp_reply& r) {
   return out + test::dump_defects(r.defects);
 }
 
-std::vector<smtp_reply> frame(std::string_view in, limits lim = {}, bool finish = false) {
-  return test::frame<smtp_framer, smtp_reply>(in, dump, {}, lim, finish);
+std::vector<smtp_reply> smtp_frames(std::string_view in, limits lim = {}, bool finish = false) {
+  return test::frame<smtp_framer, smtp_reply>(in, smtp_dump, {}, lim, finish);
 }
 
 }  // namespace
 
 TEST_CASE("smtp: single-line reply keeps raw bytes") {
-  auto rs = frame("220 mail.example.org ESMTP ready\r\n");
+  auto rs = smtp_frames("220 mail.example.org ESMTP ready\r\n");
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].code == 220);
   CHECK(rs[0].complete);
@@ -40,7 +40,7 @@ TEST_CASE("smtp: multi-line EHLO reply, keywords and lines") {
   const std::string in =
       "250-mail.example.org Hello\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-auth PLAIN LOGIN\r\n"
       "250-STARTTLS\r\n250 8BITMIME\r\n221 2.0.0 Bye\r\n";
-  auto rs = frame(in);
+  auto rs = smtp_frames(in);
   REQUIRE(rs.size() == 2);
   CHECK(rs[0].code == 250);
   CHECK(rs[0].lines.size() == 6);
@@ -55,7 +55,7 @@ TEST_CASE("smtp: multi-line EHLO reply, keywords and lines") {
 }
 
 TEST_CASE("smtp: code-only line ends a reply") {
-  auto rs = frame("250-first\r\n250\r\n");
+  auto rs = smtp_frames("250-first\r\n250\r\n");
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].lines.size() == 2);
   CHECK(rs[0].lines[1].sep == 0);
@@ -64,7 +64,7 @@ TEST_CASE("smtp: code-only line ends a reply") {
 }
 
 TEST_CASE("smtp: bare LF is a defect but the line is taken") {
-  auto rs = frame("250-a\n250 b\r\n");
+  auto rs = smtp_frames("250-a\n250 b\r\n");
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].lines[0].raw == "250-a\n");
   CHECK(rs[0].lines[0].text == "a");
@@ -74,7 +74,7 @@ TEST_CASE("smtp: bare LF is a defect but the line is taken") {
 }
 
 TEST_CASE("smtp: bare CR, NUL and invalid UTF-8 are recorded") {
-  auto rs = frame("250 o\rk\r\n250 a\0b\r\n250 \xff\xfe\r\n250 caf\xc3\xa9\r\n250 x\r\r\n"s);
+  auto rs = smtp_frames("250 o\rk\r\n250 a\0b\r\n250 \xff\xfe\r\n250 caf\xc3\xa9\r\n250 x\r\r\n"s);
   REQUIRE(rs.size() == 5);
   CHECK(has_defect(rs[0].defects, defect_kind::bare_cr));
   CHECK(rs[0].lines[0].text == "o\rk");
@@ -87,7 +87,7 @@ TEST_CASE("smtp: bare CR, NUL and invalid UTF-8 are recorded") {
 }
 
 TEST_CASE("smtp: overlong and surrogate UTF-8 are invalid") {
-  auto rs = frame("250 \xc0\xaf\r\n250 \xed\xa0\x80\r\n250 \xf0\x9f\x98\x80\r\n");
+  auto rs = smtp_frames("250 \xc0\xaf\r\n250 \xed\xa0\x80\r\n250 \xf0\x9f\x98\x80\r\n");
   REQUIRE(rs.size() == 3);
   CHECK(has_defect(rs[0].defects, defect_kind::invalid_utf8));
   CHECK(has_defect(rs[1].defects, defect_kind::invalid_utf8));
@@ -95,7 +95,7 @@ TEST_CASE("smtp: overlong and surrogate UTF-8 are invalid") {
 }
 
 TEST_CASE("smtp: malformed code lines end the reply") {
-  auto rs = frame("hello\r\n199 too low\r\n25\r\n250-x\r\n600 y\r\n");
+  auto rs = smtp_frames("hello\r\n199 too low\r\n25\r\n250-x\r\n600 y\r\n");
   REQUIRE(rs.size() == 4);
   CHECK(rs[0].code == -1);
   CHECK(rs[0].lines[0].text == "hello");
@@ -110,7 +110,7 @@ TEST_CASE("smtp: malformed code lines end the reply") {
 }
 
 TEST_CASE("smtp: different codes in one reply are inconsistent") {
-  auto rs = frame("250-a\r\n251-b\r\n250 c\r\n");
+  auto rs = smtp_frames("250-a\r\n251-b\r\n250 c\r\n");
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].code == 250);
   REQUIRE(has_defect(rs[0].defects, defect_kind::inconsistent_code));
@@ -118,7 +118,7 @@ TEST_CASE("smtp: different codes in one reply are inconsistent") {
 }
 
 TEST_CASE("smtp: a bad separator ends the reply with bad_continuation") {
-  auto rs = frame("250_x\r\n250 y\r\n");
+  auto rs = smtp_frames("250_x\r\n250 y\r\n");
   REQUIRE(rs.size() == 2);
   CHECK(rs[0].code == 250);
   CHECK(rs[0].lines[0].sep == 0);
@@ -138,19 +138,19 @@ TEST_CASE("smtp: enhanced status codes") {
   CHECK(parse_enhanced_code("2.1.0x").empty());
   CHECK(parse_enhanced_code("2..0").empty());
   CHECK(parse_enhanced_code("Ok 2.1.0").empty());
-  auto rs = frame("250-2.1.0 first\r\n250 2.1.0 Ok\r\n");
+  auto rs = smtp_frames("250-2.1.0 first\r\n250 2.1.0 Ok\r\n");
   CHECK(rs.at(0).enhanced == "2.1.0");
 }
 
 TEST_CASE("smtp: finish at end of stream returns the partial reply") {
-  auto rs = frame("250-a\r\n250 b", {}, true);
+  auto rs = smtp_frames("250-a\r\n250 b", {}, true);
   REQUIRE(rs.size() == 1);
   CHECK_FALSE(rs[0].complete);
   CHECK(rs[0].code == 250);
   CHECK(rs[0].lines.size() == 2);
   CHECK(rs[0].lines[1].raw == "250 b");
   CHECK(has_defect(rs[0].defects, defect_kind::unterminated));
-  auto rs2 = frame("250-a\r\n250-b\r\n", {}, true);
+  auto rs2 = smtp_frames("250-a\r\n250-b\r\n", {}, true);
   REQUIRE(rs2.size() == 1);
   CHECK_FALSE(rs2[0].complete);
   CHECK(has_defect(rs2[0].defects, defect_kind::unterminated));
@@ -176,16 +176,16 @@ TEST_CASE("smtp: over-long line is cut with line_too_long") {
   limits lim;
   lim.max_line = 16;
   const std::string in = "250 " + std::string(40, 'x') + "\r\n250 ok\r\n";
-  auto rs = frame(in, lim);
+  auto rs = smtp_frames(in, lim);
   REQUIRE(rs.size() == 2);
   CHECK(rs[0].lines[0].raw == "250 xxxxxxxxxxxx\r\n");
   CHECK(has_defect(rs[0].defects, defect_kind::line_too_long));
   CHECK_FALSE(has_defect(rs[0].defects, defect_kind::bare_lf));
   CHECK(rs[1].lines[0].raw == "250 ok\r\n");
   // Exactly max_line bytes of content plus CRLF is not over the bound.
-  auto ok = frame("250 " + std::string(12, 'y') + "\r\n", lim);
+  auto ok = smtp_frames("250 " + std::string(12, 'y') + "\r\n", lim);
   CHECK(ok.at(0).defects.empty());
-  auto over = frame("250 " + std::string(13, 'y') + "\n", lim);
+  auto over = smtp_frames("250 " + std::string(13, 'y') + "\n", lim);
   CHECK(has_defect(over.at(0).defects, defect_kind::line_too_long));
   CHECK(has_defect(over.at(0).defects, defect_kind::bare_lf));
 }
@@ -196,7 +196,7 @@ TEST_CASE("smtp: too many lines in one reply sets over_limit, keeps the last lin
   std::string in;
   for (int i = 0; i < 9; ++i) in += "250-line" + std::to_string(i) + "\r\n";
   in += "250 last\r\n";
-  auto rs = frame(in, lim);
+  auto rs = smtp_frames(in, lim);
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].lines.size() == 6);
   CHECK(rs[0].lines_elided == 4);

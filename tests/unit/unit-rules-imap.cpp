@@ -4,16 +4,15 @@
 #include "rules_fixture.hpp"
 
 namespace rules_fixture {
-namespace {
+// The turns and record builders of this file's table (named: the unity build puts all the
+// fixture files in one translation unit, and each has its own greeting G).
+namespace imap_table {
 
 const turn G{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"};
 const turn G_NOLD{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"};
 const std::string SELECT_OK =
     "* FLAGS (\\Seen)\r\n* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 42] ok\r\na1 OK [READ-WRITE] done\r\n";
 
-turn cmd(const std::string& c, const std::string& reply, bool tls = false, bool closed = false) {
-  return {c, reply, tls, closed};
-}
 std::function<record()> i(std::vector<turn> t) {
   return [t] { return imap_session(t); };
 }
@@ -35,9 +34,10 @@ std::function<record()> sel(std::vector<turn> t) {
   return [t] { return imap_session(t); };
 }
 
-}  // namespace
+}  // namespace imap_table
 
 const std::vector<rule_case>& imap_cases() {
+  using namespace imap_table;
   static const std::vector<rule_case> cases = {
       {"imap/rfc9051/7/response-grammar", i({G}), i({G, cmd("a1 NOOP", "hello\r\na1 OK done\r\n")})},
       {"imap/rfc9051/9/text-bytes", i({G, cmd("a1 NOOP", "a1 OK caf\xc3\xa9 done\r\n")}),

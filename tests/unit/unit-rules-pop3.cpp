@@ -4,11 +4,12 @@
 #include "rules_fixture.hpp"
 
 namespace rules_fixture {
-namespace {
+// The turns and record builders of this file's table (named: the unity build puts all the
+// fixture files in one translation unit, and each has its own greeting G).
+namespace pop3_table {
 
 const turn G{"", "+OK POP3 ready\r\n"};
 
-turn cmd(const std::string& c, const std::string& reply, bool tls = false) { return {c, reply, tls}; }
 turn capa(const std::string& lines, bool tls = false) { return {"CAPA", "+OK\r\n" + lines + ".\r\n", tls}; }
 std::function<record()> p(std::vector<turn> t) {
   return [t] { return pop3_session(t); };
@@ -18,9 +19,10 @@ const std::string LIST2 = "+OK\r\n1 120\r\n2 200\r\n.\r\n";
 const std::string UIDL2 = "+OK\r\n1 abc\r\n2 def\r\n.\r\n";
 const std::string MSG = "Subject: x\r\nFrom: y\r\n\r\none\r\ntwo\r\nthree\r\n";
 
-}  // namespace
+}  // namespace pop3_table
 
 const std::vector<rule_case>& pop3_cases() {
+  using namespace pop3_table;
   static const std::vector<rule_case> cases = {
       {"pop3/rfc1939/3/status-indicator", p({G}), p({{"", "* OK ready\r\n"}})},
       {"pop3/rfc1939/3/crlf-line-endings", p({G}), p({{"", "+OK ready\n"}})},

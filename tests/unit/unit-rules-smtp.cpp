@@ -4,7 +4,9 @@
 #include "rules_fixture.hpp"
 
 namespace rules_fixture {
-namespace {
+// The turns and record builders of this file's table (named: the unity build puts all the
+// fixture files in one translation unit, and each has its own greeting G).
+namespace smtp_table {
 
 const turn G{"", "220 mx.example ESMTP\r\n"};
 const turn EHLO{"EHLO client.example",
@@ -13,9 +15,6 @@ const turn EHLO{"EHLO client.example",
 const turn STARTTLS{"STARTTLS", "220 2.0.0 go ahead\r\n"};
 
 turn ehlo_with(const std::string& line) { return {"EHLO client.example", "250-mx.example\r\n250 " + line + "\r\n"}; }
-turn cmd(const std::string& c, const std::string& reply, bool tls = false, bool closed = false) {
-  return {c, reply, tls, closed};
-}
 std::function<record()> s(std::vector<turn> t) {
   return [t] { return smtp_session(t); };
 }
@@ -23,9 +22,10 @@ std::function<record()> s_tls(std::vector<turn> t, mailspec::tls_facts f = good_
   return [t, f] { return with_tls(smtp_session(t), f); };
 }
 
-}  // namespace
+}  // namespace smtp_table
 
 const std::vector<rule_case>& smtp_cases() {
+  using namespace smtp_table;
   static const std::vector<rule_case> cases = {
       {"smtp/rfc5321/4.2/reply-code-syntax", s({G}), s({G, cmd("NOOP", "650 weird\r\n")})},
       {"smtp/rfc5321/4.2.1/multiline-continuation", s({G, EHLO}),

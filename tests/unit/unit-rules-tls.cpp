@@ -4,7 +4,9 @@
 #include "rules_fixture.hpp"
 
 namespace rules_fixture {
-namespace {
+// The turns and record builders of this file's table (named: the unity build puts all the
+// fixture files in one translation unit, and each has its own greeting G).
+namespace tls_table {
 
 const turn G{"", "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"};
 const turn STLS{"a1 STARTTLS", "a1 OK begin TLS\r\n"};
@@ -29,9 +31,10 @@ std::function<record()> cipher(const char* name, int bits, const char* version =
   });
 }
 
-}  // namespace
+}  // namespace tls_table
 
 const std::vector<rule_case>& tls_cases() {
+  using namespace tls_table;
   static const std::vector<rule_case> cases = {
       {"tls/version/rfc8996-floor", good(), t([](facts& f) { f.version = "TLSv1.1"; })},
       {"tls/version/tls13", good(), t([](facts& f) { f.version = "TLSv1.2"; })},

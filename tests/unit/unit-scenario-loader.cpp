@@ -1,16 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include "scenario/loader.hpp"
+#include "unit-scenario-common.hpp"
 
 using namespace mailspec::scenario;
+using scenario_test::no_env;
 
 namespace {
-
-load_options no_env() {
-  load_options o;
-  o.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  return o;
-}
 
 // A document whose single step is STEP at line 7, column 5 (protocol and connection adjustable).
 std::string doc_with_step(const std::string& step, const std::string& protocol = "smtp",

@@ -4,17 +4,13 @@
 #include <unistd.h>
 
 #include "scenario/loader.hpp"
+#include "unit-scenario-common.hpp"
 
 using namespace mailspec::scenario;
+using scenario_test::no_env;
 namespace fs = std::filesystem;
 
 namespace {
-
-load_options no_env() {
-  load_options o;
-  o.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  return o;
-}
 
 struct temp_dir {
   fs::path path;

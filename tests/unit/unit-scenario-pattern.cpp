@@ -7,8 +7,8 @@
 #include "scenario/imap_pattern.hpp"
 #include "scenario/matcher.hpp"
 
-using namespace mailspec;
-using scenario::imap_pattern;
+namespace protocol = mailspec::protocol;
+using mailspec::scenario::imap_pattern;
 
 namespace {
 
@@ -24,7 +24,7 @@ bool match(const std::string& pattern, const std::string& response, std::map<std
            const std::map<std::string, std::string>* vars = nullptr) {
   std::map<std::string, std::string> own;
   auto& c = caps ? *caps : own;
-  scenario::expand_context ctx;
+  mailspec::scenario::expand_context ctx;
   ctx.vars = vars;
   return imap_pattern::compile(pattern).match(data_of(response), c, ctx);
 }
@@ -143,7 +143,7 @@ TEST_CASE("parsed: what a pattern may not say is a compile error") {
 }
 
 TEST_CASE("parsed: a matcher of that kind, on a line or a framed response") {
-  auto m = scenario::matcher::parsed("* $n EXISTS");
+  auto m = mailspec::scenario::matcher::parsed("* $n EXISTS");
   CHECK(m.describe() == "parsed \"* $n EXISTS\"");
   std::map<std::string, std::string> caps;
   CHECK(m.matches("* 5 EXISTS", &caps));

@@ -19,13 +19,13 @@ namespace f = mailspec::fake;
 
 namespace {
 
-const char* canary = "Canary-Pw-8c1d2e";
+const char* additions_canary = "Canary-Pw-8c1d2e";
 
-scenario::load_options env() {
+scenario::load_options additions_env() {
   scenario::load_options lo;
   lo.getenv = [](const std::string& name) -> std::optional<std::string> {
     if (name == "T_USER") return std::string("alice@lab.test");
-    if (name == "T_PASS") return std::string(canary);
+    if (name == "T_PASS") return std::string(additions_canary);
     if (name == "T_CMD") return std::string("EXPUNGE");
     return std::nullopt;
   };
@@ -33,26 +33,26 @@ scenario::load_options env() {
 }
 
 // Loaded as if it lived in scenarios/imap, so "../fixtures/..." are the bundled fixtures.
-scenario::scenario load(const std::string& json) {
-  auto r = scenario::load_text(MAILSPEC_SOURCE_DIR "/scenarios/imap/t.json", json, env());
+scenario::scenario additions_load(const std::string& json) {
+  auto r = scenario::load_text(MAILSPEC_SOURCE_DIR "/scenarios/imap/t.json", json, additions_env());
   for (const auto& e : r.errors) FAIL(e.format());
   REQUIRE(r.scenarios.size() == 1);
   return r.scenarios.front();
 }
 
-session::record run(const scenario::scenario& sc, int port, session::options opt = {}) {
+session::record additions_run(const scenario::scenario& sc, int port, session::options opt = {}) {
   opt.host = "127.0.0.1";
   opt.port = port;
   if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
   if (opt.run_id.empty()) opt.run_id = "r1-0";
-  auto vars = scenario::resolve_vars(sc, env());
+  auto vars = scenario::resolve_vars(sc, additions_env());
   boost::asio::io_context io;
   auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
   io.run();
   return fut.get();
 }
 
-std::string all_text(const session::record& rec) {
+std::string additions_text(const session::record& rec) {
   std::string s;
   for (const auto& e : rec.result.log.entries()) s += "[" + e.conn + "] " + e.text + "\n";
   for (const auto& st : rec.result.steps)
@@ -79,19 +79,19 @@ f::server_options tls_server(std::vector<f::script> scripts = {}) {
 TEST_CASE("SMTP lines and contains match the text after the code too, whole-line matchers still match") {
   f::fake_server srv({f::send("220 fake ESMTP\r\n"), f::expect_line("EHLO *"),
                       f::send("250-fake.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 STARTTLS\r\n"), f::drain(1000)});
-  auto sc = load(R"j({"format": 1, "id": "t/smtp", "protocol": "smtp", "connection": {"port": 25},
+  auto sc = additions_load(R"j({"format": 1, "id": "t/smtp", "protocol": "smtp", "connection": {"port": 25},
     "steps": [{"expect": {"code": 220, "lines": ["fake ESMTP"]}},
               {"id": "ehlo", "send": "EHLO a.test", "expect": {"code": 250,
                 "lines": ["fake.test", "250-PIPELINING", {"regex": "SIZE (?<size>[0-9]+)"}],
                 "contains": ["STARTTLS", "250 STARTTLS", "size *"],
                 "assert": [{"that": "${cap.size}", "eq": 1000}]}}]})j");
-  auto rec = run(sc, srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(sc, srv.port());
+  INFO(additions_text(rec));
   CHECK(rec.result.result == verdict::pass);
 
   f::fake_server srv2({f::send("220 fake ESMTP\r\n"), f::expect_line("EHLO *"), f::send("250-fake.test\r\n250 SIZE 1\r\n"),
                        f::drain(1000)});
-  auto rec2 = run(load(R"j({"format": 1, "id": "t/smtp", "protocol": "smtp", "connection": {"port": 25},
+  auto rec2 = additions_run(additions_load(R"j({"format": 1, "id": "t/smtp", "protocol": "smtp", "connection": {"port": 25},
     "steps": [{"expect": {"code": 220}}, {"send": "EHLO a.test", "expect": {"contains": ["STARTTLS"]}}]})j"),
                   srv2.port());
   CHECK(rec2.result.result == verdict::fail);
@@ -108,10 +108,10 @@ TEST_CASE("expect.capabilities: advertised passes, missing fails (not skip)") {
   char buf[512];
   std::snprintf(buf, sizeof buf, json, "\"user\", \"SASL=PLAIN\", \"UIDL\"");
   f::fake_server good(script());
-  CHECK(run(load(buf), good.port()).result.result == verdict::pass);
+  CHECK(additions_run(additions_load(buf), good.port()).result.result == verdict::pass);
   std::snprintf(buf, sizeof buf, json, "\"UIDL\", \"TOP\"");
   f::fake_server bad(script());
-  auto rec = run(load(buf), bad.port());
+  auto rec = additions_run(additions_load(buf), bad.port());
   CHECK(rec.result.result == verdict::fail);
   CHECK(step(rec, "capa")->message == "capability TOP is not advertised (advertised: SASL SASL=PLAIN UIDL USER)");
 }
@@ -145,13 +145,13 @@ const char* search_scenario = R"j({"format": 1, "id": "t/search", "protocol": "i
 
 TEST_CASE("structured IMAP matching and assertions judge SEARCH against EXISTS") {
   f::fake_server good(examine_search(" 1 2 3"));
-  auto rec = run(load(search_scenario), good.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(search_scenario), good.port());
+  INFO(additions_text(rec));
   CHECK(rec.result.result == verdict::pass);
   // A server whose SEARCH hits are shifted by one: syntactically perfect, judged wrong.
   f::fake_server shifted(examine_search(" 2 3 4"));
-  auto bad = run(load(search_scenario), shifted.port());
-  INFO(all_text(bad));
+  auto bad = additions_run(additions_load(search_scenario), shifted.port());
+  INFO(additions_text(bad));
   CHECK(bad.result.result == verdict::fail);
   CHECK(step(bad, "search")->message ==
         "assert that \"${cap.hits|max}\" le ${cap.exists}: the value is \"4\", not le 3");
@@ -159,12 +159,12 @@ TEST_CASE("structured IMAP matching and assertions judge SEARCH against EXISTS")
 
 TEST_CASE("an assertion on a capture never bound is an error, not a fail") {
   f::fake_server srv({f::send("* OK ready\r\n"), f::expect_line("A001 NOOP"), f::send("A001 OK done\r\n"), f::drain(1000)});
-  auto sc = load(R"j({"format": 1, "id": "t/unbound", "protocol": "imap", "connection": {"port": 143},
+  auto sc = additions_load(R"j({"format": 1, "id": "t/unbound", "protocol": "imap", "connection": {"port": 143},
     "steps": [{"expect": {"untagged": ["* OK*"]}},
               {"id": "noop", "send": "${tag} NOOP", "expect": {"any_of": [{"untagged": [{"parsed": "* $n EXISTS"}]}, {"status": "NO"}],
                "assert": [{"that": "${cap.n}", "ge": 0}]}}]})j");
-  auto rec = run(sc, srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(sc, srv.port());
+  INFO(additions_text(rec));
   // The assertion beside any_of runs before the alternatives: ${cap.n} is not bound yet.
   CHECK(step(rec, "noop")->result == verdict::error);
 }
@@ -180,12 +180,12 @@ TEST_CASE("any_of: the first alternative that holds decides, and the report says
                  {"label": "no such mailbox", "status": "NO", "code": "NONEXISTENT"}],
                "save_capabilities": false}}]})j";
   f::fake_server two(script("A001 NO [NONEXISTENT] no such mailbox\r\n"));
-  auto rec = run(load(json), two.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(json), two.port());
+  INFO(additions_text(rec));
   CHECK(step(rec, "select")->result == verdict::pass);
   CHECK(step(rec, "select")->message == "any_of: alternative 2 (\"no such mailbox\") held");
   f::fake_server none(script("A001 NO [CANNOT] refused\r\n"));
-  auto bad = run(load(json), none.port());
+  auto bad = additions_run(additions_load(json), none.port());
   CHECK(step(bad, "select")->result == verdict::fail);
   CHECK(step(bad, "select")->message ==
         "no alternative of any_of held: alternative 1 (\"selected\"): expected OK, got NO; alternative 2 (\"no such "
@@ -202,7 +202,7 @@ TEST_CASE("several connections: steps interleave, each exchange and transcript e
                     f::send("* 1 EXISTS\r\nA002 OK done\r\n"), f::expect_line("A004 NOOP"),
                     f::send("* 2 EXISTS\r\nA004 OK done\r\n"), f::expect_line("A006 NOOP"),
                     f::send("A006 OK done\r\n"), f::drain(1000)});
-  auto sc = load(R"j({"format": 1, "id": "t/two", "protocol": "imap",
+  auto sc = additions_load(R"j({"format": 1, "id": "t/two", "protocol": "imap",
     "connections": {"a": {"port": 143}, "b": {"port": 1143}},
     "steps": [{"conn": "a", "expect": {"untagged": ["* OK a*"]}},
               {"send": "${tag} SELECT INBOX", "expect": {"untagged": [{"parsed": "* $before EXISTS"}]}},
@@ -217,8 +217,8 @@ TEST_CASE("several connections: steps interleave, each exchange and transcript e
               {"conn": "b", "send": "${tag} NOOP"}]})j");
   session::options opt;
   opt.map_port = [&](int port) { return port == 1143 ? b.port() : port; };
-  auto rec = run(sc, a.port(), opt);
-  INFO(all_text(rec));
+  auto rec = additions_run(sc, a.port(), opt);
+  INFO(additions_text(rec));
   CHECK(a.mismatches().empty());
   CHECK(b.mismatches().empty());
   CHECK(rec.result.result == verdict::pass);
@@ -240,7 +240,7 @@ TEST_CASE("several connections: steps interleave, each exchange and transcript e
 
 TEST_CASE("a one-connection scenario's record is as before: no connection names") {
   f::fake_server srv({f::send("+OK ready\r\n"), f::expect_line("QUIT"), f::send("+OK bye\r\n"), f::close()});
-  auto rec = run(load(R"j({"format": 1, "id": "t/one", "protocol": "pop3", "connection": {"port": 110},
+  auto rec = additions_run(additions_load(R"j({"format": 1, "id": "t/one", "protocol": "pop3", "connection": {"port": 110},
     "steps": [{"expect": {"status": "+OK"}}, {"send": "QUIT"}, {"expect_close": true}]})j"),
                  srv.port());
   CHECK(rec.result.result == verdict::pass);
@@ -269,7 +269,7 @@ f::script concat(std::initializer_list<std::vector<f::action>> parts) {
 
 f::script setup_script() {
   return concat({{f::send("* OK ready\r\n"),
-                  f::expect_line("A001 LOGIN \"alice@lab.test\" \"" + std::string(canary) + "\""),
+                  f::expect_line("A001 LOGIN \"alice@lab.test\" \"" + std::string(additions_canary) + "\""),
                   f::send("A001 OK logged in\r\n"),
                   f::expect_line("A002 NAMESPACE"),
                   f::send("* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\nA002 OK done\r\n"),
@@ -321,8 +321,8 @@ TEST_CASE("IMAP fixtures: a scratch mailbox with the messages before the steps, 
                        f::expect_line("A010 DELETE \"INBOX." + scratch + "\""), f::send("A010 OK deleted\r\n"),
                        f::expect_line("A011 LOGOUT"), f::send("* BYE\r\nA011 OK bye\r\n"), f::close()};
   f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
-  auto rec = run(load(fixture_scenario), srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+  INFO(additions_text(rec));
   CHECK(srv.wait_done(std::chrono::seconds(5)));
   CHECK(srv.mismatches().empty());
   CHECK(rec.result.result == verdict::pass);
@@ -331,7 +331,7 @@ TEST_CASE("IMAP fixtures: a scratch mailbox with the messages before the steps, 
   CHECK(step(rec, "fixtures-cleanup")->message == "scratch mailbox INBOX." + scratch + " deleted");
   // The fixture went as a literal with CRLF line ends; the password never shows.
   CHECK(srv.received().find("Subject: mailspec fixture: plain text\r\n") != std::string::npos);
-  CHECK(all_text(rec).find(canary) == std::string::npos);
+  CHECK(additions_text(rec).find(additions_canary) == std::string::npos);
   CHECK(rec.exchanges.front().conn == "setup");
   CHECK(rec.exchanges.back().conn == "cleanup");
 }
@@ -340,8 +340,8 @@ TEST_CASE("IMAP fixtures: the scratch mailbox is deleted when a step fails, and 
   SECTION("a failing step") {
     f::script main = {f::send("* OK ready\r\n"), f::expect_line("A006 SELECT *"), f::send("A006 NO broken\r\n"), f::drain(500)};
     f::fake_server srv({}, tls_server({setup_script(), main, cleanup_script()}));
-    auto rec = run(load(fixture_scenario), srv.port());
-    INFO(all_text(rec));
+    auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+    INFO(additions_text(rec));
     CHECK(rec.result.result == verdict::fail);
     CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
     CHECK(srv.received().find("DELETE \"INBOX." + scratch + "\"") != std::string::npos);
@@ -357,9 +357,9 @@ TEST_CASE("IMAP fixtures: the scratch mailbox is deleted when a step fails, and 
       stop = true;
     });
     auto t0 = std::chrono::steady_clock::now();
-    auto rec = run(load(fixture_scenario), srv.port(), opt);
+    auto rec = additions_run(additions_load(fixture_scenario), srv.port(), opt);
     t.join();
-    INFO(all_text(rec));
+    INFO(additions_text(rec));
     CHECK(rec.result.result == verdict::error);
     CHECK(rec.result.message == "interrupted");
     CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
@@ -382,8 +382,8 @@ TEST_CASE("IMAP fixtures: mailboxes a case made under its scratch mailbox are de
                        f::expect_line("A012 DELETE \"" + box + "\""), f::send("A012 OK deleted\r\n"),
                        f::expect_line("A013 LOGOUT"), f::send("* BYE\r\nA013 OK bye\r\n"), f::close()};
   f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
-  auto rec = run(load(fixture_scenario), srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+  INFO(additions_text(rec));
   CHECK(srv.wait_done(std::chrono::seconds(5)));
   CHECK(srv.mismatches().empty());
   REQUIRE(step(rec, "fixtures-cleanup"));
@@ -405,8 +405,8 @@ TEST_CASE("IMAP fixtures: a mailbox under the scratch mailbox that cannot be del
                        f::expect_line("A011 DELETE \"" + box + "\""), f::send("A011 OK deleted\r\n"),
                        f::expect_line("A012 LOGOUT"), f::send("* BYE\r\nA012 OK bye\r\n"), f::close()};
   f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
-  auto rec = run(load(fixture_scenario), srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+  INFO(additions_text(rec));
   REQUIRE(step(rec, "fixtures-cleanup"));
   CHECK(step(rec, "fixtures-cleanup")->result == verdict::error);
   CHECK(step(rec, "fixtures-cleanup")->message.find("DELETE of " + box + ".k failed") != std::string::npos);
@@ -430,8 +430,8 @@ TEST_CASE("IMAP fixtures: NO [ALREADYEXISTS] to the CREATE of the case's unique 
                        f::expect_line("A010 DELETE \"mailspec-r1-0\""), f::send("A010 OK deleted\r\n"),
                        f::expect_line("A011 LOGOUT"), f::send("* BYE\r\nA011 OK bye\r\n"), f::close()};
   f::fake_server srv({}, tls_server({setup, main, cleanup}));
-  auto rec = run(load(fixture_scenario), srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+  INFO(additions_text(rec));
   CHECK(srv.wait_done(std::chrono::seconds(5)));
   CHECK(srv.mismatches().empty());
   REQUIRE(step(rec, "fixtures-setup"));
@@ -447,8 +447,8 @@ TEST_CASE("IMAP fixtures: a mailbox the case could not create is never deleted")
                      f::expect_line("A004 STATUS \"mailspec-r1-0\" (MESSAGES)"),
                      f::send("* STATUS \"mailspec-r1-0\" (MESSAGES 2)\r\nA004 OK done\r\n"), f::drain(500)};
   f::fake_server srv({}, tls_server({setup, cleanup_script()}));
-  auto rec = run(load(fixture_scenario), srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(fixture_scenario), srv.port());
+  INFO(additions_text(rec));
   CHECK(rec.result.result == verdict::error);
   CHECK(step(rec, "fixtures-setup")->message.find("CREATE mailspec-r1-0 failed") != std::string::npos);
   CHECK(step(rec, "fixtures-cleanup") == nullptr);
@@ -466,20 +466,20 @@ TEST_CASE("SMTP fixtures: the messages are submitted before the steps") {
                             {f::send("250 queued\r\n"), f::expect_line("QUIT"), f::send("221 bye\r\n"), f::close()}});
   f::script main = {f::send("220 fake\r\n"), f::expect_line("NOOP"), f::send("250 ok\r\n"), f::drain(500)};
   f::fake_server srv({}, tls_server({setup, main}));
-  auto sc = load(R"j({"format": 1, "id": "t/sfx", "protocol": "smtp", "mutates": true,
+  auto sc = additions_load(R"j({"format": 1, "id": "t/sfx", "protocol": "smtp", "mutates": true,
     "connection": {"port": 465, "tls": "implicit"},
     "vars": {"user": {"env": "T_USER"}, "pass": {"env": "T_PASS", "secret": true}},
     "fixtures": {"user": "${var.user}", "pass": "${var.pass}", "from": "${var.user}", "to": ["bob@lab.test"],
                  "messages": ["../fixtures/plain.eml"]},
     "steps": [{"expect": {"code": 220}}, {"send": "NOOP", "expect": {"code": 250}}]})j");
-  auto rec = run(sc, srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(sc, srv.port());
+  INFO(additions_text(rec));
   CHECK(srv.mismatches().empty());
   CHECK(rec.result.result == verdict::pass);
   CHECK(step(rec, "fixtures-setup")->message == "1 message(s) submitted");
   // Dot-stuffed: the fixture's line ".A line that starts..." went as "..A line".
   CHECK(srv.received().find("\r\n..A line that starts with a dot") != std::string::npos);
-  CHECK(all_text(rec).find(canary) == std::string::npos);
+  CHECK(additions_text(rec).find(additions_canary) == std::string::npos);
 }
 
 namespace {
@@ -508,8 +508,8 @@ const char* dele_rset = R"j({"format": 1, "id": "t/dele", "protocol": "pop3", "c
 
 TEST_CASE("data safety: a POP3 RSET that did nothing gets no QUIT, a working one does") {
   f::fake_server broken(pop3_dele_rset(true));
-  auto rec = run(load(dele_rset), broken.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(additions_load(dele_rset), broken.port());
+  INFO(additions_text(rec));
   CHECK(broken.received().find("QUIT") == std::string::npos);
   CHECK(rec.result.result == verdict::fail);
   const auto* q = step(rec, "quit");
@@ -520,8 +520,8 @@ TEST_CASE("data safety: a POP3 RSET that did nothing gets no QUIT, a working one
   CHECK(q->message.find("QUIT not sent, the connection was dropped") != std::string::npos);
 
   f::fake_server good(pop3_dele_rset(false));
-  auto ok = run(load(dele_rset), good.port());
-  INFO(all_text(ok));
+  auto ok = additions_run(additions_load(dele_rset), good.port());
+  INFO(additions_text(ok));
   CHECK(ok.result.result == verdict::pass);
   CHECK(good.received().find("QUIT\r\n") != std::string::npos);
   // mailspec's own STATs are exchanges of the record like any other (rules see them).
@@ -532,11 +532,11 @@ TEST_CASE("data safety: a POP3 RSET that did nothing gets no QUIT, a working one
 
 TEST_CASE("data safety: a command a ${...} value turns into EXPUNGE is not sent by a scenario without mutates") {
   f::fake_server srv({f::send("* OK ready\r\n"), f::read_line(), f::send("A001 OK done\r\n"), f::drain(500)});
-  auto sc = load(R"j({"format": 1, "id": "t/guard", "protocol": "imap", "connection": {"port": 143},
+  auto sc = additions_load(R"j({"format": 1, "id": "t/guard", "protocol": "imap", "connection": {"port": 143},
     "vars": {"cmd": {"env": "T_CMD"}},
     "steps": [{"expect": {"untagged": ["* OK*"]}}, {"id": "cmd", "send": "${tag} ${var.cmd}"}]})j");
-  auto rec = run(sc, srv.port());
-  INFO(all_text(rec));
+  auto rec = additions_run(sc, srv.port());
+  INFO(additions_text(rec));
   CHECK(srv.received().find("EXPUNGE") == std::string::npos);
   CHECK(step(rec, "cmd")->result == verdict::error);
   CHECK(step(rec, "cmd")->message.rfind("data safety: EXPUNGE removes messages for good", 0) == 0);

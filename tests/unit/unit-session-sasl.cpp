@@ -22,7 +22,7 @@ const std::string token = "Canary-Tok-9f8e7d6c5b4a3921";
 const std::string user = "alice@lab.test";
 const std::string pass = "Canary-Pw-2c4e6a8b";
 
-scenario::load_options env() {
+scenario::load_options sasl_env() {
   scenario::load_options lo;
   lo.getenv = [](const std::string& name) -> std::optional<std::string> {
     if (name == "T_USER") return user;
@@ -34,7 +34,7 @@ scenario::load_options env() {
 }
 
 // One scenario: greeting, then the auth step AUTH (JSON), then nothing else.
-scenario::scenario load(const std::string& protocol, const std::string& auth, const std::string& tls = "implicit") {
+scenario::scenario sasl_load(const std::string& protocol, const std::string& auth, const std::string& tls = "implicit") {
   const std::string greeting = protocol == "smtp"   ? R"({"expect": {"code": 220}}, {"send": "EHLO c.test", "expect": {"code": 250}})"
                                : protocol == "imap" ? R"({"expect": {"untagged": ["* OK*"]}})"
                                                     : R"({"expect": {"status": "+OK"}})";
@@ -43,7 +43,7 @@ scenario::scenario load(const std::string& protocol, const std::string& auth, co
     "vars": {"user": {"env": "T_USER"}, "pass": {"env": "T_PASS", "secret": true},
              "token": {"env": "T_TOKEN", "secret": true}},
     "steps": [)" + greeting + R"(, {"id": "auth", "auth": )" + auth + "}]}";
-  auto r = scenario::load_text("t.json", json, env());
+  auto r = scenario::load_text("t.json", json, sasl_env());
   for (const auto& e : r.errors) FAIL(e.format());
   REQUIRE(r.scenarios.size() == 1);
   return r.scenarios.front();
@@ -54,11 +54,11 @@ struct run_result {
   std::int64_t ms = 0;
 };
 
-run_result run(const scenario::scenario& sc, f::fake_server& srv, session::options opt = {}) {
+run_result sasl_run(const scenario::scenario& sc, f::fake_server& srv, session::options opt = {}) {
   opt.host = "127.0.0.1";
   opt.port = srv.port();
   if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
-  auto vars = scenario::resolve_vars(sc, env());
+  auto vars = scenario::resolve_vars(sc, sasl_env());
   boost::asio::io_context io;
   auto t0 = std::chrono::steady_clock::now();
   auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
@@ -69,7 +69,7 @@ run_result run(const scenario::scenario& sc, f::fake_server& srv, session::optio
   return out;
 }
 
-std::string all_text(const session::record& rec) {
+std::string sasl_text(const session::record& rec) {
   std::string s;
   for (const auto& e : rec.result.log.entries()) s += e.text + "\n";
   for (const auto& st : rec.result.steps) s += st.expected + st.actual + st.message + st.sent + "\n";
@@ -115,32 +115,32 @@ TEST_CASE("XOAUTH2 on the wire: SMTP inline, IMAP and POP3 after the empty chall
     f::fake_server srv({f::send("220 fake\r\n"), f::read_line(), f::send("250 AUTH XOAUTH2\r\n"), f::read_line(),
                         f::send("235 2.7.0 ok\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("smtp", xoauth2_auth), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("smtp", xoauth2_auth), srv);
+    INFO(sasl_text(r.rec));
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "EHLO c.test\r\nAUTH XOAUTH2 " + xoauth2_blob + "\r\n");
     CHECK(auth_step(r.rec).sent == "AUTH XOAUTH2 \u2039secret:token\u203a");
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
   {
     f::fake_server srv({f::send("* OK ready\r\n"), f::read_line(), f::send("+ \r\n"), f::read_line(),
                         f::send("A001 OK done\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("imap", xoauth2_auth), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("imap", xoauth2_auth), srv);
+    INFO(sasl_text(r.rec));
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "A001 AUTHENTICATE XOAUTH2\r\n" + xoauth2_blob + "\r\n");
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
   {
     f::fake_server srv({f::send("+OK ready\r\n"), f::read_line(), f::send("+ \r\n"), f::read_line(),
                         f::send("+OK welcome\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("pop3", xoauth2_auth), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("pop3", xoauth2_auth), srv);
+    INFO(sasl_text(r.rec));
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "AUTH XOAUTH2\r\n" + xoauth2_blob + "\r\n");
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
 }
 
@@ -150,22 +150,22 @@ TEST_CASE("XOAUTH2 error challenge: the client answers an empty line, then reads
                       f::send("334 " + err + "\r\n"), f::read_line(), f::send("535 5.7.8 Username and Password not accepted\r\n"),
                       f::drain(500)},
                      implicit_tls());
-  auto r = run(load("smtp", xoauth2_auth), srv);
-  INFO(all_text(r.rec));
+  auto r = sasl_run(sasl_load("smtp", xoauth2_auth), srv);
+  INFO(sasl_text(r.rec));
   CHECK(r.rec.result.result == verdict::fail);
   CHECK(srv.received() == "EHLO c.test\r\nAUTH XOAUTH2 " + xoauth2_blob + "\r\n\r\n");
   CHECK(auth_step(r.rec).message.find("\"status\":\"401\"") != std::string::npos);
   CHECK(auth_step(r.rec).actual.find("535") != std::string::npos);
   REQUIRE(r.rec.sasl.size() == 1);
   CHECK(r.rec.sasl[0].server_error.find("401") != std::string::npos);
-  token_not_in(all_text(r.rec));
+  token_not_in(sasl_text(r.rec));
 }
 
 TEST_CASE("a token too long for the SMTP AUTH line goes after an empty 334 (RFC 4954 section 4)") {
   const std::string long_token(600, 'T');
-  auto lo = env();
+  auto lo = sasl_env();
   lo.getenv = [&](const std::string& n) -> std::optional<std::string> { return n == "T_TOKEN" ? long_token : user; };
-  auto sc = load("smtp", xoauth2_auth);
+  auto sc = sasl_load("smtp", xoauth2_auth);
   f::fake_server srv({f::send("220 fake\r\n"), f::read_line(), f::send("250 AUTH XOAUTH2\r\n"), f::read_line(),
                       f::send("334 \r\n"), f::read_line(), f::send("235 ok\r\n"), f::drain(500)},
                      implicit_tls());
@@ -179,11 +179,11 @@ TEST_CASE("a token too long for the SMTP AUTH line goes after an empty 334 (RFC 
   io.run();
   auto rec = fut.get();
   srv.wait_done(std::chrono::seconds(5));
-  INFO(all_text(rec));
+  INFO(sasl_text(rec));
   CHECK(rec.result.result == verdict::pass);
   const std::string blob = protocol::base64_encode("user=" + user + "\x01" + "auth=Bearer " + long_token + "\x01\x01");
   CHECK(srv.received() == "EHLO c.test\r\nAUTH XOAUTH2\r\n" + blob + "\r\n");
-  CHECK(all_text(rec).find(blob) == std::string::npos);
+  CHECK(sasl_text(rec).find(blob) == std::string::npos);
 }
 
 TEST_CASE("OAUTHBEARER on the wire (RFC 7628) and its error challenge answered with 0x01") {
@@ -192,42 +192,42 @@ TEST_CASE("OAUTHBEARER on the wire (RFC 7628) and its error challenge answered w
                         f::send("+ " + protocol::base64_encode(R"({"status":"invalid_token"})") + "\r\n"), f::read_line(),
                         f::send("A001 NO [AUTHENTICATIONFAILED] bad token\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("imap", oauthbearer_auth), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("imap", oauthbearer_auth), srv);
+    INFO(sasl_text(r.rec));
     const std::string want = protocol::base64_encode("n,a=" + user + ",\x01host=127.0.0.1\x01port=" +
                                                      std::to_string(srv.port()) + "\x01" + "auth=Bearer " + token + "\x01\x01");
     CHECK(srv.received() == "A001 AUTHENTICATE OAUTHBEARER\r\n" + want + "\r\nAQ==\r\n");
     CHECK(r.rec.result.result == verdict::fail);
     CHECK(auth_step(r.rec).message.find("invalid_token") != std::string::npos);
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
   {
     f::fake_server srv({f::send("220 fake\r\n"), f::read_line(), f::send("250 AUTH OAUTHBEARER\r\n"), f::read_line(),
                         f::send("235 ok\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("smtp", oauthbearer_auth), srv);
+    auto r = sasl_run(sasl_load("smtp", oauthbearer_auth), srv);
     const std::string want = protocol::base64_encode("n,a=" + user + ",\x01host=127.0.0.1\x01port=" +
                                                      std::to_string(srv.port()) + "\x01" + "auth=Bearer " + token + "\x01\x01");
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "EHLO c.test\r\nAUTH OAUTHBEARER " + want + "\r\n");
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
   {
     f::fake_server srv({f::send("+OK ready\r\n"), f::read_line(), f::send("+ \r\n"), f::read_line(),
                         f::send("+OK\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("pop3", oauthbearer_auth), srv);
+    auto r = sasl_run(sasl_load("pop3", oauthbearer_auth), srv);
     CHECK(r.rec.result.result == verdict::pass);
     const std::string want = protocol::base64_encode("n,a=" + user + ",\x01host=127.0.0.1\x01port=" +
                                                      std::to_string(srv.port()) + "\x01" + "auth=Bearer " + token + "\x01\x01");
     CHECK(srv.received() == "AUTH OAUTHBEARER\r\n" + want + "\r\n");
-    token_not_in(all_text(r.rec));
+    token_not_in(sasl_text(r.rec));
   }
 }
 
 TEST_CASE("a token is refused on a plaintext connection before connecting") {
   f::fake_server srv({f::send("* OK ready\r\n"), f::drain(500)});
-  auto r = run(load("imap", xoauth2_auth, "none"), srv);
+  auto r = sasl_run(sasl_load("imap", xoauth2_auth, "none"), srv);
   CHECK(r.rec.result.result == verdict::error);
   CHECK(r.rec.result.message.find("plaintext") != std::string::npos);
   CHECK(srv.accepted() == 0);
@@ -238,8 +238,8 @@ TEST_CASE("CRAM-MD5 answers the server's challenge (RFC 2195)") {
   f::fake_server srv({f::send("+OK ready\r\n"), f::read_line(), f::send("+ " + protocol::base64_encode(challenge) + "\r\n"),
                       f::read_line(), f::send("+OK\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("pop3", R"({"mechanism": "cram-md5", "user": "tim", "pass": "${var.pass}"})"), srv);
-  INFO(all_text(r.rec));
+  auto r = sasl_run(sasl_load("pop3", R"({"mechanism": "cram-md5", "user": "tim", "pass": "${var.pass}"})"), srv);
+  INFO(sasl_text(r.rec));
   CHECK(r.rec.result.result == verdict::pass);
   CHECK(srv.lines().at(0) == "AUTH CRAM-MD5\r\n");
   // The response is not a secret (it is shown), the password is never in it.
@@ -247,7 +247,7 @@ TEST_CASE("CRAM-MD5 answers the server's challenge (RFC 2195)") {
   REQUIRE(sent);
   CHECK(sent->rfind("tim ", 0) == 0);
   CHECK(sent->size() == 4 + 32);
-  CHECK(all_text(r.rec).find(pass) == std::string::npos);
+  CHECK(sasl_text(r.rec).find(pass) == std::string::npos);
 }
 
 namespace {
@@ -270,22 +270,22 @@ TEST_CASE("SCRAM-SHA-256 and SCRAM-SHA-1 log in against an independent server im
   {
     f::fake_server srv({f::send("* OK ready\r\n"), f::scram(scram_opts("+ ")), f::send("A001 OK logged in\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("imap", scram256), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("imap", scram256), srv);
+    INFO(sasl_text(r.rec));
     for (const auto& m : srv.mismatches()) INFO(m);
     CHECK(srv.mismatches().empty());
     CHECK(r.rec.result.result == verdict::pass);
     const auto* sig = sasl_check(r.rec, "scram-server-signature");
     REQUIRE(sig);
     CHECK(sig->ok);
-    CHECK(all_text(r.rec).find(pass) == std::string::npos);
+    CHECK(sasl_text(r.rec).find(pass) == std::string::npos);
   }
   {
     f::fake_server srv({f::send("220 fake\r\n"), f::read_line(), f::send("250 AUTH SCRAM-SHA-1\r\n"),
                         f::scram(scram_opts("334 ", "", "SHA-1")), f::send("235 2.7.0 ok\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("smtp", R"({"mechanism": "SCRAM-SHA-1", "user": "${var.user}", "pass": "${var.pass}"})"), srv);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("smtp", R"({"mechanism": "SCRAM-SHA-1", "user": "${var.user}", "pass": "${var.pass}"})"), srv);
+    INFO(sasl_text(r.rec));
     CHECK(srv.mismatches().empty());
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.lines().at(1).rfind("AUTH SCRAM-SHA-1 ", 0) == 0);  // initial response inline
@@ -293,7 +293,7 @@ TEST_CASE("SCRAM-SHA-256 and SCRAM-SHA-1 log in against an independent server im
   {
     f::fake_server srv({f::send("+OK ready\r\n"), f::scram(scram_opts("+ ")), f::send("+OK\r\n"), f::drain(500)},
                        implicit_tls());
-    auto r = run(load("pop3", scram256), srv);
+    auto r = sasl_run(sasl_load("pop3", scram256), srv);
     CHECK(srv.mismatches().empty());
     CHECK(r.rec.result.result == verdict::pass);
   }
@@ -303,8 +303,8 @@ TEST_CASE("a wrong SCRAM server signature fails even though the server then says
   f::fake_server srv({f::send("* OK ready\r\n"), f::scram(scram_opts("+ ", "wrong_signature")),
                       f::send("A001 OK logged in anyway\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("imap", scram256), srv);
-  INFO(all_text(r.rec));
+  auto r = sasl_run(sasl_load("imap", scram256), srv);
+  INFO(sasl_text(r.rec));
   CHECK(r.rec.result.result == verdict::fail);
   CHECK(auth_step(r.rec).result == verdict::fail);
   CHECK(auth_step(r.rec).message.find("server signature does not match") != std::string::npos);
@@ -322,7 +322,7 @@ TEST_CASE("SCRAM success without any server signature is a fail") {
   f::fake_server srv({f::send("* OK ready\r\n"), f::scram(scram_opts("+ ", "no_signature")),
                       f::send("A001 OK logged in\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("imap", scram256), srv);
+  auto r = sasl_run(sasl_load("imap", scram256), srv);
   CHECK(r.rec.result.result == verdict::fail);
   CHECK(auth_step(r.rec).message.find("without proving") != std::string::npos);
 }
@@ -331,8 +331,8 @@ TEST_CASE("a SCRAM server nonce that does not extend ours: fail, and no proof is
   f::fake_server srv({f::send("* OK ready\r\n"), f::scram(scram_opts("+ ", "foreign_nonce")),
                       f::send("A001 BAD cancelled\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("imap", scram256), srv);
-  INFO(all_text(r.rec));
+  auto r = sasl_run(sasl_load("imap", scram256), srv);
+  INFO(sasl_text(r.rec));
   CHECK(r.rec.result.result == verdict::fail);
   CHECK(auth_step(r.rec).message.find("does not extend") != std::string::npos);
   CHECK(srv.received().find(",p=") == std::string::npos);
@@ -347,8 +347,8 @@ TEST_CASE("an absurd SCRAM iteration count is an error within milliseconds") {
   o.iterations = 4000000000u;
   f::fake_server srv({f::send("+OK ready\r\n"), f::scram(o), f::send("-ERR cancelled\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("pop3", scram256), srv);
-  INFO(all_text(r.rec));
+  auto r = sasl_run(sasl_load("pop3", scram256), srv);
+  INFO(sasl_text(r.rec));
   CHECK(r.rec.result.result == verdict::error);
   CHECK(auth_step(r.rec).message.find("over mailspec's bound") != std::string::npos);
   CHECK(srv.lines().back() == "*\r\n");
@@ -359,7 +359,7 @@ TEST_CASE("SCRAM e= from the server is its refusal, reported with the failure") 
   f::fake_server srv({f::send("* OK ready\r\n"), f::scram(scram_opts("+ ", "error")),
                       f::send("A001 NO [AUTHENTICATIONFAILED] no\r\n"), f::drain(500)},
                      implicit_tls());
-  auto r = run(load("imap", scram256), srv);
+  auto r = sasl_run(sasl_load("imap", scram256), srv);
   CHECK(r.rec.result.result == verdict::fail);
   CHECK(auth_step(r.rec).message.find("invalid-proof") != std::string::npos);
   CHECK(sasl_check(r.rec, "scram-server-signature") == nullptr);
@@ -376,8 +376,8 @@ TEST_CASE("EXTERNAL presents the client certificate and sends an empty response"
     session::options opt;
     opt.client_cert = f::test_ca().cert("valid");
     opt.client_key = f::test_ca().key("valid");
-    auto r = run(load("imap", external), srv, opt);
-    INFO(all_text(r.rec));
+    auto r = sasl_run(sasl_load("imap", external), srv, opt);
+    INFO(sasl_text(r.rec));
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "A001 AUTHENTICATE EXTERNAL\r\n\r\n");
     bool presented = false;
@@ -394,13 +394,13 @@ TEST_CASE("EXTERNAL presents the client certificate and sends an empty response"
     session::options opt;
     opt.client_cert = f::test_ca().cert("valid");
     opt.client_key = f::test_ca().key("valid");
-    auto r = run(load("smtp", external), srv, opt);
+    auto r = sasl_run(sasl_load("smtp", external), srv, opt);
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "EHLO c.test\r\nAUTH EXTERNAL =\r\n");
   }
   {
     f::fake_server srv({f::send("* OK ready\r\n"), f::drain(1000)}, so);
-    auto r = run(load("imap", external), srv);  // no --client-cert
+    auto r = sasl_run(sasl_load("imap", external), srv);  // no --client-cert
     CHECK(r.rec.result.result == verdict::error);
     CHECK(auth_step(r.rec).message.find("--client-cert") != std::string::npos);
     CHECK(srv.received().empty());
@@ -412,8 +412,8 @@ TEST_CASE("a client key that does not match its certificate is an error naming b
   session::options opt;
   opt.client_cert = f::test_ca().cert("valid");
   opt.client_key = f::test_ca().key("expired");
-  auto r = run(load("imap", R"({"mechanism": "EXTERNAL"})"), srv, opt);
-  INFO(all_text(r.rec) << r.rec.result.message);
+  auto r = sasl_run(sasl_load("imap", R"({"mechanism": "EXTERNAL"})"), srv, opt);
+  INFO(sasl_text(r.rec) << r.rec.result.message);
   CHECK(r.rec.result.result == verdict::error);
   CHECK(r.rec.result.message.find("does not match") != std::string::npos);
 }
