@@ -19,9 +19,9 @@ audit::options local_options(const std::string& service, int port) {
   audit::options o;
   o.host = "127.0.0.1";
   o.ports = audit::parse_ports(service + "=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
+  o.connection.ca_file = fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1500;
+  o.connection.loopback_only = true;
   return o;
 }
 

@@ -24,9 +24,9 @@ audit::options local_options(const std::string& ports) {
   audit::options o;
   o.host = "127.0.0.1";
   o.ports = audit::parse_ports(ports);
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1000;
-  o.loopback_only = true;
+  o.connection.ca_file = fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1000;
+  o.connection.loopback_only = true;
   return o;
 }
 
