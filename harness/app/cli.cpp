@@ -230,8 +230,8 @@ int main(int argc, char** argv) {
   audit_cmd->add_option("host", audit_host, "Host to audit")->required();
   audit_cmd->add_option("--ports", audit_ports, "NAME=PORT list (smtp, submission, submissions, imap, imaps, pop3, pop3s)")
       ->capture_default_str();
-  audit_cmd->add_option("--per-host", o.per_host, "Concurrent connections to the host")->check(CLI::Range(1, 1000))->capture_default_str();
-  audit_cmd->add_option("--rate", o.rate, "New connections per second to the host, e.g. 5/s");
+  audit_cmd->add_option("--per-host", o.connection.per_host, "Concurrent connections to the host")->check(CLI::Range(1, 1000))->capture_default_str();
+  audit_cmd->add_option("--rate", o.rate_text, "New connections per second to the host, e.g. 5/s");
   one_value_each(audit_cmd->add_option("--only", o.only, "Only rule ids starting with this prefix (repeatable)"));
   audit_cmd->add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
   smuggling_args audit_smuggling;

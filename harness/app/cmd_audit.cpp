@@ -28,7 +28,7 @@ namespace {
 void apply_port_map(std::vector<audit::port_spec>& ports, const std::vector<std::string>& specs) {
   auto map = parse_port_map(specs);
   for (auto& p : ports) {
-    auto by_name = map.find(p.service);
+    auto by_name = map.find(std::string(to_string(p.service)));
     auto by_number = map.find(std::to_string(p.port));
     if (by_name != map.end()) p.port = by_name->second;
     else if (by_number != map.end()) p.port = by_number->second;
@@ -72,21 +72,14 @@ audit::options to_audit_options(const std::string& host, const std::string& port
   a.host = host;
   a.ports = audit::parse_ports(ports);
   apply_port_map(a.ports, o.ports);
-  a.bind = o.bind;
-  a.ca_file = o.ca_file;
-  a.client_cert = o.client_cert;
-  a.client_key = o.client_key;
   check_connection_flags(o);
-  a.sni = o.sni;
-  if (!o.helo.empty()) a.helo = o.helo;
-  a.timeout_ms = o.timeout_ms;
-  a.per_host = o.per_host;
-  a.rate = parse_rate(o.rate);
+  a.connection = o.connection;
+  a.connection.rate = parse_rate(o.rate_text);
   a.strict = o.strict;
   a.only = o.only;
   for (const auto& p : audit::book().unknown_prefixes(o.only))
     throw std::invalid_argument("--only " + p + ": no rule of the audit starts with it (mailspec rules lists them)");
-  if (o.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
+  if (o.connection.per_host < 1) throw std::invalid_argument("--per-host must be at least 1");
   return a;
 }
 

@@ -38,19 +38,14 @@ discovery::settings_options to_settings_options(const settings_args& s, const co
   d.autodiscover = !s.no_autodiscover;
   d.guess = !s.no_guess;
   d.port_map = parse_port_map(o.ports);
-  d.ca_file = o.ca_file;
   check_connection_flags(o);
-  d.client_cert = o.client_cert;
-  d.client_key = o.client_key;
-  d.bind = o.bind;
-  d.helo = o.helo;
-  d.timeout_ms = o.timeout_ms;
+  d.connection = o.connection;
   d.strict = o.strict;
   d.only = o.only;
   for (const auto& p : discovery::book().unknown_prefixes(o.only))
     throw std::invalid_argument("--only " + p + ": no rule of the settings check starts with it (mailspec rules lists them)");
   d.probe_mx = !s.skip_mx;
-  if (!o.sni.empty()) throw std::invalid_argument("settings: --sni does not apply (each server is named by the published settings)");
+  if (!o.connection.sni.empty()) throw std::invalid_argument("settings: --sni does not apply (each server is named by the published settings)");
   return d;
 }
 

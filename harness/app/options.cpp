@@ -58,25 +58,25 @@ void add_report_options(CLI::App& cmd, common_options& o) {
 }
 
 void add_tls_options(CLI::App& cmd, common_options& o) {
-  cmd.add_option("--ca-file", o.ca_file, "Trust these CA certificates (PEM) instead of the system store");
-  cmd.add_option("--client-cert", o.client_cert, "TLS client certificate (PEM) for servers that ask (SASL EXTERNAL)");
-  cmd.add_option("--client-key", o.client_key, "Private key (PEM, unencrypted) of --client-cert");
-  cmd.add_flag("--insecure", o.insecure, "Allow secrets over plaintext/unverified TLS where a scenario allows it");
-  cmd.add_option("--sni", o.sni, "Server name to send in TLS SNI");
-  cmd.add_option("--helo", o.helo, "Name for SMTP EHLO/HELO (${target.helo})");
-  cmd.add_option("--bind", o.bind, "Source address to connect from");
-  cmd.add_option("--timeout-ms", o.timeout_ms, "Override every connect/TLS/step timeout")->check(CLI::Range(1LL, 3600000LL));
+  cmd.add_option("--ca-file", o.connection.ca_file, "Trust these CA certificates (PEM) instead of the system store");
+  cmd.add_option("--client-cert", o.connection.client_cert, "TLS client certificate (PEM) for servers that ask (SASL EXTERNAL)");
+  cmd.add_option("--client-key", o.connection.client_key, "Private key (PEM, unencrypted) of --client-cert");
+  cmd.add_flag("--insecure", o.connection.insecure, "Allow secrets over plaintext/unverified TLS where a scenario allows it");
+  cmd.add_option("--sni", o.connection.sni, "Server name to send in TLS SNI");
+  cmd.add_option("--helo", o.connection.helo, "Name for SMTP EHLO/HELO (${target.helo})");
+  cmd.add_option("--bind", o.connection.bind, "Source address to connect from");
+  cmd.add_option("--timeout-ms", o.connection.timeout_ms, "Override every connect/TLS/step timeout")->check(CLI::Range(1LL, 3600000LL));
   one_value_each(cmd.add_option("--port", o.ports, "Map a service to a port on the target: NAME=PORT (smtp, submission, submissions, imap, imaps, pop3, pop3s or a number)"));
 }
 
 void add_run_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--jobs", o.jobs, "Concurrent sessions in total")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd.add_option("--repeat", o.repeat, "Run every selected case N times")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd.add_option("--per-host", o.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd.add_option("--per-host", o.connection.per_host, "Concurrent connections per target host")->check(CLI::Range(1, 100000))->capture_default_str();
   // An empty value would mean "not given": `--shard "$SHARD"` with SHARD unset would run the whole
   // plan in every CI job, `--rate ""` would drop the limit.
   auto not_empty = [](const std::string& v) { return v.empty() ? std::string("an empty value is not allowed") : std::string(); };
-  cmd.add_option("--rate", o.rate, "New connections per second per host, e.g. 10/s")->check(not_empty);
+  cmd.add_option("--rate", o.rate_text, "New connections per second per host, e.g. 10/s")->check(not_empty);
   cmd.add_option("--shard", o.shard, "Run shard K of N (e.g. 2/4) of the planned cases")->check(not_empty);
   one_value_each(cmd.add_option("--only", o.only, "Only scenario ids / rule ids starting with this prefix (repeatable)"));
   cmd.add_flag("--strict", o.strict, "SHOULD-level rules fail instead of warn");
@@ -156,22 +156,19 @@ namespace {
 // --ca-file, --client-cert/--client-key are loaded now, as every handshake will load them: a file
 // that is not PEM, or a key that does not match its certificate, is a usage error before any
 // connection, not a failed handshake a report would blame on the server.
-void check_tls_files(const common_options& o) {
-  if (o.client_cert.empty() != o.client_key.empty())
+void check_tls_files(const net::client_options& c) {
+  if (c.client_cert.empty() != c.client_key.empty())
     throw std::invalid_argument("--client-cert and --client-key go together");
-  for (const auto* f : {&o.ca_file, &o.client_cert, &o.client_key}) {
-    const char* flag = f == &o.ca_file ? "--ca-file " : f == &o.client_cert ? "--client-cert " : "--client-key ";
+  for (const auto* f : {&c.ca_file, &c.client_cert, &c.client_key}) {
+    const char* flag = f == &c.ca_file ? "--ca-file " : f == &c.client_cert ? "--client-cert " : "--client-key ";
     if (!f->empty() && !std::filesystem::is_regular_file(*f)) throw std::invalid_argument(flag + *f + ": no such file");
   }
-  if (o.ca_file.empty() && o.client_cert.empty()) return;
-  net::tls_options t;
-  t.ca_file = o.ca_file;
-  t.client_cert = o.client_cert;
-  t.client_key = o.client_key;
+  if (c.ca_file.empty() && c.client_cert.empty()) return;
+  net::tls_options t = net::tls_options_for(c, tls_mode::starttls);
   std::string why;
   if (net::make_client_context(t, why)) return;
   if (why.rfind("tls options: ", 0) == 0) why.erase(0, 13);
-  if (o.client_cert.empty()) why = "--ca-file " + o.ca_file + ": not a PEM file of CA certificates (" + why + ")";
+  if (c.client_cert.empty()) why = "--ca-file " + c.ca_file + ": not a PEM file of CA certificates (" + why + ")";
   throw std::invalid_argument(why);
 }
 
@@ -180,12 +177,12 @@ void check_tls_files(const common_options& o) {
 void check_connection_flags(const common_options& o) {
   // Values that are wrong for every case are usage errors, found before any connection, not
   // one `error` per case or per probe.
-  check_tls_files(o);
-  if (!o.bind.empty()) {
+  check_tls_files(o.connection);
+  if (!o.connection.bind.empty()) {
     // A source address is an address of this machine ([v6] allowed), never a name.
     boost::system::error_code ec;
-    boost::asio::ip::make_address(net::strip_brackets(o.bind), ec);
-    if (ec) throw std::invalid_argument("--bind expects an IPv4 or IPv6 address of this machine, got \"" + o.bind + "\"");
+    boost::asio::ip::make_address(net::strip_brackets(o.connection.bind), ec);
+    if (ec) throw std::invalid_argument("--bind expects an IPv4 or IPv6 address of this machine, got \"" + o.connection.bind + "\"");
   }
   // Both go on the wire as they are (RFC 5321 §4.1.1.1: EHLO takes one word): a space or a
   // control byte (CR, LF) would put a second command on the wire.
@@ -194,8 +191,8 @@ void check_connection_flags(const common_options& o) {
     for (unsigned char ch : v) ok = ok && ch > 0x20 && ch < 0x7f;
     if (!ok) throw std::invalid_argument(flag + " expects a host name (one word, printable ASCII), got \"" + visible(v) + "\"");
   };
-  if (!o.helo.empty()) one_word("--helo", o.helo);
-  if (!o.sni.empty()) one_word("--sni", o.sni);
+  if (!o.connection.helo.empty()) one_word("--helo", o.connection.helo);
+  if (!o.connection.sni.empty()) one_word("--sni", o.connection.sni);
 }
 
 namespace {
@@ -225,20 +222,12 @@ runner::run_options to_run_options(const common_options& o, const std::vector<st
   r.port_map = parse_port_map(o.ports);
   r.jobs = o.jobs;
   r.repeat = o.repeat;
-  r.per_host = o.per_host;
-  r.rate = parse_rate(o.rate);
+  r.connection = o.connection;
+  r.connection.rate = parse_rate(o.rate_text);
   r.shard = parse_shard(o.shard);
   r.only = o.only;
   r.strict = o.strict;
   r.allow_mutation = o.allow_mutation;
-  r.ca_file = o.ca_file;
-  r.client_cert = o.client_cert;
-  r.client_key = o.client_key;
-  r.insecure = o.insecure;
-  r.sni = o.sni;
-  r.helo = o.helo;
-  r.bind = o.bind;
-  r.timeout_ms = o.timeout_ms;
   check_connection_flags(o);
   return r;
 }

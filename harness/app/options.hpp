@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/run_report.hpp"
+#include "net/client_options.hpp"
 #include "runner/runner.hpp"
 
 namespace CLI {
@@ -22,18 +23,12 @@ struct common_options {
   std::string format = "json,html,junit,sarif,console";
   std::string fail_on = "fail";
   std::string baseline;
-  std::string ca_file;
-  std::string client_cert;  // --client-cert / --client-key: TLS client certificate (SASL EXTERNAL)
-  std::string client_key;
-  bool insecure = false;
-  std::string sni;
-  std::string helo;
-  std::string bind;
-  long long timeout_ms = 0;
+  // --ca-file, --client-cert/--client-key, --insecure, --sni, --helo, --bind, --timeout-ms,
+  // --per-host: what every connection of the command gets, passed whole (rate from rate_text).
+  net::client_options connection;
   int jobs = 4;
   int repeat = 1;
-  int per_host = 2;
-  std::string rate;   // "N/s" or "N"
+  std::string rate_text;  // --rate "N/s" or "N" ("" = unlimited), parse_rate() -> connection.rate
   std::string shard;  // "K/N"
   std::vector<std::string> only;
   bool strict = false;

@@ -12,19 +12,21 @@
 #include <vector>
 
 #include "core/run_report.hpp"
+#include "core/service.hpp"
+#include "net/client_options.hpp"
 #include "rules/rules.hpp"
 #include "session/record.hpp"
 
 namespace mailspec::audit {
 
 struct port_spec {
-  std::string service;   // smtp | submission | submissions | imap | imaps | pop3 | pop3s
-  std::string protocol;  // smtp | imap | pop3
-  std::string tls;       // starttls | implicit
+  service_kind service = service_kind::smtp;
+  protocol_kind protocol = protocol_kind::smtp;
+  tls_mode tls = tls_mode::starttls;  // starttls or implicit
   int port = 0;
   // The public MX role (service smtp): RFC 3207 §4 forbids requiring STARTTLS there, so
   // plaintext-login and required-TLS findings are reported (info), never failed.
-  bool mx() const { return service == "smtp"; }
+  bool mx() const { return service == service_kind::smtp; }
   std::string label() const;  // "imap:10143"
 };
 
@@ -40,21 +42,14 @@ std::vector<port_spec> parse_ports(std::string_view spec);
 struct options {
   std::string host;
   std::vector<port_spec> ports;
-  std::string bind;        // --bind source address
   // Connect to this address instead of resolving host (mailspec settings resolves names through
   // its own --resolver); host stays the name for SNI, certificate checks and the report.
   std::string address;
-  std::string ca_file;     // --ca-file ("" = system store)
-  std::string client_cert; // --client-cert / --client-key, presented when a server asks
-  std::string client_key;
-  std::string sni;         // --sni ("" = host when it is a name)
-  std::string helo = "mailspec.invalid";
-  std::int64_t timeout_ms = 0;  // overrides every connect / TLS / reply deadline when > 0
-  int per_host = 2;        // concurrent connections to the host
-  double rate = 0;         // --rate: new connections per second to the host, evenly spaced (0 = unlimited)
+  // --bind, --sni, --ca-file, --client-cert/--client-key, --helo, --timeout-ms (overrides every
+  // connect / TLS / reply deadline when > 0), --per-host and --rate (to the host), loopback_only.
+  net::client_options connection;
   bool strict = false;     // SHOULD-level findings fail
   std::vector<std::string> only;  // rule id prefixes for findings
-  bool loopback_only = false;     // tests: refuse anything but loopback
   const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM: no new probes start
   // DANE (mailspec settings, RFC 7672): TLSA records every handshake of the main probe is
   // matched against (tls_facts.dane); empty = no DANE.

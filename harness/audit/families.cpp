@@ -17,7 +17,7 @@ bool greeted(const probe_facts& m) { return m.banner && !m.throttled && !m.wrong
 // was not refused and whose handshake got an answer.
 bool tls_reachable(const port_spec& p, const probe_facts& m) {
   if (m.unreachable || m.throttled) return false;
-  if (p.tls == "implicit") return !m.not_tls;
+  if (p.tls == tls_mode::implicit) return !m.not_tls;
   return greeted(m) && m.starttls && m.starttls->result != starttls_outcome::refused;
 }
 
@@ -55,7 +55,7 @@ std::vector<family> build() {
     ids.push_back(smuggling_rule_id(sv));
   }
   v.push_back({probe_family::smtp_smuggling, false, true, true,
-               [](const port_spec& p, const probe_facts& m) { return p.protocol == "smtp" && greeted(m); }, variants,
+               [](const port_spec& p, const probe_facts& m) { return p.protocol == protocol_kind::smtp && greeted(m); }, variants,
                [](const options& o, const port_spec& p, const std::string& v) { return probe_smuggling(o, p, v); },
                {"smtp/rfc5321/4.2/reply-code-syntax"}, ids,
                [](const options& o) { return !o.smuggling_rcpt.empty(); }});
@@ -76,7 +76,7 @@ const family& family_of(probe_family id) {
 }
 
 probe_family main_family(const port_spec& p) {
-  return p.tls == "implicit" ? probe_family::tls : probe_family::starttls;
+  return p.tls == tls_mode::implicit ? probe_family::tls : probe_family::starttls;
 }
 
 bool family_selected(const family& f, const std::vector<std::string>& only) {

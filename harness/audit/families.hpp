@@ -29,7 +29,7 @@ struct family {
   // Opt-in families (they send mail): run only when this says the user asked (nullptr: always).
   bool (*enabled)(const options&) = nullptr;
 
-  bool on(const port_spec& p) const { return p.tls == "implicit" ? on_implicit_ports : on_starttls_ports; }
+  bool on(const port_spec& p) const { return p.tls == tls_mode::implicit ? on_implicit_ports : on_starttls_ports; }
 };
 
 // Every family, in report order (the order of a port's cases).

@@ -8,23 +8,10 @@ namespace mailspec::audit {
 
 namespace {
 
-struct service_row {
-  const char* name;
-  int default_port;
-  const char* protocol;
-  const char* tls;
-};
-
-constexpr service_row services[] = {
-    {"smtp", 25, "smtp", "starttls"},        {"submission", 587, "smtp", "starttls"},
-    {"submissions", 465, "smtp", "implicit"}, {"imap", 143, "imap", "starttls"},
-    {"imaps", 993, "imap", "implicit"},       {"pop3", 110, "pop3", "starttls"},
-    {"pop3s", 995, "pop3", "implicit"},
-};
-
+// A service by name or by its default port number ("143" is imap).
 const service_row* find_service(std::string_view name) {
-  for (const auto& s : services)
-    if (name == s.name || name == std::to_string(s.default_port)) return &s;
+  for (const auto& s : service_rows())
+    if (name == to_string(s.service) || name == std::to_string(s.default_port)) return &s;
   return nullptr;
 }
 
@@ -45,7 +32,7 @@ int parse_port_number(const std::string& text, const std::string& item) {
 
 }  // namespace
 
-std::string port_spec::label() const { return service + ":" + std::to_string(port); }
+std::string port_spec::label() const { return std::string(to_string(service)) + ":" + std::to_string(port); }
 
 std::vector<port_spec> parse_ports(std::string_view spec) {
   std::vector<port_spec> out;
@@ -66,9 +53,9 @@ std::vector<port_spec> parse_ports(std::string_view spec) {
     int port = eq == std::string::npos ? row->default_port : parse_port_number(trim(item.substr(eq + 1)), item);
     for (const auto& p : out)
       if (p.port == port)
-        throw std::invalid_argument("--ports: port " + std::to_string(port) + " is listed twice (" + p.service +
-                                    " and " + row->name + ")");
-    out.push_back(port_spec{row->name, row->protocol, row->tls, port});
+        throw std::invalid_argument("--ports: port " + std::to_string(port) + " is listed twice (" +
+                                    std::string(to_string(p.service)) + " and " + std::string(to_string(row->service)) + ")");
+    out.push_back(port_spec{row->service, row->protocol, row->tls, port});
   }
   if (out.empty()) throw std::invalid_argument("--ports: no port to audit");
   return out;

@@ -48,51 +48,50 @@ probe::probe(asio::any_io_executor ex, const options& o, const port_spec& p, pro
   auto& c = rec.result;
   c.kind = "audit";
   c.scenario_id = "audit/" + p.label() + "/" + name;
-  c.title = "Audit of " + p.service + " on port " + std::to_string(p.port) + ": " + name;
-  c.protocol = p.protocol;
+  c.title = "Audit of " + std::string(to_string(p.service)) + " on port " + std::to_string(p.port) + ": " + name;
+  c.protocol = std::string(to_string(p.protocol));
   c.started = iso8601_now();
   c.target.host = o.host;
   c.target.port = p.port;
-  c.target.tls_mode = p.tls;
-  c.target.bind = o.bind;
-  c.target.service = p.service;
+  c.target.tls_mode = std::string(to_string(p.tls));
+  c.target.bind = o.connection.bind;
+  c.target.service = std::string(to_string(p.service));
   c.result = verdict::pass;
 }
 
-milliseconds probe::connect_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 3000); }
-milliseconds probe::tls_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 5000); }
-// Long enough for a server's delay after a failed login (Dovecot: 2 s).
-milliseconds probe::reply_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 6000); }
+namespace {
 
-milliseconds probe::login_timeout() const { return milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 20000); }
+// --timeout-ms overrides every deadline of a probe when given.
+milliseconds timeout_or(const options& opt, std::int64_t ms) {
+  return milliseconds(opt.connection.timeout_ms > 0 ? opt.connection.timeout_ms : ms);
+}
+
+}  // namespace
+
+milliseconds probe::connect_timeout() const { return timeout_or(opt, 3000); }
+milliseconds probe::tls_timeout() const { return timeout_or(opt, 5000); }
+// Long enough for a server's delay after a failed login (Dovecot: 2 s).
+milliseconds probe::reply_timeout() const { return timeout_or(opt, 6000); }
+
+milliseconds probe::login_timeout() const { return timeout_or(opt, 20000); }
 
 std::string probe::next_tag() {
   tag_ = "M" + std::to_string(++tag_counter_);
   return tag_;
 }
 
-net::tls_options probe::tls_defaults(std::string mode) const {
-  net::tls_options o;
-  o.verify = "hostname";
-  o.sni = opt.sni;
-  o.ca_file = opt.ca_file;
-  o.client_cert = opt.client_cert;
-  o.client_key = opt.client_key;
-  o.mode = std::move(mode);
+net::tls_options probe::tls_defaults(tls_mode mode) const {
+  net::tls_options o = net::tls_options_for(opt.connection, mode);
   o.timeout = tls_timeout();
   o.tlsa = opt.tlsa;
   return o;
 }
 
 asio::awaitable<bool> probe::open(bool implicit_handshake) {
-  net::connect_options co;
-  co.host = opt.address.empty() ? opt.host : opt.address;
-  co.port = port.port;
-  co.bind = opt.bind;
-  co.timeout = connect_timeout();
-  co.loopback_only = opt.loopback_only;
+  auto co = net::connect_options_for(opt.connection, opt.address.empty() ? opt.host : opt.address, port.port,
+                                     connect_timeout());
   meta("connect " + opt.host + (opt.address.empty() ? "" : " (" + opt.address + ")") + ":" + std::to_string(port.port) +
-       (opt.bind.empty() ? "" : " from " + opt.bind));
+       (opt.connection.bind.empty() ? "" : " from " + opt.connection.bind));
   auto r = co_await conn_.connect(co, rec.result.target);
   rec.result.target.host = opt.host;
   if (!r.ok()) {
@@ -101,8 +100,8 @@ asio::awaitable<bool> probe::open(bool implicit_handshake) {
     (r.status == net::io_status::reset ? facts.throttled : facts.unreachable) = r.message;
     co_return false;
   }
-  if (port.tls != "implicit" || !implicit_handshake) co_return true;
-  bool ok = co_await handshake(tls_defaults("implicit"));
+  if (port.tls != tls_mode::implicit || !implicit_handshake) co_return true;
+  bool ok = co_await handshake(tls_defaults(tls_mode::implicit));
   facts.implicit_tls = handshake_attempt{ok ? handshake_outcome::accepted : handshake_outcome::refused,
                                          ok ? rec.result.tls.back().cipher : rec.result.tls.back().handshake_error};
   if (!ok) implicit_failure();
@@ -126,9 +125,9 @@ void probe::implicit_failure() {
   facts.not_tls = line;
   meta("evidence: the implicit-TLS port answered in plaintext: " + visible(f.non_tls_reply));
   std::string_view l = f.non_tls_reply;
-  bool throttle = (port.protocol == "smtp" && l.substr(0, 3) == "421") ||
-                  (port.protocol == "imap" && upper(l.substr(0, 5)) == "* BYE") ||
-                  (port.protocol == "pop3" && upper(l.substr(0, 4)) == "-ERR");
+  bool throttle = (port.protocol == protocol_kind::smtp && l.substr(0, 3) == "421") ||
+                  (port.protocol == protocol_kind::imap && upper(l.substr(0, 5)) == "* BYE") ||
+                  (port.protocol == protocol_kind::pop3 && upper(l.substr(0, 4)) == "-ERR");
   if (throttle) {
     facts.throttled = "a plaintext reply instead of TLS: " + line;
     meta("throttled: " + visible(line));
@@ -136,7 +135,7 @@ void probe::implicit_failure() {
 }
 
 asio::awaitable<bool> probe::handshake(net::tls_options o) {
-  tls_facts tf = o.mode == "starttls" ? w_.pre_handshake_evidence() : tls_facts{};
+  tls_facts tf = o.mode == tls_mode::starttls ? w_.pre_handshake_evidence() : tls_facts{};
   conn_.set_deadline(std::chrono::steady_clock::now() + o.timeout);
   auto r = co_await conn_.start_tls(o, opt.host, tf);
   handshake_timeout_ = r.status == net::io_status::timeout;
@@ -160,8 +159,8 @@ std::size_t probe::begin_exchange(const std::string& command, const std::string&
   e.step = step_;
   e.step_id = "probe-" + std::to_string(step_);
   e.command = command;
-  e.verb = first_word(port.protocol == "imap" && !command.empty() ? command.substr(command.find(' ') + 1) : command);
-  if (port.protocol == "imap" && !command.empty()) e.tag = command.substr(0, command.find(' '));
+  e.verb = first_word(port.protocol == protocol_kind::imap && !command.empty() ? command.substr(command.find(' ') + 1) : command);
+  if (port.protocol == protocol_kind::imap && !command.empty()) e.tag = command.substr(0, command.find(' '));
   e.chan = w_.chan();
   e.greeting = command.empty();
   e.pipelined = pipelined;
@@ -186,8 +185,8 @@ void probe::end_step(std::size_t i, const session::read_outcome& io) {
 }
 
 asio::awaitable<session::read_outcome> probe::read_response(session::exchange& e, bool multiline) {
-  if (port.protocol == "smtp") co_return co_await w_.read_smtp(e);
-  if (port.protocol == "pop3") co_return co_await w_.read_pop3(e, multiline);
+  if (port.protocol == protocol_kind::smtp) co_return co_await w_.read_smtp(e);
+  if (port.protocol == protocol_kind::pop3) co_return co_await w_.read_pop3(e, multiline);
   co_return co_await w_.read_imap(e, e.tag, false);
 }
 
@@ -216,16 +215,16 @@ asio::awaitable<bool> probe::greet() {
   // A greeting that refuses service to this client (SMTP 554, RFC 5321 §3.1: "no SMTP service
   // here"; POP3 -ERR, which RFC 1939 §4 does not define as a greeting): the server turned the
   // audit away (a blocklist, a policy), which is not a port without the protocol.
-  const bool refused = (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 554) ||
-                       (port.protocol == "pop3" && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::err);
+  const bool refused = (port.protocol == protocol_kind::smtp && !e.smtp.empty() && e.smtp.front().code == 554) ||
+                       (port.protocol == protocol_kind::pop3 && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::err);
   if (refused) {
     facts.throttled = "refused at the greeting: " + text;
     meta("refused: " + visible(text));
     co_return false;
   }
-  bool proto_ok = (port.protocol == "smtp" && !e.smtp.empty() && e.smtp.front().code == 220) ||
-                  (port.protocol == "pop3" && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) ||
-                  (port.protocol == "imap" && !e.imap.empty() &&
+  bool proto_ok = (port.protocol == protocol_kind::smtp && !e.smtp.empty() && e.smtp.front().code == 220) ||
+                  (port.protocol == protocol_kind::pop3 && !e.pop3.empty() && e.pop3.front().status == protocol::pop3_status::ok) ||
+                  (port.protocol == protocol_kind::imap && !e.imap.empty() &&
                    (e.imap.front().status == "OK" || e.imap.front().status == "PREAUTH"));
   if (!proto_ok) {
     facts.wrong_protocol = text;
@@ -243,7 +242,7 @@ bool probe::check_throttle(const session::exchange& e) {
 }
 
 asio::awaitable<cmd_result> probe::command(std::string line, bool multiline, milliseconds timeout) {
-  if (port.protocol == "imap") line = next_tag() + " " + line;
+  if (port.protocol == protocol_kind::imap) line = next_tag() + " " + line;
   auto i = begin_exchange(line, "", false);
   w_.set_deadline_ms((timeout.count() > 0 ? timeout : reply_timeout()).count());
   auto io = co_await w_.send(line + "\r\n");
@@ -275,16 +274,16 @@ asio::awaitable<cmd_result> probe::raw(std::string label, std::string bytes) {
 asio::awaitable<session::read_outcome> probe::read_more(std::size_t i, milliseconds ms, const std::string& imap_tag) {
   w_.set_deadline_ms(ms.count());
   auto& e = rec.exchanges[i];
-  if (port.protocol == "smtp") co_return co_await w_.read_smtp(e);
-  if (port.protocol == "pop3") co_return co_await w_.read_pop3(e, false);
+  if (port.protocol == protocol_kind::smtp) co_return co_await w_.read_smtp(e);
+  if (port.protocol == protocol_kind::pop3) co_return co_await w_.read_pop3(e, false);
   co_return co_await w_.read_imap(e, imap_tag, false);
 }
 
 asio::awaitable<std::vector<std::string>> probe::capabilities() {
   std::vector<std::string> caps;
   cmd_result r;
-  if (port.protocol == "smtp") r = co_await command("EHLO " + opt.helo);
-  else if (port.protocol == "imap") r = co_await command("CAPABILITY");
+  if (port.protocol == protocol_kind::smtp) r = co_await command("EHLO " + opt.connection.helo_name());
+  else if (port.protocol == protocol_kind::imap) r = co_await command("CAPABILITY");
   else r = co_await command("CAPA", true);
   const auto& e = ex(r.ex);
   if (!e.smtp.empty() && e.smtp.front().code == 250) caps = protocol::smtp_ehlo_lines(e.smtp.front());
@@ -299,7 +298,7 @@ asio::awaitable<std::vector<std::string>> probe::capabilities() {
 }
 
 asio::awaitable<bool> probe::starttls() {
-  cmd_result r = co_await command(port.protocol == "pop3" ? "STLS" : "STARTTLS");
+  cmd_result r = co_await command(port.protocol == protocol_kind::pop3 ? "STLS" : "STARTTLS");
   const auto& e = ex(r.ex);
   check_throttle(e);  // SMTP 454: TLS could not start for now, as a scenario's STARTTLS reads it
   if (!e.smtp.empty()) co_return e.smtp.front().code == 220;
@@ -311,7 +310,7 @@ asio::awaitable<bool> probe::starttls() {
 
 asio::awaitable<void> probe::close() {
   if (conn_.is_open()) {
-    std::string bye = port.protocol == "imap" ? next_tag() + " LOGOUT" : "QUIT";
+    std::string bye = port.protocol == protocol_kind::imap ? next_tag() + " LOGOUT" : "QUIT";
     w_.set_step(++step_);
     conn_.set_deadline(std::chrono::steady_clock::now() + milliseconds(200));
     co_await w_.send(bye + "\r\n");

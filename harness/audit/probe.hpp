@@ -65,7 +65,7 @@ class probe {
   asio::awaitable<bool> handshake(net::tls_options o);
   // The last handshake failed because its deadline expired (no answer: not a TLS judgement).
   bool handshake_timed_out() const { return handshake_timeout_; }
-  net::tls_options tls_defaults(std::string mode) const;
+  net::tls_options tls_defaults(tls_mode mode) const;
 
   const session::exchange& ex(std::size_t i) const { return rec.exchanges[i]; }
   std::string last_tag() const { return tag_; }

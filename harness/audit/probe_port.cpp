@@ -28,10 +28,10 @@ case_result probe_port(const options& opt, const port_spec& port) {
     case_result c;
     c.kind = "audit";
     c.scenario_id = "audit/" + port.label() + "/" + std::string(to_string(detail::main_family(port)));
-    c.protocol = port.protocol;
+    c.protocol = std::string(to_string(port.protocol));
     c.target.host = opt.host;
     c.target.port = port.port;
-    c.target.tls_mode = port.tls;
+    c.target.tls_mode = std::string(to_string(port.tls));
     c.result = verdict::error;
     c.message = "internal error: " + failure;
     return c;

@@ -32,9 +32,9 @@ asio::awaitable<bool> hello(probe& p, smuggling_attempt& a) {
   auto caps = co_await p.capabilities();
   if (p.facts.throttled) co_return false;
   const bool offered = std::find(caps.begin(), caps.end(), "STARTTLS") != caps.end();
-  if (p.port.tls != "starttls" || !offered) co_return true;
+  if (p.port.tls != tls_mode::starttls || !offered) co_return true;
   if (!co_await p.starttls()) co_return !p.facts.throttled;  // refused: the test goes on in plaintext
-  if (!co_await p.handshake(p.tls_defaults("starttls"))) {
+  if (!co_await p.handshake(p.tls_defaults(tls_mode::starttls))) {
     a.evidence = "the TLS handshake after STARTTLS failed: " + p.rec.result.tls.back().handshake_error;
     co_return false;
   }

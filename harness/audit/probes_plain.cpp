@@ -33,12 +33,12 @@ std::vector<std::string> advertised_login(const port_spec& port, const std::vect
   std::vector<std::string> seen;
   bool logindisabled = false;
   for (const auto& c : caps) {
-    if (port.protocol == "smtp" && (starts_with(c, "AUTH ") || starts_with(c, "AUTH="))) seen.push_back(c);
-    if (port.protocol == "imap" && starts_with(c, "AUTH=")) seen.push_back(c);
-    if (port.protocol == "imap" && c == "LOGINDISABLED") logindisabled = true;
-    if (port.protocol == "pop3" && (c == "USER" || starts_with(c, "SASL "))) seen.push_back(c);  // "SASL" alone: none
+    if (port.protocol == protocol_kind::smtp && (starts_with(c, "AUTH ") || starts_with(c, "AUTH="))) seen.push_back(c);
+    if (port.protocol == protocol_kind::imap && starts_with(c, "AUTH=")) seen.push_back(c);
+    if (port.protocol == protocol_kind::imap && c == "LOGINDISABLED") logindisabled = true;
+    if (port.protocol == protocol_kind::pop3 && (c == "USER" || starts_with(c, "SASL "))) seen.push_back(c);  // "SASL" alone: none
   }
-  if (port.protocol == "imap" && !logindisabled) seen.insert(seen.begin(), "LOGIN (no LOGINDISABLED)");
+  if (port.protocol == protocol_kind::imap && !logindisabled) seen.insert(seen.begin(), "LOGIN (no LOGINDISABLED)");
   return seen;
 }
 
@@ -165,12 +165,12 @@ asio::awaitable<session::record> probe_plaintext_login(const options& opt, const
              "whether the server evaluates them (not a secret): user \"" + k.user + "\" password \"" +
              k.password + "\"");
       login_result lr;
-      if (port.protocol == "smtp") lr = co_await smtp_login(p, k, caps);
-      else if (port.protocol == "imap") lr = co_await imap_login(p, k, caps);
+      if (port.protocol == protocol_kind::smtp) lr = co_await smtp_login(p, k, caps);
+      else if (port.protocol == protocol_kind::imap) lr = co_await imap_login(p, k, caps);
       else lr = co_await pop3_login(p, k);
       // SMTP 421 or an IMAP * BYE instead of an answer ends the session: throttling, as the
       // session reads it. (POP3's temporary failures after PASS are evaluation: pop3_login.)
-      if (port.protocol != "pop3" && !p.rec.exchanges.empty() && p.check_throttle(p.rec.exchanges.back()))
+      if (port.protocol != protocol_kind::pop3 && !p.rec.exchanges.empty() && p.check_throttle(p.rec.exchanges.back()))
         lr.outcome = inconclusive;
       p.facts.login = lr.outcome;
       p.facts.login_reply = lr.reply;
@@ -190,8 +190,8 @@ struct injected {
 };
 
 injected injection_lines(probe& p) {
-  if (p.port.protocol == "smtp") return {{"STARTTLS", "XMAILSPEC-INJECTED"}, ""};
-  if (p.port.protocol == "pop3") return {{"STLS", "XMAILSPEC-INJECTED"}, ""};
+  if (p.port.protocol == protocol_kind::smtp) return {{"STARTTLS", "XMAILSPEC-INJECTED"}, ""};
+  if (p.port.protocol == protocol_kind::pop3) return {{"STLS", "XMAILSPEC-INJECTED"}, ""};
   std::string t1 = p.next_tag();
   std::string t2 = p.next_tag();
   return {{t1 + " STARTTLS", t2 + " NOOP"}, t2};
@@ -207,7 +207,7 @@ bool go_ahead(const probe& p, const session::exchange& e) {
 
 // After the handshake: our own command, then whether the server answered the injected one too.
 asio::awaitable<injection_outcome> judge_after_tls(probe& p, const injected& inj) {
-  if (p.port.protocol == "imap") {
+  if (p.port.protocol == protocol_kind::imap) {
     auto r = co_await p.command("NOOP");
     for (const auto& resp : p.ex(r.ex).imap)
       if (resp.kind == protocol::imap_kind::tagged && resp.tag == inj.injected_tag) {
@@ -216,7 +216,7 @@ asio::awaitable<injection_outcome> judge_after_tls(probe& p, const injected& inj
       }
     co_return r.ok() ? injection_outcome::not_vulnerable : injection_outcome::inconclusive;
   }
-  bool smtp = p.port.protocol == "smtp";
+  bool smtp = p.port.protocol == protocol_kind::smtp;
   auto r = co_await p.command(smtp ? "NOOP" : "CAPA", !smtp);
   const auto& e = p.ex(r.ex);
   if (!r.ok() && e.smtp.empty() && e.pop3.empty()) co_return injection_outcome::inconclusive;
@@ -240,7 +240,7 @@ asio::awaitable<session::record> probe_injection(const options& opt, const port_
   probe p(ex, opt, port, probe_family::injection);
   injection_outcome outcome = injection_outcome::inconclusive;
   if (co_await p.open() && co_await p.greet()) {
-    if (port.protocol == "smtp") co_await p.capabilities();
+    if (port.protocol == protocol_kind::smtp) co_await p.capabilities();
     if (!p.facts.throttled) {
       auto inj = injection_lines(p);
       p.meta("probe: STARTTLS and \"" + inj.lines[1] + "\" in one write; a server that answers the second "
@@ -249,7 +249,7 @@ asio::awaitable<session::record> probe_injection(const options& opt, const port_
       if (!go_ahead(p, p.ex(r.ex))) {
         outcome = injection_outcome::refused;
         p.facts.injection_evidence = reply_text(p.ex(r.ex));
-      } else if (co_await p.handshake(p.tls_defaults("starttls"))) {
+      } else if (co_await p.handshake(p.tls_defaults(tls_mode::starttls))) {
         outcome = co_await judge_after_tls(p, inj);
       } else {
         // The upgrade works on its own (the main probe saw it), so the server took the injected

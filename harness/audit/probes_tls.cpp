@@ -26,9 +26,9 @@ std::vector<std::string> minus(const std::vector<std::string>& a, const std::vec
 // Implicit ports: only the TCP connection. false: the port cannot be probed this way.
 asio::awaitable<bool> reach_handshake(probe& p) {
   if (!co_await p.open(false)) co_return false;
-  if (p.port.tls == "implicit") co_return true;
+  if (p.port.tls == tls_mode::implicit) co_return true;
   if (!co_await p.greet()) co_return false;
-  if (p.port.protocol == "smtp") {
+  if (p.port.protocol == protocol_kind::smtp) {
     auto caps = co_await p.capabilities();
     if (p.facts.throttled) co_return false;
   }
@@ -50,13 +50,13 @@ asio::awaitable<session::record> probe_main(const options& opt, const port_spec&
     co_return p.take();
   }
   auto before = co_await p.capabilities();
-  if (port.tls == "implicit") {
+  if (port.tls == tls_mode::implicit) {
     c.capabilities_after_tls = before;
     co_await p.close();
     co_return p.take();
   }
   c.capabilities_before_tls = before;
-  bool offered = has_cap(before, port.protocol == "pop3" ? "STLS" : "STARTTLS");
+  bool offered = has_cap(before, port.protocol == protocol_kind::pop3 ? "STLS" : "STARTTLS");
   p.facts.starttls_offered = offered;
   if (p.facts.throttled) {
     co_await p.close();
@@ -68,7 +68,7 @@ asio::awaitable<session::record> probe_main(const options& opt, const port_spec&
     co_await p.close();
     co_return p.take();
   }
-  if (!co_await p.handshake(p.tls_defaults("starttls"))) {
+  if (!co_await p.handshake(p.tls_defaults(tls_mode::starttls))) {
     p.facts.starttls = starttls_attempt{starttls_outcome::handshake_failed, c.tls.back().handshake_error};
     if (p.handshake_timed_out())
       p.facts.unreachable = "no answer to the TLS handshake after STARTTLS within " +
@@ -91,7 +91,7 @@ asio::awaitable<session::record> probe_version(const options& opt, const port_sp
   p.meta("probe: a handshake that offers only " + version);
   if (co_await reach_handshake(p)) {
     auto o = p.tls_defaults(port.tls);
-    o.verify = "none";  // the main probe judges the certificate; this one only the version
+    o.verify = verify_mode::none;  // the main probe judges the certificate; this one only the version
     o.min_version = version;
     o.max_version = version;
     o.legacy = version == "TLSv1" || version == "TLSv1.1";
@@ -114,7 +114,7 @@ asio::awaitable<session::record> probe_weak_ciphers(const options& opt, const po
   p.meta("probe: a TLS <= 1.2 handshake that offers only NULL, EXPORT, RC4, 3DES, DES and anonymous suites");
   if (co_await reach_handshake(p)) {
     auto o = p.tls_defaults(port.tls);
-    o.verify = "none";
+    o.verify = verify_mode::none;
     o.max_version = "TLSv1.2";
     o.legacy = true;
     o.cipher_list = "NULL:eNULL:aNULL:EXPORT:RC4:3DES:DES:@SECLEVEL=0";

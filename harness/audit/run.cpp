@@ -62,10 +62,10 @@ session::record internal_error(const options& opt, const port_spec& p, probe_fam
   auto& c = rec.result;
   c.kind = "audit";
   c.scenario_id = "audit/" + p.label() + "/" + std::string(to_string(family));
-  c.protocol = p.protocol;
+  c.protocol = std::string(to_string(p.protocol));
   c.target.host = opt.host;
   c.target.port = p.port;
-  c.target.tls_mode = p.tls;
+  c.target.tls_mode = std::string(to_string(p.tls));
   c.result = verdict::error;
   c.message = "internal error: " + what;
   c.probe.emplace().family = family;
@@ -197,10 +197,10 @@ std::optional<std::size_t> take_next(scheduler& s) {
 // --rate: reserves the next connection slot (evenly spaced, burst 1) and sleeps until it, in short
 // steps so that a stop request is seen.
 asio::awaitable<void> rate_slot(scheduler& s, asio::steady_timer& t) {
-  if (s.opt.rate <= 0) co_return;
+  if (s.opt.connection.rate <= 0) co_return;
   auto now = std::chrono::steady_clock::now();
   auto at = std::max(now, s.next_slot);
-  s.next_slot = at + std::chrono::microseconds(static_cast<std::int64_t>(1e6 / s.opt.rate));
+  s.next_slot = at + std::chrono::microseconds(static_cast<std::int64_t>(1e6 / s.opt.connection.rate));
   while (!s.stopped() && std::chrono::steady_clock::now() < at) {
     t.expires_at(std::min(at, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
     boost::system::error_code ec;
@@ -254,7 +254,7 @@ run_report run(const options& opt, const progress_fn& progress) {
     asio::io_context io(1);
     asio::steady_timer wake(io, std::chrono::steady_clock::time_point::max());
     s.wake = &wake;
-    std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(std::max(1, opt.per_host), most_jobs));
+    std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(std::max(1, opt.connection.per_host), most_jobs));
     for (std::size_t i = 0; i < workers; ++i)
       asio::co_spawn(io, worker(s), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);

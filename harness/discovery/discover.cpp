@@ -252,11 +252,11 @@ void find_ispdb(const settings_options& opt, found& f, resolver& r) {
 
 fetch_options fetch_defaults(const settings_options& opt, resolver& r, std::size_t max_bytes) {
   fetch_options fo;
-  fo.ca_file = opt.ca_file;
-  fo.timeout = std::chrono::milliseconds(opt.timeout_ms > 0 ? opt.timeout_ms : 10000);
+  fo.ca_file = opt.connection.ca_file;
+  fo.timeout = std::chrono::milliseconds(opt.connection.timeout_ms > 0 ? opt.connection.timeout_ms : 10000);
   fo.max_bytes = max_bytes;
   fo.user_agent = "mailspec (settings check)";
-  fo.resolve = [&r, loopback = opt.loopback_only](const std::string& host) {
+  fo.resolve = [&r, loopback = opt.connection.loopback_only](const std::string& host) {
     auto a = r.addresses(host);
     if (loopback && a.ok()) {
       std::vector<std::string> keep;

@@ -139,7 +139,7 @@ run_report run(const settings_options& opt, const progress_fn& progress) {
   resolver_options ro;
   ro.server = opt.resolver;
   ro.trust_anchor = opt.trust_anchor;
-  if (opt.timeout_ms > 0) ro.timeout = std::chrono::milliseconds(std::min<std::int64_t>(opt.timeout_ms, 10000));
+  if (opt.connection.timeout_ms > 0) ro.timeout = std::chrono::milliseconds(std::min<std::int64_t>(opt.connection.timeout_ms, 10000));
   resolver res(ro);  // throws std::invalid_argument for a bad --resolver
 
   run_report r;

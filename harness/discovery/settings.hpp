@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/run_report.hpp"
+#include "net/client_options.hpp"
 #include "rules/rules.hpp"
 #include "session/record.hpp"
 
@@ -31,16 +32,14 @@ struct settings_options {
   bool autodiscover = true; // Microsoft Autodiscover (POX and v2 JSON) is asked
   bool guess = true;        // guessed hosts (imap., smtp., mail., pop3., pop.) probed for plaintext login
   std::map<std::string, int> port_map;  // --port NAME=PORT: published port -> port connected
-  std::string ca_file;
-  std::string client_cert;  // --client-cert / --client-key: presented to mail servers that ask
-  std::string client_key;
-  std::string bind;
-  std::string helo;
-  std::int64_t timeout_ms = 0;
+  // --ca-file, --client-cert/--client-key (presented to mail servers that ask), --bind, --helo,
+  // --timeout-ms, loopback_only (tests: refuse every non-loopback connection, fetches included);
+  // passed whole to the audit's probe of each server. --sni does not apply (each server is named
+  // by the published settings).
+  net::client_options connection;
   bool strict = false;
   std::vector<std::string> only;  // rule id prefixes
   bool probe_mx = true;           // connect to the MX hosts (port 25, or --port smtp=N)
-  bool loopback_only = false;     // tests: refuse every non-loopback connection
   const std::atomic<bool>* stop = nullptr;
 };
 

@@ -13,12 +13,9 @@ namespace {
 
 audit::port_spec spec_for(const published_server& s, int port) {
   audit::port_spec p;
-  p.protocol = s.type;
-  p.tls = s.socket_type == "SSL" ? "implicit" : "starttls";
-  bool ssl = p.tls == "implicit";
-  if (s.type == "imap") p.service = ssl ? "imaps" : "imap";
-  else if (s.type == "pop3") p.service = ssl ? "pop3s" : "pop3";
-  else p.service = ssl ? "submissions" : "submission";
+  p.protocol = protocol_from_string(s.type).value_or(protocol_kind::smtp);
+  p.tls = s.socket_type == "SSL" ? tls_mode::implicit : tls_mode::starttls;
+  p.service = service_of(p.protocol, p.tls);
   p.port = port;
   return p;
 }
@@ -27,15 +24,9 @@ audit::options audit_options(const settings_options& opt, const std::string& hos
   audit::options a;
   a.host = host;
   a.address = address;
-  a.bind = opt.bind;
-  a.ca_file = opt.ca_file;
-  a.client_cert = opt.client_cert;
-  a.client_key = opt.client_key;
-  if (!opt.helo.empty()) a.helo = opt.helo;
-  a.timeout_ms = opt.timeout_ms;
+  a.connection = opt.connection;
   a.strict = opt.strict;
   a.only = opt.only;
-  a.loopback_only = opt.loopback_only;
   a.stop = opt.stop;
   return a;
 }
@@ -65,7 +56,7 @@ classified classify(const case_result& c, const audit::port_spec& p) {
     k.evidence = "throttled: " + *f.throttled;
     return k;
   }
-  if (p.tls == "implicit") {
+  if (p.tls == tls_mode::implicit) {
     if (f.implicit_tls && f.implicit_tls->accepted()) {
       k.socket = socket_kind::ssl;
       k.tls = true;
@@ -187,19 +178,18 @@ std::vector<case_result> verify_address(const settings_options& opt, const publi
   if (!k.socket) {
     // The port did not work as published: probe it the other way to learn what it does.
     auto other = spec;
-    other.tls = spec.tls == "implicit" ? "starttls" : "implicit";
-    other.service = spec.protocol == "smtp" ? (other.tls == "implicit" ? "submissions" : "submission")
-                                            : spec.protocol + (other.tls == "implicit" ? "s" : "");
+    other.tls = spec.tls == tls_mode::implicit ? tls_mode::starttls : tls_mode::implicit;
+    other.service = service_of(spec.protocol, other.tls);
     case_result alt = audit::probe_port(ao, other);
     auto k2 = classify(alt, other);
     alt.kind = "settings";
-    alt.scenario_id = id + "/as-" + (other.tls == "implicit" ? "ssl" : "starttls");
+    alt.scenario_id = id + "/as-" + (other.tls == tls_mode::implicit ? "ssl" : "starttls");
     alt.title = "Exploratory probe of " + s.hostname + ":" + std::to_string(s.port) + " (" + ip + ") as " +
-                (other.tls == "implicit" ? "SSL" : "STARTTLS") + " (what the port does)";
+                (other.tls == tls_mode::implicit ? "SSL" : "STARTTLS") + " (what the port does)";
     alt.findings.clear();
     alt.result = verdict::info;
     alt.message = "exploratory: the published socketType did not work, so the port was probed the other way";
-    k2.evidence = k.evidence + "; as " + std::string(other.tls == "implicit" ? "SSL" : "STARTTLS") + ": " + k2.evidence;
+    k2.evidence = k.evidence + "; as " + std::string(other.tls == tls_mode::implicit ? "SSL" : "STARTTLS") + ": " + k2.evidence;
     if (!k2.socket) k2.socket = socket_kind::unknown;
     k = k2;
     out.push_back(std::move(alt));

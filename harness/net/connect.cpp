@@ -1,4 +1,5 @@
-// connection::connect: resolve (every address recorded), then try each address in order.
+// connection::connect: resolve (every address recorded), then try each address in order; the
+// options of a connection and a handshake made from a command's client_options.
 #include <algorithm>
 
 #include "net/connection_impl.hpp"
@@ -10,6 +11,28 @@ namespace mailspec::net {
 std::string strip_brackets(const std::string& host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
   return host;
+}
+
+connect_options connect_options_for(const client_options& c, std::string host, int port,
+                                    std::chrono::milliseconds timeout) {
+  connect_options o;
+  o.host = std::move(host);
+  o.port = port;
+  o.bind = c.bind;
+  o.timeout = timeout;
+  o.loopback_only = c.loopback_only;
+  return o;
+}
+
+tls_options tls_options_for(const client_options& c, tls_mode mode) {
+  tls_options o;
+  o.verify = verify_mode::hostname;
+  o.sni = c.sni;
+  o.ca_file = c.ca_file;
+  o.client_cert = c.client_cert;
+  o.client_key = c.client_key;
+  o.mode = mode;
+  return o;
 }
 
 namespace {

@@ -110,8 +110,8 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
   const bool bracketed = given_host.size() > 2 && given_host.front() == '[' && given_host.back() == ']';
   const std::string host = bracketed ? given_host.substr(1, given_host.size() - 2) : given_host;
   auto& p = *p_;
-  facts.mode = opt.mode;
-  facts.verify_mode = opt.verify;
+  facts.mode = std::string(to_string(opt.mode));
+  facts.verify_mode = std::string(to_string(opt.verify));
   facts.handshake_ok = false;
   if (p.tls) co_return fail(io_status::other, "handshake", "TLS already active");
   if (!is_open()) co_return fail(io_status::other, "handshake", "not connected");
@@ -121,7 +121,7 @@ asio::awaitable<io_result> connection::start_tls(const tls_options& opt, const s
     facts.handshake_error = error;
     co_return fail(io_status::tls_error, "tls options", error);
   }
-  if (opt.mode == "starttls") take_plaintext_ahead(*p.tcp, facts);
+  if (opt.mode == tls_mode::starttls) take_plaintext_ahead(*p.tcp, facts);
   p.ctx = std::move(ctx);
   p.tls.emplace(std::move(*p.tcp), *p.ctx);  // upgrade in place: the TLS stream owns the socket now
   p.tcp.reset();

@@ -8,8 +8,10 @@
 #include <string_view>
 
 #include "core/case_result.hpp"
+#include "core/service.hpp"
 #include "core/tls_facts.hpp"
 #include "net/asio.hpp"
+#include "net/client_options.hpp"
 
 namespace mailspec::net {
 
@@ -38,7 +40,7 @@ struct connect_options {
 };
 
 struct tls_options {
-  std::string verify = "hostname";  // none | chain | hostname: what is *checked and recorded*
+  verify_mode verify = verify_mode::hostname;  // what is *checked and recorded*, never enforced
   std::string min_version;          // "", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
   std::string max_version;
   std::string sni;                  // "" -> the host name when it is not an IP literal
@@ -50,12 +52,20 @@ struct tls_options {
   std::string ciphersuites;         // TLS 1.3 suites override
   bool legacy = false;              // @SECLEVEL=0 so TLS 1.0/1.1 and weak ciphers can be offered (probes)
   std::chrono::milliseconds timeout{10000};
-  std::string mode = "starttls";    // recorded in tls_facts.mode: implicit | starttls
+  tls_mode mode = tls_mode::starttls;  // implicit or starttls, recorded in tls_facts.mode
   // DANE (RFC 6698, RFC 7672): the TLSA records to match the chain against with OpenSSL's DANE
   // verification; the result goes to tls_facts.dane, chain_ok stays the PKIX result. The caller
   // picks the records (SMTP passes DANE-TA(2) and DANE-EE(3) only, RFC 7672 §3.1.3).
   std::vector<tlsa_record> tlsa;
 };
+
+// A connection and a handshake with a command's settings (client_options): every client
+// connection of the session and the audit starts from these; the caller sets what is its own
+// (a step's timeout, versions, a scenario's verify and sni).
+connect_options connect_options_for(const client_options& c, std::string host, int port,
+                                    std::chrono::milliseconds timeout);
+// verify hostname, sni, ca_file, client_cert and client_key from c.
+tls_options tls_options_for(const client_options& c, tls_mode mode);
 
 struct read_result {
   io_result io;

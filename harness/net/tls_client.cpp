@@ -122,7 +122,7 @@ std::string sni_for(const tls_options& opt, const std::string& host) {
 
 void record_verification(SSL* ssl, const verify_state& vs, const tls_options& opt, const std::string& host,
                          tls_facts& facts) {
-  facts.verify_mode = opt.verify;
+  facts.verify_mode = std::string(to_string(opt.verify));
   // The callback saw the first error; SSL_get_verify_result keeps only the last one.
   long code = vs.first_error != X509_V_OK ? vs.first_error : SSL_get_verify_result(ssl);
   if (facts.dane) {

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/service.hpp"
 #include "net/asio.hpp"
 #include "rules/rules.hpp"
 #include "scenario/loader.hpp"
@@ -17,9 +18,11 @@ namespace mailspec::runner {
 namespace asio = boost::asio;
 
 const std::map<std::string, int>& service_ports() {
-  static const std::map<std::string, int> ports = {{"smtp", 25},   {"submission", 587}, {"submissions", 465},
-                                                   {"imap", 143},  {"imaps", 993},      {"pop3", 110},
-                                                   {"pop3s", 995}};
+  static const std::map<std::string, int> ports = [] {
+    std::map<std::string, int> m;
+    for (const auto& s : service_rows()) m.emplace(to_string(s.service), s.default_port);
+    return m;
+  }();
   return ports;
 }
 
@@ -153,17 +156,17 @@ asio::awaitable<bool> acquire(exec_state& st, const std::string& host) {
   for (;;) {
     auto& g = st.gates[host];
     auto now = std::chrono::steady_clock::now();
-    if (g.active < std::max(1, st.opt.per_host) && now >= g.next_slot) {
+    if (g.active < std::max(1, st.opt.connection.per_host) && now >= g.next_slot) {
       ++g.active;
-      if (st.opt.rate > 0)
+      if (st.opt.connection.rate > 0)
         g.next_slot = std::max(now, g.next_slot) +
-                      std::chrono::microseconds(static_cast<std::int64_t>(1e6 / st.opt.rate));
+                      std::chrono::microseconds(static_cast<std::int64_t>(1e6 / st.opt.connection.rate));
       co_return true;
     }
     if (st.stop.load()) co_return false;
     // Waiting for the rate's next slot: sleep until then, in short steps so that a stop request
     // (SIGINT) is seen at once even at a slow --rate; waiting for a free connection: poll.
-    if (g.active < std::max(1, st.opt.per_host)) t.expires_at(std::min(g.next_slot, now + std::chrono::milliseconds(100)));
+    if (g.active < std::max(1, st.opt.connection.per_host)) t.expires_at(std::min(g.next_slot, now + std::chrono::milliseconds(100)));
     else t.expires_after(std::chrono::milliseconds(2));
     boost::system::error_code ec;
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -202,14 +205,7 @@ asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
   so.host = pc.host;
   so.port = pc.port;
   so.map_port = [&map = st.opt.port_map](int port) { return map_port(port, map); };
-  so.bind = st.opt.bind;
-  so.sni = st.opt.sni;
-  so.ca_file = st.opt.ca_file;
-  so.client_cert = st.opt.client_cert;
-  so.client_key = st.opt.client_key;
-  so.insecure = st.opt.insecure;
-  if (!st.opt.helo.empty()) so.helo = st.opt.helo;
-  so.timeout_ms = st.opt.timeout_ms;
+  so.connection = st.opt.connection;
   so.run = pc.run;
   so.run_id = st.run_token + "-" + std::to_string(i);
   so.stop = &st.stop;
@@ -270,7 +266,7 @@ fd_limit ensure_fd_limit(std::size_t wanted) {
 
 std::size_t max_concurrency(const run_options& opt, std::size_t planned) {
   std::set<std::string> hosts(opt.targets.begin(), opt.targets.end());
-  std::size_t by_host = static_cast<std::size_t>(std::max(1, opt.per_host)) * std::max<std::size_t>(1, hosts.size());
+  std::size_t by_host = static_cast<std::size_t>(std::max(1, opt.connection.per_host)) * std::max<std::size_t>(1, hosts.size());
   return std::max<std::size_t>(1, std::min({static_cast<std::size_t>(std::max(1, opt.jobs)), by_host, planned}));
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/run_report.hpp"
+#include "net/client_options.hpp"
 #include "scenario/model.hpp"
 
 namespace mailspec::runner {
@@ -24,18 +25,12 @@ struct run_options {
   std::map<std::string, int> port_map;  // "imap" -> 10143, "143" -> 10143
   int jobs = 4;
   int repeat = 1;
-  int per_host = 2;
-  double rate = 0;  // new connections per second per host (0 = unlimited)
   std::vector<std::string> only;
   bool strict = false;
   bool allow_mutation = false;
-  std::string ca_file;
-  std::string client_cert, client_key;  // TLS client certificate (SASL EXTERNAL)
-  bool insecure = false;
-  std::string sni;
-  std::string helo;
-  std::string bind;
-  std::int64_t timeout_ms = 0;
+  // --per-host and --rate (applied per host here), and what every session gets whole: --bind,
+  // --sni, --ca-file, --client-cert/--client-key, --insecure, --helo, --timeout-ms.
+  net::client_options connection;
   std::optional<shard_spec> shard;
 };
 

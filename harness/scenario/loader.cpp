@@ -130,33 +130,6 @@ void load_file(const std::string& file, const load_options& opt, load_result& ou
 
 }  // namespace
 
-std::string_view to_string(protocol_kind p) {
-  switch (p) {
-    case protocol_kind::smtp: return "smtp";
-    case protocol_kind::imap: return "imap";
-    case protocol_kind::pop3: return "pop3";
-  }
-  return "?";
-}
-
-std::string_view to_string(tls_mode t) {
-  switch (t) {
-    case tls_mode::none: return "none";
-    case tls_mode::implicit: return "implicit";
-    case tls_mode::starttls: return "starttls";
-  }
-  return "?";
-}
-
-std::string_view to_string(verify_mode v) {
-  switch (v) {
-    case verify_mode::none: return "none";
-    case verify_mode::chain: return "chain";
-    case verify_mode::hostname: return "hostname";
-  }
-  return "?";
-}
-
 std::string_view to_string(assertion::op o) {
   switch (o) {
     case assertion::op::eq: return "eq";

@@ -40,7 +40,7 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
   starttls_action a;
   if (j.contains("verify")) {
     auto v = c.get_enum(j["verify"], ptr + "/verify", {"none", "chain", "hostname"}, true);
-    if (v) a.verify = *v == "none" ? verify_mode::none : *v == "chain" ? verify_mode::chain : verify_mode::hostname;
+    if (v) a.verify = verify_mode_from_string(*v).value_or(verify_mode::hostname);
   }
   if (j.contains("min_version")) {
     auto v = c.get_enum(j["min_version"], ptr + "/min_version", {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}, true);

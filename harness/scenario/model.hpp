@@ -8,17 +8,16 @@
 #include <variant>
 #include <vector>
 
+#include "core/service.hpp"
 #include "scenario/matcher.hpp"
 
 namespace mailspec::scenario {
 
-enum class protocol_kind { smtp, imap, pop3 };
-enum class tls_mode { none, implicit, starttls };
-enum class verify_mode { none, chain, hostname };
-
-std::string_view to_string(protocol_kind p);
-std::string_view to_string(tls_mode t);
-std::string_view to_string(verify_mode v);
+// The protocol, TLS mode and verification of a scenario are the shared enums of core/service.hpp.
+using mailspec::protocol_kind;
+using mailspec::tls_mode;
+using mailspec::verify_mode;
+using mailspec::to_string;
 
 struct variable {
   std::string name;

@@ -76,7 +76,7 @@ std::string precondition(run_state& st, const scenario::step& s, const scenario:
     if (auto why = st.secret_refusal(); !why.empty()) return why + " (auth step \"" + s.id + "\"); nothing sent";
   }
   if (a.mechanism == "EXTERNAL") {
-    if (st.opt.client_cert.empty())
+    if (st.opt.connection.client_cert.empty())
       return "mechanism EXTERNAL needs a TLS client certificate (--client-cert FILE --client-key FILE); nothing sent";
     if (!st.c->conn.is_tls()) return "mechanism EXTERNAL needs a TLS connection; nothing sent";
   }

@@ -126,7 +126,7 @@ scenario::expand_context run_state::context(const std::string& tag) const {
   x.captures = &captures;
   x.tag = tag;
   x.target_host = opt.host;
-  x.target_helo = opt.helo;
+  x.target_helo = opt.connection.helo_name();
   x.run_id = opt.run_id;
   x.scratch_mailbox = scratch_mailbox;
   return x;
@@ -140,7 +140,7 @@ scenario::expanded run_state::expand(const std::string& text, const std::string&
 }
 
 std::string run_state::secret_refusal() const {
-  if (sc.allow_plaintext_secrets && opt.insecure) return "";
+  if (sc.allow_plaintext_secrets && opt.connection.insecure) return "";
   if (!c->conn.is_tls()) return "refusing to send a secret over a plaintext connection";
   if (!c->tls_verified) return "refusing to send a secret over TLS that failed verification (or was not verified)";
   return "";
@@ -172,12 +172,8 @@ conn_state& run_state::make_connection(const std::string& name, int port, scenar
 namespace {
 
 asio::awaitable<bool> connect_phase(run_state& st, conn_state& c, bool primary, std::int64_t connect_ms, std::string& why) {
-  net::connect_options co;
-  co.host = st.opt.host;
-  co.port = c.port;
-  co.bind = st.opt.bind;
-  co.timeout = std::chrono::milliseconds(connect_ms);
-  c.w.meta("connect " + st.opt.host + ":" + std::to_string(c.port) + (st.opt.bind.empty() ? "" : " from " + st.opt.bind));
+  auto co = net::connect_options_for(st.opt.connection, st.opt.host, c.port, std::chrono::milliseconds(connect_ms));
+  c.w.meta("connect " + st.opt.host + ":" + std::to_string(c.port) + (st.opt.connection.bind.empty() ? "" : " from " + st.opt.connection.bind));
   target_info other;
   target_info& into = primary ? st.rec.result.target : other;
   auto r = co_await c.conn.connect(co, into);
@@ -191,13 +187,7 @@ asio::awaitable<bool> connect_phase(run_state& st, conn_state& c, bool primary, 
 }
 
 asio::awaitable<bool> implicit_tls_phase(run_state& st, conn_state& c, std::int64_t tls_ms, std::string& why) {
-  net::tls_options to;
-  to.verify = "hostname";
-  to.sni = st.opt.sni;
-  to.ca_file = st.opt.ca_file;
-  to.client_cert = st.opt.client_cert;
-  to.client_key = st.opt.client_key;
-  to.mode = "implicit";
+  net::tls_options to = net::tls_options_for(st.opt.connection, tls_mode::implicit);
   to.timeout = std::chrono::milliseconds(tls_ms);
   tls_facts facts;
   c.w.set_deadline_ms(tls_ms);
@@ -216,9 +206,9 @@ asio::awaitable<bool> implicit_tls_phase(run_state& st, conn_state& c, std::int6
 }  // namespace
 
 asio::awaitable<bool> open_connection(run_state& st, conn_state& c, bool primary, std::string& why) {
-  c.opened = co_await connect_phase(st, c, primary, effective(st.opt.timeout_ms, st.sc.time.connect_ms, c.cap_ms), why);
+  c.opened = co_await connect_phase(st, c, primary, effective(st.opt.connection.timeout_ms, st.sc.time.connect_ms, c.cap_ms), why);
   if (c.opened && c.tls == scenario::tls_mode::implicit)
-    c.opened = co_await implicit_tls_phase(st, c, effective(st.opt.timeout_ms, st.sc.time.tls_ms, c.cap_ms), why);
+    c.opened = co_await implicit_tls_phase(st, c, effective(st.opt.connection.timeout_ms, st.sc.time.tls_ms, c.cap_ms), why);
   co_return c.opened;
 }
 

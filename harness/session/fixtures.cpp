@@ -33,14 +33,8 @@ exchange new_exchange(run_state& st, int step, const std::string& id) {
 }
 
 asio::awaitable<bool> starttls(run_state& st, std::string& why) {
-  net::tls_options to;
-  to.verify = "hostname";
-  to.ca_file = st.opt.ca_file;
-  to.client_cert = st.opt.client_cert;
-  to.client_key = st.opt.client_key;
-  to.sni = st.opt.sni;
-  to.mode = "starttls";
-  std::int64_t ms = bounded(st.opt.timeout_ms, st.sc.time.tls_ms, st.c->cap_ms);
+  net::tls_options to = net::tls_options_for(st.opt.connection, tls_mode::starttls);
+  std::int64_t ms = bounded(st.opt.connection.timeout_ms, st.sc.time.tls_ms, st.c->cap_ms);
   to.timeout = std::chrono::milliseconds(ms);
   st.c->w.set_deadline_ms(ms);
   tls_facts facts = st.c->w.pre_handshake_evidence();
@@ -69,7 +63,7 @@ asio::awaitable<fx::cmd_result> imap_cmd(run_state& st, int step, std::string id
   const std::string line = ex.tag + " " + text;
   ex.command = st.secrets.redact(line);
   ex.verb = text.substr(0, text.find(' '));
-  st.c->w.set_deadline_ms(fx::bounded(st.opt.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
+  st.c->w.set_deadline_ms(fx::bounded(st.opt.connection.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
   const std::string bytes = line + "\r\n";
   const std::string tag = ex.tag;
   auto io = co_await st.c->w.send(bytes);
@@ -155,7 +149,7 @@ long long messages_of(const fx::cmd_result& r) {
 asio::awaitable<std::string> imap_login(run_state& st, int step, std::string id) {
   exchange greet = fx::new_exchange(st, step, id);
   greet.greeting = true;
-  st.c->w.set_deadline_ms(fx::bounded(st.opt.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
+  st.c->w.set_deadline_ms(fx::bounded(st.opt.connection.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
   const std::string no_tag;
   auto io = co_await st.c->w.read_imap(greet, no_tag, false);
   const bool ok = io.ok() && !greet.imap.empty() && greet.imap.front().status == "OK";

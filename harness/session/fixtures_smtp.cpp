@@ -19,7 +19,7 @@ asio::awaitable<reply> smtp_cmd(run_state& st, const step_result& sr, std::strin
   ex.greeting = bytes.empty();
   ex.command = shown;
   ex.verb = verb;
-  st.c->w.set_deadline_ms(bounded(st.opt.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
+  st.c->w.set_deadline_ms(bounded(st.opt.connection.timeout_ms, st.sc.time.step_ms, st.c->cap_ms));
   read_outcome io;
   if (!bytes.empty()) io = co_await st.c->w.send(bytes);
   if (io.ok()) io = co_await st.c->w.read_smtp(ex);
@@ -64,7 +64,7 @@ asio::awaitable<bool> expect(run_state& st, step_result& sr, std::string line, i
 
 asio::awaitable<bool> smtp_submit(run_state& st, step_result& sr) {
   const auto& f = *st.sc.fixtures;
-  const std::string ehlo = "EHLO " + st.opt.helo;
+  const std::string ehlo = "EHLO " + st.opt.connection.helo_name();
   if (!co_await expect(st, sr, "", 2) || !co_await expect(st, sr, ehlo, 2)) co_return false;
   if (st.c->tls == scenario::tls_mode::starttls) {
     std::string why;

@@ -180,7 +180,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
   c.target.host = opt.host;
   c.target.port = opt.port;
   c.target.tls_mode = std::string(scenario::to_string(sc.tls));
-  c.target.bind = opt.bind;
+  c.target.bind = opt.connection.bind;
   // The role the scenario was written for, whatever --port maps it to: rules judge a port-25
   // (public MX) session by what RFC 3207 asks of relays, as they judge the audit's port-25 probes.
   if (sc.protocol == scenario::protocol_kind::smtp && sc.port == 25) c.target.service = "smtp";
@@ -203,7 +203,7 @@ asio::awaitable<record> run_scenario(const scenario::scenario& sc, const scenari
     }
   } unwatch_guard{watch};
 
-  if (auto why = check_secret_policy(sc, vars, opt.insecure); !why.empty()) {
+  if (auto why = check_secret_policy(sc, vars, opt.connection.insecure); !why.empty()) {
     c.result = verdict::error;
     c.message = why;
     rec.result.log.add(0, direction::meta, channel::plain, -1, secrets.redact("not run: " + why));

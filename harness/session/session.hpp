@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/asio.hpp"
+#include "net/client_options.hpp"
 #include "protocol/defect.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/model.hpp"
@@ -30,14 +31,9 @@ struct options {
   int port = 0;                // resolved port of the scenario's port (after --port mapping)
   // --port mapping for the other ports of a scenario with several connections (none: as written).
   std::function<int(int)> map_port;
-  std::string bind;            // --bind source address
-  std::string sni;             // --sni override
-  std::string ca_file;         // --ca-file
-  std::string client_cert;     // --client-cert (PEM), presented when a server asks; SASL EXTERNAL
-  std::string client_key;      // --client-key (PEM, unencrypted)
-  bool insecure = false;       // --insecure
-  std::string helo = "mailspec.invalid";  // --helo, available as ${target.helo}
-  std::int64_t timeout_ms = 0; // --timeout-ms: overrides every step/connect timeout when > 0
+  // --bind, --sni, --ca-file, --client-cert/--client-key, --insecure, --helo (${target.helo}),
+  // --timeout-ms (overrides every step / connect / TLS timeout when > 0), as the runner was given.
+  net::client_options connection;
   std::string run_id;
   int run = 0;                 // repetition index
   protocol::limits lim = default_limits();

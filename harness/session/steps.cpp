@@ -29,7 +29,7 @@ std::string first_line(std::string_view bytes) {
 }
 
 std::int64_t step_timeout(const run_state& st, const scenario::step& s) {
-  if (st.opt.timeout_ms > 0) return st.opt.timeout_ms;
+  if (st.opt.connection.timeout_ms > 0) return st.opt.connection.timeout_ms;
   return s.timeout_ms ? *s.timeout_ms : st.sc.time.step_ms;
 }
 
@@ -99,13 +99,9 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
 asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, const scenario::starttls_action& a,
                                       step_result& r) {
   tls_facts facts = st.c->w.pre_handshake_evidence();
-  net::tls_options to;
-  to.verify = std::string(scenario::to_string(a.verify));
+  net::tls_options to = net::tls_options_for(st.opt.connection, tls_mode::starttls);
+  to.verify = a.verify;
   to.min_version = a.min_version;
-  to.ca_file = st.opt.ca_file;
-  to.client_cert = st.opt.client_cert;
-  to.client_key = st.opt.client_key;
-  to.sni = st.opt.sni;
   if (a.sni) {
     try {
       to.sni = st.expand(a.sni->text, "").text;
@@ -117,8 +113,7 @@ asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, co
       co_return step_end::stop;
     }
   }
-  to.mode = "starttls";
-  std::int64_t ms = st.opt.timeout_ms > 0 ? st.opt.timeout_ms : (s.timeout_ms ? *s.timeout_ms : st.sc.time.tls_ms);
+  std::int64_t ms = st.opt.connection.timeout_ms > 0 ? st.opt.connection.timeout_ms : (s.timeout_ms ? *s.timeout_ms : st.sc.time.tls_ms);
   to.timeout = std::chrono::milliseconds(ms);
   st.c->w.set_deadline_ms(ms);
   auto io = co_await st.c->conn.start_tls(to, st.opt.host, facts);
@@ -220,7 +215,7 @@ asio::awaitable<step_end> do_sleep(run_state& st, std::int64_t ms) {
 
 asio::awaitable<step_end> do_expect_close(run_state& st, const scenario::step& s, std::int64_t ms, step_result& r) {
   exchange ex = st.new_exchange(s);
-  st.c->w.set_deadline_ms(st.opt.timeout_ms > 0 ? st.opt.timeout_ms : ms);
+  st.c->w.set_deadline_ms(st.opt.connection.timeout_ms > 0 ? st.opt.connection.timeout_ms : ms);
   auto io = co_await st.c->w.read_until_close(ex);
   r.expected = "the server closes the connection within " + std::to_string(ms) + " ms";
   if (io.ok()) {

@@ -20,9 +20,9 @@ inline mailspec::audit::options local_options(const std::string& service, int po
   mailspec::audit::options o;
   o.host = "127.0.0.1";
   o.ports = mailspec::audit::parse_ports(service + "=" + std::to_string(port));
-  o.ca_file = mailspec::fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
+  o.connection.ca_file = mailspec::fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1500;
+  o.connection.loopback_only = true;
   return o;
 }
 
@@ -31,9 +31,9 @@ inline mailspec::audit::options local_options(const std::string& ports) {
   mailspec::audit::options o;
   o.host = "127.0.0.1";
   o.ports = mailspec::audit::parse_ports(ports);
-  o.ca_file = mailspec::fake::test_ca().ca_cert;
-  o.timeout_ms = 1000;
-  o.loopback_only = true;
+  o.connection.ca_file = mailspec::fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1000;
+  o.connection.loopback_only = true;
   return o;
 }
 

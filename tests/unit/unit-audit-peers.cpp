@@ -77,7 +77,7 @@ TEST_CASE("regression: an implicit-TLS port that greets in plaintext fails impli
 TEST_CASE("regression: an implicit-TLS port that never answers the handshake is an error, not a fail") {
   fake::fake_server server({fake::sleep_ms(3000), fake::close()}, many());
   auto o = local_options("pop3s=" + std::to_string(server.port()));
-  o.timeout_ms = 300;
+  o.connection.timeout_ms = 300;
   auto r = audit::run(o);
   CHECK_FALSE(any_fail(r));
   REQUIRE(r.cases.size() == 1);
@@ -231,7 +231,7 @@ TEST_CASE("regression: a port that speaks another protocol has one fail, not the
 TEST_CASE("regression: a STARTTLS port that accepts and stays silent says so") {
   fake::fake_server server({fake::sleep_ms(2000), fake::close()}, many());
   auto o = local_options("imap=" + std::to_string(server.port()));
-  o.timeout_ms = 300;
+  o.connection.timeout_ms = 300;
   auto c = audit::probe_port(o, o.ports.front());
   CHECK(c.result == verdict::error);
   REQUIRE(c.probe);
@@ -314,7 +314,7 @@ TEST_CASE("regression: a STARTTLS go-ahead followed by silence is one error, not
                             fake::send("M2 OK begin TLS\r\n"), fake::sleep_ms(2000), fake::close()},
                            many());
   auto o = local_options("imap=" + std::to_string(server.port()));
-  o.timeout_ms = 300;
+  o.connection.timeout_ms = 300;
   o.only = {"tls/version", "tls/cipher", "audit/reachable", "audit/starttls/works"};  // no login probe: the script is one reply long
   auto r = audit::run(o);
   CHECK_FALSE(any_fail(r));

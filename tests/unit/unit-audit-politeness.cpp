@@ -28,9 +28,9 @@ audit::options imaps_options(int port) {
   audit::options o;
   o.host = "127.0.0.1";
   o.ports = audit::parse_ports("imaps=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 2000;
-  o.loopback_only = true;
+  o.connection.ca_file = fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 2000;
+  o.connection.loopback_only = true;
   return o;
 }
 
@@ -43,12 +43,12 @@ double seconds_since(clock_type::time_point t0) {
 TEST_CASE("audit: --rate spaces new connections to the host") {
   fake::fake_server server({fake::send("* OK fake IMAP ready\r\n"), fake::drain(100)}, implicit_tls());
   auto o = imaps_options(server.port());
-  o.rate = 8;  // 6 connections: at least 5 intervals of 125 ms
+  o.connection.rate = 8;  // 6 connections: at least 5 intervals of 125 ms
   auto t0 = clock_type::now();
   auto r = audit::run(o);
   double took = seconds_since(t0);
   REQUIRE(server.accepted() >= 6);
-  CHECK(took >= (server.accepted() - 1) / o.rate - 0.01);
+  CHECK(took >= (server.accepted() - 1) / o.connection.rate - 0.01);
   CHECK(r.cases.size() == 3);
   CHECK_FALSE(r.incomplete);
 }
@@ -56,7 +56,7 @@ TEST_CASE("audit: --rate spaces new connections to the host") {
 TEST_CASE("audit: progress comes as each case finishes, counting up to the number of cases") {
   fake::fake_server server({fake::send("* OK fake IMAP ready\r\n"), fake::drain(100)}, implicit_tls());
   auto o = imaps_options(server.port());
-  o.rate = 6;  // the last connection starts about 0.8 s after the first
+  o.connection.rate = 6;  // the last connection starts about 0.8 s after the first
   struct call {
     std::string id;
     int done, total;
@@ -82,7 +82,7 @@ TEST_CASE("audit: progress comes as each case finishes, counting up to the numbe
 TEST_CASE("audit: a stop request during a --rate wait ends the audit promptly, marked incomplete") {
   fake::fake_server server({fake::send("* OK fake IMAP ready\r\n"), fake::drain(100)}, implicit_tls());
   auto o = imaps_options(server.port());
-  o.rate = 0.5;  // 2 s between connections
+  o.connection.rate = 0.5;  // 2 s between connections
   std::atomic<bool> stop{false};
   o.stop = &stop;
   auto t0 = clock_type::now();

@@ -28,14 +28,14 @@ std::size_t count(const std::string& hay, const std::string& needle) {
 TEST_CASE("audit: --ports parsing") {
   auto all = audit::parse_ports(audit::default_ports);
   REQUIRE(all.size() == 7);
-  CHECK(all[0].service == "smtp");
+  CHECK(all[0].service == mailspec::service_kind::smtp);
   CHECK(all[0].mx());
-  CHECK(all[2].tls == "implicit");
-  CHECK(all[5].protocol == "pop3");
+  CHECK(all[2].tls == mailspec::tls_mode::implicit);
+  CHECK(all[5].protocol == mailspec::protocol_kind::pop3);
   auto lab = audit::parse_ports("smtp=10025, imaps=10993,143=10143");
   REQUIRE(lab.size() == 3);
   CHECK(lab[1].port == 10993);
-  CHECK(lab[2].service == "imap");
+  CHECK(lab[2].service == mailspec::service_kind::imap);
   CHECK(lab[2].label() == "imap:10143");
   CHECK(audit::parse_ports("imap").front().port == 143);
   CHECK_THROWS_AS(audit::parse_ports("sieve=4190"), std::invalid_argument);

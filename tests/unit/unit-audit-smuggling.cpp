@@ -24,9 +24,9 @@ audit::options smuggling_options(int port, std::string rcpt = "bob@lab.test") {
   audit::options o;
   o.host = "127.0.0.1";
   o.ports = audit::parse_ports("smtp=" + std::to_string(port));
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
-  o.loopback_only = true;
+  o.connection.ca_file = fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1500;
+  o.connection.loopback_only = true;
   o.only = {"audit/smtp-smuggling"};
   o.smuggling_rcpt = std::move(rcpt);
   o.smuggling_from = "alice@lab.test";

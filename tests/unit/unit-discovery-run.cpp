@@ -44,10 +44,10 @@ d::settings_options local(const unit_discovery::dnsmasq& dns, const std::string&
   o.input = "alice@lab.test";
   o.autoconfig = autoconfig;
   o.resolver = dns.address();
-  o.ca_file = fake::test_ca().ca_cert;
-  o.timeout_ms = 1500;
+  o.connection.ca_file = fake::test_ca().ca_cert;
+  o.connection.timeout_ms = 1500;
   o.probe_mx = false;
-  o.loopback_only = true;
+  o.connection.loopback_only = true;
   return o;
 }
 
@@ -72,8 +72,8 @@ TEST_CASE("regression: settings presents --client-cert to a published server tha
   unit_discovery::dnsmasq dns({"--host-record=imap.lab.test,127.0.0.1"});
   auto file = temp_file("autoconfig.xml", autoconfig_imaps(server.port()));
   auto o = local(dns, file);
-  o.client_cert = fake::test_ca().cert("valid");
-  o.client_key = fake::test_ca().key("valid");
+  o.connection.client_cert = fake::test_ca().cert("valid");
+  o.connection.client_key = fake::test_ca().key("valid");
   auto r = d::run(o);
   auto c = case_of(r, "settings/imap:imap.lab.test:" + std::to_string(server.port()));
   REQUIRE(c);
@@ -258,7 +258,7 @@ TEST_CASE("regression: a published SSL port that accepts and stays silent is an 
   unit_discovery::dnsmasq dns({"--host-record=imap.lab.test,127.0.0.1"});
   auto file = temp_file("autoconfig-silent.xml", autoconfig_imaps(server.port()));
   auto o = local(dns, file);
-  o.timeout_ms = 300;
+  o.connection.timeout_ms = 300;
   auto r = d::run(o);
   auto c = case_of(r, "settings/imap:imap.lab.test:" + std::to_string(server.port()));
   REQUIRE(c);

@@ -54,7 +54,7 @@ inline net::connect_options local(int port, std::string host = "127.0.0.1") {
 inline net::tls_options trusting(std::string mode = "implicit") {
   net::tls_options t;
   t.ca_file = fake::test_ca().ca_cert;
-  t.mode = std::move(mode);
+  t.mode = mailspec::tls_mode_from_string(mode).value();
   t.timeout = 3000ms;
   return t;
 }

@@ -29,7 +29,7 @@ case_result run_bundled(const std::string& rel, int port) {
   runner::run_options opt;
   opt.targets = {"127.0.0.1"};
   for (const auto& [name, p] : runner::service_ports()) opt.port_map[std::to_string(p)] = port;
-  opt.ca_file = f::test_ca().ca_cert;
+  opt.connection.ca_file = f::test_ca().ca_cert;
   opt.allow_mutation = true;
   opt.jobs = 1;
   std::atomic<bool> stop{false};

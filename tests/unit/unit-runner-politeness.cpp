@@ -30,7 +30,7 @@ runner::run_options options_for(int port) {
   opt.targets = {"127.0.0.1"};
   for (const auto& [name, p] : runner::service_ports()) opt.port_map[std::to_string(p)] = port;
   opt.jobs = 1;
-  opt.timeout_ms = 3000;
+  opt.connection.timeout_ms = 3000;
   return opt;
 }
 
@@ -108,7 +108,7 @@ TEST_CASE("regression: a stop request ends a run waiting for a slow --rate slot 
                      so);
   auto opt = options_for(srv.port());
   opt.repeat = 5;
-  opt.rate = 0.05;  // one connection every 20 s
+  opt.connection.rate = 0.05;  // one connection every 20 s
   std::atomic<bool> stop{false};
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

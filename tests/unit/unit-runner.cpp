@@ -106,10 +106,10 @@ TEST_CASE("concurrency is --jobs capped by --per-host x distinct hosts and by th
   runner::run_options o;
   o.targets = {"a", "b", "a"};
   o.jobs = 10000;
-  o.per_host = 10000;
+  o.connection.per_host = 10000;
   CHECK(runner::max_concurrency(o, 10000) == 10000);
   CHECK(runner::max_concurrency(o, 12) == 12);
-  o.per_host = 2;
+  o.connection.per_host = 2;
   CHECK(runner::max_concurrency(o, 100) == 4);  // two distinct hosts
   o.jobs = 3;
   CHECK(runner::max_concurrency(o, 100) == 3);
@@ -211,8 +211,8 @@ TEST_CASE("a run with more sessions than the soft descriptor limit raises it and
   o.port_map = {{"imap", server.port}};
   o.repeat = 300;
   o.jobs = 300;
-  o.per_host = 300;
-  o.timeout_ms = 20000;
+  o.connection.per_host = 300;
+  o.connection.timeout_ms = 20000;
   std::atomic<bool> stop{false};
   auto r = runner::execute(loaded.scenarios, o, stop, {});
   REQUIRE(r.cases.size() == 300);

@@ -65,7 +65,7 @@ class line_client {
                             bool keep_buffer = false) {
     net::tls_options o;
     o.ca_file = ca;
-    o.mode = mode;
+    o.mode = mailspec::tls_mode_from_string(mode).value();
     o.timeout = 3s;
     if (!keep_buffer) buf_.clear();
     co_return (co_await c_.start_tls(o, "127.0.0.1", f)).ok();

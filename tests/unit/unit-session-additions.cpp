@@ -43,7 +43,7 @@ scenario::scenario additions_load(const std::string& json) {
 session::record additions_run(const scenario::scenario& sc, int port, session::options opt = {}) {
   opt.host = "127.0.0.1";
   opt.port = port;
-  if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
+  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
   if (opt.run_id.empty()) opt.run_id = "r1-0";
   auto vars = scenario::resolve_vars(sc, additions_env());
   boost::asio::io_context io;

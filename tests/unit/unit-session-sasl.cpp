@@ -57,7 +57,7 @@ struct run_result {
 run_result sasl_run(const scenario::scenario& sc, f::fake_server& srv, session::options opt = {}) {
   opt.host = "127.0.0.1";
   opt.port = srv.port();
-  if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
+  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
   auto vars = scenario::resolve_vars(sc, sasl_env());
   boost::asio::io_context io;
   auto t0 = std::chrono::steady_clock::now();
@@ -172,7 +172,7 @@ TEST_CASE("a token too long for the SMTP AUTH line goes after an empty 334 (RFC 
   session::options opt;
   opt.host = "127.0.0.1";
   opt.port = srv.port();
-  opt.ca_file = f::test_ca().ca_cert;
+  opt.connection.ca_file = f::test_ca().ca_cert;
   boost::asio::io_context io;
   const auto vars = scenario::resolve_vars(sc, lo);  // outlives the coroutine, which keeps a reference
   auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
@@ -374,8 +374,8 @@ TEST_CASE("EXTERNAL presents the client certificate and sends an empty response"
                         f::send("A001 OK welcome\r\n"), f::drain(500)},
                        so);
     session::options opt;
-    opt.client_cert = f::test_ca().cert("valid");
-    opt.client_key = f::test_ca().key("valid");
+    opt.connection.client_cert = f::test_ca().cert("valid");
+    opt.connection.client_key = f::test_ca().key("valid");
     auto r = sasl_run(sasl_load("imap", external), srv, opt);
     INFO(sasl_text(r.rec));
     CHECK(r.rec.result.result == verdict::pass);
@@ -392,8 +392,8 @@ TEST_CASE("EXTERNAL presents the client certificate and sends an empty response"
                         f::send("235 ok\r\n"), f::drain(500)},
                        so);
     session::options opt;
-    opt.client_cert = f::test_ca().cert("valid");
-    opt.client_key = f::test_ca().key("valid");
+    opt.connection.client_cert = f::test_ca().cert("valid");
+    opt.connection.client_key = f::test_ca().key("valid");
     auto r = sasl_run(sasl_load("smtp", external), srv, opt);
     CHECK(r.rec.result.result == verdict::pass);
     CHECK(srv.received() == "EHLO c.test\r\nAUTH EXTERNAL =\r\n");
@@ -410,8 +410,8 @@ TEST_CASE("EXTERNAL presents the client certificate and sends an empty response"
 TEST_CASE("a client key that does not match its certificate is an error naming both") {
   f::fake_server srv({f::send("* OK ready\r\n"), f::drain(1000)}, implicit_tls());
   session::options opt;
-  opt.client_cert = f::test_ca().cert("valid");
-  opt.client_key = f::test_ca().key("expired");
+  opt.connection.client_cert = f::test_ca().cert("valid");
+  opt.connection.client_key = f::test_ca().key("expired");
   auto r = sasl_run(sasl_load("imap", R"({"mechanism": "EXTERNAL"})"), srv, opt);
   INFO(sasl_text(r.rec) << r.rec.result.message);
   CHECK(r.rec.result.result == verdict::error);

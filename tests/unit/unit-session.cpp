@@ -44,7 +44,7 @@ scenario::resolved_vars vars_of(const scenario::scenario& sc) {
 session::record run(const scenario::scenario& sc, int port, session::options opt = {}) {
   opt.host = "127.0.0.1";
   opt.port = port;
-  if (opt.ca_file.empty()) opt.ca_file = f::test_ca().ca_cert;
+  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
   auto vars = vars_of(sc);
   boost::asio::io_context io;
   auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
@@ -155,7 +155,7 @@ TEST_CASE("allow_plaintext_secrets alone is not enough, with --insecure the secr
     f::fake_server srv({f::send("+OK hi\r\n"), f::expect_line("USER bob"), f::send("+OK\r\n"),
                         f::expect_line("PASS *"), f::send("+OK logged in\r\n"), f::drain(500)});
     session::options opt;
-    opt.insecure = true;
+    opt.connection.insecure = true;
     auto rec = run(load(json), srv.port(), opt);
     CHECK(rec.result.result == verdict::pass);
     CHECK(srv.received().find(canary) != std::string::npos);  // it really went, as asked
@@ -174,7 +174,7 @@ TEST_CASE("regression: a server that echoes the password back does not put it in
     "steps": [{"expect": {"status": "+OK"}}, {"send": "USER bob", "expect": {"status": "+OK"}},
               {"send": "PASS ${var.pass}", "expect": {"status": "+OK"}}]})");
   session::options opt;
-  opt.insecure = true;
+  opt.connection.insecure = true;
   auto rec = run(sc, srv.port(), opt);
   CHECK(rec.result.result == verdict::fail);
   REQUIRE(rec.result.steps.size() == 3);
