@@ -18,9 +18,10 @@ constexpr const char* apop = "APOP";
 
 bool known_mechanism(const std::string& m) { return m == apop || protocol::sasl::is_supported(m); }
 
-std::vector<std::string> all_mechanisms() {
+// The mechanisms a load error offers: APOP only to POP3 scenarios.
+std::vector<std::string> offered_mechanisms(const checker& c) {
   auto all = protocol::sasl::supported_mechanisms();
-  all.emplace_back(apop);
+  if (c.protocol && *c.protocol == protocol_kind::pop3) all.emplace_back(apop);
   return all;
 }
 
@@ -118,7 +119,7 @@ std::optional<action> parse_auth(checker& c, const json& j, const std::string& p
     c.missing(ptr, "mechanism");
   } else if (auto m = c.get_string(j["mechanism"], ptr + "/mechanism", true)) {
     for (auto& ch : *m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const auto all = all_mechanisms();
+    const auto all = offered_mechanisms(c);
     if (*m == apop && c.protocol && *c.protocol != protocol_kind::pop3) {
       c.error(ptr + "/mechanism", "APOP (RFC 1939 §7) is a POP3 command; this scenario's protocol is " +
                                       std::string(to_string(*c.protocol)));
@@ -313,7 +314,7 @@ std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std
     c.key_error(pointer_append(ptr, found[1]), "a step has exactly one action, this one has \"" + found[0] +
                                                    "\" and \"" + found[1] + "\"" + (found.size() > 2 ? " and more" : ""));
   } else if (found.empty() && !j.contains("expect")) {
-    c.error(ptr, "a step needs one action (send, send_raw, starttls, auth, message, bdat, sleep_ms, expect_close) or an \"expect\"");
+    c.error(ptr, "a step needs one action (send, send_raw, starttls, auth, message, sleep_ms, expect_close) or an \"expect\"");
   }
   for (const auto& a : found) {
     if (auto act = parse_action(c, a, j[a], pointer_append(ptr, a)); act && found.size() == 1) st.act = std::move(*act);
