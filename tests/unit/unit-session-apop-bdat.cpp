@@ -284,3 +284,19 @@ TEST_CASE("load errors: initial_response, APOP, bdat and no_data misuse") {
   CHECK(ir_errors("smtp", R"({"bdat": {"data": "", "last": true}, "replies": 1})").find("replies") != std::string::npos);
   CHECK(ir_errors("smtp", R"({"bdat": {"data": "ab", "last": true}})").empty());
 }
+
+TEST_CASE("IMAP: a BYE and a close answer a step whose expectation names that BYE; otherwise an error") {
+  const std::string named = R"({"expect": {"untagged": ["* OK*"]}},
+    {"id": "big", "send_raw": "${tag} SEARCH BODY {5+}\r\nxxxxx\r\n",
+     "expect": {"any_of": [{"status": ["BAD", "NO"]}, {"label": "bye", "untagged": ["* BYE*"]}]}})";
+  const std::string unnamed = R"({"expect": {"untagged": ["* OK*"]}},
+    {"id": "big", "send_raw": "${tag} SEARCH BODY {5+}\r\nxxxxx\r\n", "expect": {"status": ["BAD", "NO"]}})";
+  for (const auto& [steps, want] : {std::pair{named, verdict::pass}, std::pair{unnamed, verdict::error}}) {
+    f::fake_server srv({f::send("* OK ready\r\n"), f::read_line(), f::read_line(),
+                        f::send("* BYE Non-synchronizing literal size too large\r\n"), f::close()},
+                       ir_tls());
+    auto rec = ir_run(ir_load("imap", steps), srv);
+    INFO(ir_text(rec));
+    CHECK(ir_step(rec, "big").result == want);
+  }
+}
