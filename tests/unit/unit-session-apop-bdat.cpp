@@ -139,7 +139,7 @@ TEST_CASE("IMAP SASL-IR: AUTHENTICATE PLAIN with the initial response inline, on
   }
 }
 
-TEST_CASE("POP3 AUTH with an initial response; over 255 octets it goes after the empty challenge") {
+TEST_CASE("POP3 AUTH with an initial response, over 255 octets it goes after the empty challenge") {
   const std::string steps = R"({"expect": {"status": "+OK"}},
     {"id": "auth", "auth": {"mechanism": "PLAIN", "user": "${var.user}", "pass": "${var.pass}", "initial_response": true}})";
   {
@@ -188,7 +188,7 @@ TEST_CASE("SMTP \"initial_response\": false sends AUTH PLAIN and answers the emp
   CHECK(srv.received() == "EHLO c.test\r\nAUTH PLAIN\r\n" + plain_b64 + "\r\n");
 }
 
-TEST_CASE("APOP: the digest of the greeting's timestamp, redacted; no timestamp or no TLS sends nothing") {
+TEST_CASE("APOP: the digest of the greeting's timestamp, redacted, and no timestamp or no TLS sends nothing") {
   const std::string steps = R"({"expect": {"status": "+OK"}},
     {"id": "auth", "auth": {"mechanism": "APOP", "user": "${var.user}", "pass": "${var.pass}"}})";
   {
@@ -285,7 +285,7 @@ TEST_CASE("load errors: initial_response, APOP, bdat and no_data misuse") {
   CHECK(ir_errors("smtp", R"({"bdat": {"data": "ab", "last": true}})").empty());
 }
 
-TEST_CASE("IMAP: a BYE and a close answer a step whose expectation names that BYE; otherwise an error") {
+TEST_CASE("IMAP: a BYE and a close answer a step whose expectation names that BYE, otherwise an error") {
   const std::string named = R"({"expect": {"untagged": ["* OK*"]}},
     {"id": "big", "send_raw": "${tag} SEARCH BODY {5+}\r\nxxxxx\r\n",
      "expect": {"any_of": [{"status": ["BAD", "NO"]}, {"label": "bye", "untagged": ["* BYE*"]}]}})";
