@@ -5,9 +5,12 @@
 # Uses: LAB, PROFILE, DOVECOT_CERT (certificate kind), PORT_* variables.
 # shellcheck disable=SC2154  # PORT_* come from ci/lab
 
-# All four mechanisms below are accepted by Dovecot 2.3.19 (checked with
+# All four SASL mechanisms below are accepted by Dovecot 2.3.19 (checked with
 # doveconf and by the AUTHENTICATE capability list); none had to be dropped.
-dovecot_mechanisms="plain login cram-md5 scram-sha-1 scram-sha-256"
+# apop is POP3's APOP command (RFC 1939 §7), not SASL: with it the POP3 greeting carries the
+# timestamp APOP digests, and Dovecot lists it in no SASL or AUTH= list (a private mechanism).
+# The passdb's PLAIN scheme keeps the plaintext password APOP needs.
+dovecot_mechanisms="plain login cram-md5 scram-sha-1 scram-sha-256 apop"
 
 # MAILSPEC_LAB_DOVECOT_SERVICES: performance (the lab's default) is Dovecot's "high-performance"
 # login mode (imap-login/pop3-login serve many clients per process, kept warm) with reused imap/pop3

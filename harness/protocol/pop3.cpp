@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/text.hpp"
+#include "protocol/sasl_crypto.hpp"
 
 namespace mailspec::protocol {
 
@@ -169,6 +170,21 @@ bool pop3_command_is_multiline(std::string_view command) {
   if (verb == "CAPA" || verb == "RETR" || verb == "TOP") return true;
   if (verb == "LIST" || verb == "UIDL" || verb == "AUTH") return !has_arg;
   return false;
+}
+
+std::optional<std::string> pop3_apop_timestamp(std::string_view text) {
+  const auto open = text.find('<');
+  if (open == std::string_view::npos) return std::nullopt;
+  const auto close = text.find('>', open);
+  const auto at = text.find('@', open);
+  if (close == std::string_view::npos || at == std::string_view::npos || at > close) return std::nullopt;
+  return std::string(text.substr(open, close - open + 1));
+}
+
+std::string pop3_apop_digest(std::string_view timestamp, std::string_view secret) {
+  std::string input(timestamp);
+  input.append(secret);
+  return sasl::hex_lower(sasl::digest(sasl::hash_alg::md5, input));
 }
 
 }  // namespace mailspec::protocol

@@ -78,4 +78,11 @@ class pop3_framer {
 // CAPA, LIST and UIDL without argument, RETR, TOP, and AUTH without argument.
 bool pop3_command_is_multiline(std::string_view command);
 
+// RFC 1939 §7: the timestamp a server that implements APOP puts in its greeting, a msg-id
+// "<...@...>" (the first "<" with an "@" before the next ">"), brackets included; nullopt when
+// the text has none.
+std::optional<std::string> pop3_apop_timestamp(std::string_view greeting_text);
+// RFC 1939 §7: the APOP digest, lower-case hex MD5 of the timestamp followed by the shared secret.
+std::string pop3_apop_digest(std::string_view timestamp, std::string_view secret);
+
 }  // namespace mailspec::protocol

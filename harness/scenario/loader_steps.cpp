@@ -10,9 +10,21 @@ namespace mailspec::scenario::detail {
 namespace {
 
 const std::vector<std::string> action_names = {"send", "send_raw", "starttls", "auth",
-                                               "message", "sleep_ms", "expect_close"};
-const std::vector<std::string> step_fields = {"id", "conn", "send", "send_raw", "starttls", "auth", "message",
+                                               "message", "bdat", "sleep_ms", "expect_close"};
+const std::vector<std::string> step_fields = {"id", "conn", "send", "send_raw", "starttls", "auth", "message", "bdat",
                                               "sleep_ms", "expect_close", "expect", "timeout_ms", "replies"};
+
+// APOP (RFC 1939 §7) is not SASL: an auth mechanism of POP3 only, with the SASL password mechanisms' inputs.
+constexpr const char* apop = "APOP";
+
+bool known_mechanism(const std::string& m) { return m == apop || protocol::sasl::is_supported(m); }
+
+// The mechanisms a load error offers: APOP only to POP3 scenarios.
+std::vector<std::string> offered_mechanisms(const checker& c) {
+  auto all = protocol::sasl::supported_mechanisms();
+  if (c.protocol && *c.protocol == protocol_kind::pop3) all.emplace_back(apop);
+  return all;
+}
 
 std::optional<action> parse_send(checker& c, const json& j, const std::string& ptr) {
   auto t = c.get_templ(j, ptr);
@@ -59,7 +71,7 @@ std::optional<action> parse_starttls(checker& c, const json& j, const std::strin
 
 // Which of user / pass / token / authzid a mechanism takes is protocol::sasl::inputs_of.
 void check_auth_inputs(checker& c, const json& j, const std::string& ptr, const std::string& mech) {
-  const auto in = protocol::sasl::inputs_of(mech);
+  const auto in = mech == apop ? protocol::sasl::inputs{true, true, false, false} : protocol::sasl::inputs_of(mech);
   // The optional authzid is named too: docs/scenario-format.md lists it for PLAIN, SCRAM-* and EXTERNAL.
   const std::string optional = in.authzid ? ", optionally \"authzid\"" : "";
   const std::string takes = in.token  ? " (it takes \"user\" and \"token\"" + optional + ")"
@@ -83,17 +95,36 @@ bool uses_secret_var(const std::string& text, const std::vector<std::string>& se
   return false;
 }
 
+// "initial_response" (docs/scenario-format.md, "SASL mechanisms"): only for a mechanism where the
+// client speaks first; APOP is one command and has none.
+void check_initial_response(checker& c, const json& j, const std::string& ptr, auth_action& a) {
+  const std::string p = ptr + "/initial_response";
+  if (!j.is_boolean()) {
+    c.error(p, "expected true or false, got " + got(j));
+    return;
+  }
+  a.initial_response = j.get<bool>();
+  if (a.mechanism == apop) {
+    c.key_error(p, "APOP is one command (APOP name digest): it has no SASL initial response");
+  } else if (a.mechanism == "LOGIN" || a.mechanism == "CRAM-MD5") {
+    c.key_error(p, "with " + a.mechanism + " the server speaks first: there is no initial response to send");
+  }
+}
+
 std::optional<action> parse_auth(checker& c, const json& j, const std::string& ptr) {
   if (!c.is_object(j, ptr, "an object with \"mechanism\", \"user\" and \"pass\" (or \"token\")")) return std::nullopt;
-  c.check_fields(j, ptr, {"mechanism", "user", "pass", "token", "authzid"}, "auth");
+  c.check_fields(j, ptr, {"mechanism", "user", "pass", "token", "authzid", "initial_response"}, "auth");
   auth_action a;
   std::size_t before = c.error_count();
   if (!j.contains("mechanism")) {
     c.missing(ptr, "mechanism");
   } else if (auto m = c.get_string(j["mechanism"], ptr + "/mechanism", true)) {
     *m = upper(*m);
-    const auto& all = protocol::sasl::supported_mechanisms();
-    if (!protocol::sasl::is_supported(*m)) {
+    const auto all = offered_mechanisms(c);
+    if (*m == apop && c.protocol && *c.protocol != protocol_kind::pop3) {
+      c.error(ptr + "/mechanism", "APOP (RFC 1939 §7) is a POP3 command; this scenario's protocol is " +
+                                      std::string(to_string(*c.protocol)));
+    } else if (!known_mechanism(*m)) {
       std::string msg = "auth mechanism \"" + *m + "\" is not supported";
       if (auto near = did_you_mean(*m, all); !near.empty()) msg += " (did you mean \"" + near + "\"?)";
       std::string list;
@@ -115,6 +146,7 @@ std::optional<action> parse_auth(checker& c, const json& j, const std::string& p
                               "\"token\": {\"env\": \"MAILSPEC_OAUTH_TOKEN\", \"secret\": true} under \"vars\"");
   }
   if (j.contains("authzid")) a.authzid = c.get_templ(j["authzid"], ptr + "/authzid");
+  if (j.contains("initial_response")) check_initial_response(c, j["initial_response"], ptr, a);
   if (c.error_count() != before) return std::nullopt;
   return a;
 }
@@ -140,6 +172,39 @@ std::optional<action> parse_message(checker& c, const json& j, const std::string
   return m;
 }
 
+// "bdat": one RFC 3030 chunk, {"data": "...", "last": true} or {"lines": [...]}.
+std::optional<action> parse_bdat(checker& c, const json& j, const std::string& ptr) {
+  if (!c.is_object(j, ptr, "an object like {\"lines\": [...], \"last\": true}")) return std::nullopt;
+  c.check_fields(j, ptr, {"data", "lines", "last"}, "bdat");
+  if (c.protocol && *c.protocol != protocol_kind::smtp)
+    c.key_error(ptr, "\"bdat\" (an SMTP BDAT chunk, RFC 3030) is only for SMTP scenarios");
+  bdat_action b;
+  std::size_t before = c.error_count();
+  if (j.contains("data") && j.contains("lines")) {
+    c.key_error(ptr + "/lines", "a bdat chunk is \"data\" or \"lines\", not both");
+  } else if (!j.contains("data") && !j.contains("lines")) {
+    c.error(ptr, "missing \"data\" or \"lines\" (use \"data\": \"\" for an empty chunk, e.g. BDAT 0 LAST)");
+  }
+  if (j.contains("data")) b.data = c.get_templ(j["data"], ptr + "/data");
+  if (j.contains("lines")) {
+    const std::string lp = ptr + "/lines";
+    if (c.is_array(j["lines"], lp, "a list of strings")) {
+      for (std::size_t i = 0; i < j["lines"].size(); ++i) {
+        auto t = c.get_templ(j["lines"][i], pointer_append(lp, i));
+        if (t && t->text.find_first_of("\r\n") != std::string::npos)
+          c.error(pointer_append(lp, i), "a bdat line cannot contain CR or LF (one line per list item; use \"data\" for exact bytes)");
+        else if (t) b.lines.push_back(std::move(*t));
+      }
+    }
+  }
+  if (j.contains("last")) {
+    if (j["last"].is_boolean()) b.last = j["last"].get<bool>();
+    else c.error(ptr + "/last", "expected true or false, got " + got(j["last"]));
+  }
+  if (c.error_count() != before) return std::nullopt;
+  return b;
+}
+
 std::optional<action> parse_expect_close(checker& c, const json& j, const std::string& ptr) {
   expect_close_action a;
   if (j.is_boolean() && j.get<bool>()) return a;
@@ -147,11 +212,18 @@ std::optional<action> parse_expect_close(checker& c, const json& j, const std::s
     c.error(ptr, "expected true or an object like {\"timeout_ms\": 5000}, got " + got(j));
     return std::nullopt;
   }
-  c.check_fields(j, ptr, {"timeout_ms"}, "expect_close");
+  c.check_fields(j, ptr, {"timeout_ms", "no_data"}, "expect_close");
   if (j.contains("timeout_ms")) {
     auto v = c.get_int(j["timeout_ms"], ptr + "/timeout_ms", 1, 600000);
     if (!v) return std::nullopt;
     a.timeout_ms = *v;
+  }
+  if (j.contains("no_data")) {
+    if (!j["no_data"].is_boolean()) {
+      c.error(ptr + "/no_data", "expected true or false, got " + got(j["no_data"]));
+      return std::nullopt;
+    }
+    a.no_data = j["no_data"].get<bool>();
   }
   return a;
 }
@@ -162,6 +234,7 @@ std::optional<action> parse_action(checker& c, const std::string& name, const js
   if (name == "starttls") return parse_starttls(c, j, ptr);
   if (name == "auth") return parse_auth(c, j, ptr);
   if (name == "message") return parse_message(c, j, ptr);
+  if (name == "bdat") return parse_bdat(c, j, ptr);
   if (name == "expect_close") return parse_expect_close(c, j, ptr);
   auto ms = c.get_int(j, ptr, 0, 600000);
   if (!ms) return std::nullopt;

@@ -38,22 +38,34 @@ struct starttls_action {
 };
 
 struct auth_action {
-  std::string mechanism;  // upper-cased, one of protocol::sasl::supported_mechanisms()
+  std::string mechanism;  // upper-cased, one of protocol::sasl::supported_mechanisms(), or APOP (POP3)
   templ user;             // empty for EXTERNAL
-  templ pass;             // password mechanisms only (PLAIN, LOGIN, CRAM-MD5, SCRAM-*)
+  templ pass;             // password mechanisms only (PLAIN, LOGIN, CRAM-MD5, SCRAM-*, APOP)
   std::optional<templ> token;    // OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER); always a secret
   std::optional<templ> authzid;
+  // "initial_response": send the initial response with the command (SMTP: the default; IMAP:
+  // SASL-IR, RFC 4959; POP3: RFC 5034 §4). nullopt: the protocol's default (SMTP yes, else no).
+  std::optional<bool> initial_response;
 };
 
 struct send_action { templ line; };            // CRLF appended
 struct send_raw_action { templ bytes; };       // exact bytes: the JSON string after JSON's own escapes
 struct message_action { std::vector<templ> lines; };  // dot-stuffed, ended with CRLF.CRLF
 struct sleep_action { std::int64_t ms = 0; };
-struct expect_close_action { std::int64_t timeout_ms = 5000; };
+struct expect_close_action {
+  std::int64_t timeout_ms = 5000;
+  bool no_data = false;  // "no_data": anything the server sends before it closes fails the step
+};
+// SMTP BDAT (RFC 3030): "BDAT <size>[ LAST]" and exactly <size> octets of data, one reply.
+struct bdat_action {
+  std::optional<templ> data;   // the chunk as it is (JSON escapes), or
+  std::vector<templ> lines;    // lines, each ended with CRLF (no dot-stuffing)
+  bool last = false;
+};
 struct expect_only_action {};
 
 using action = std::variant<expect_only_action, send_action, send_raw_action, starttls_action, auth_action,
-                            message_action, sleep_action, expect_close_action>;
+                            message_action, sleep_action, expect_close_action, bdat_action>;
 
 struct smtp_expect {
   std::vector<int> codes;         // exact codes

@@ -1,8 +1,13 @@
 // The auth action: the SASL exchange in SMTP AUTH, IMAP AUTHENTICATE or POP3 AUTH form
 // (RFC 4954, RFC 9051 §6.2.2, RFC 5034), driving a protocol::sasl::client. A mechanism that
 // starts with the client sends its initial response inline in SMTP (when the line stays within
-// 512 octets, RFC 4954 §4) and after the server's empty challenge in IMAP and POP3. The client
-// cancels with "*" when the server breaks the mechanism (SCRAM nonce or signature).
+// 512 octets, RFC 4954 §4) and after the server's empty challenge in IMAP and POP3, unless the
+// step's "initial_response" says otherwise (IMAP: SASL-IR, RFC 4959, only when advertised; POP3:
+// RFC 5034 §4, when the line stays within RFC 2449 §4's 255 octets). The client cancels with "*"
+// when the server breaks the mechanism (SCRAM nonce or signature). APOP (RFC 1939 §7), not SASL,
+// is in apop.cpp.
+#include <algorithm>
+
 #include "core/transcript.hpp"
 #include "protocol/sasl.hpp"
 #include "protocol/sasl_client.hpp"
@@ -16,6 +21,18 @@ namespace {
 
 constexpr int max_sasl_rounds = 6;
 constexpr std::size_t smtp_max_command_line = 512;  // RFC 5321 §4.5.3.1.4, CRLF included
+constexpr std::size_t pop3_max_command_line = 255;  // RFC 2449 §4, CRLF included
+
+// Whether the step sends the initial response with the command: SMTP by default, IMAP and POP3
+// only when the step asks ("initial_response": true).
+bool wants_inline(scenario::protocol_kind p, const scenario::auth_action& a) {
+  return a.initial_response.value_or(p == scenario::protocol_kind::smtp);
+}
+
+// RFC 4954 §4, RFC 4959 §3, RFC 5034 §4: "=" is a zero-length initial response.
+std::string inline_form(const std::string& response) {
+  return response.empty() ? "=" : protocol::base64_encode(response);
+}
 
 struct server_challenge {
   std::optional<std::string> decoded;  // nullopt: not valid base64
@@ -75,6 +92,13 @@ std::string precondition(run_state& st, const scenario::step& s, const scenario:
   if (in.pass || in.token) {
     if (auto why = st.secret_refusal(); !why.empty()) return why + " (auth step \"" + s.id + "\"); nothing sent";
   }
+  // RFC 4959 §3: "This extension adds an optional second argument to the AUTHENTICATE command"
+  // of a server that advertises SASL-IR; sending it to one that does not is the client's error.
+  if (st.sc.protocol == scenario::protocol_kind::imap && wants_inline(st.sc.protocol, a) &&
+      std::find(st.caps_seen.begin(), st.caps_seen.end(), "SASL-IR") == st.caps_seen.end())
+    return "\"initial_response\" in IMAP needs the capability SASL-IR (RFC 4959), which no capability list saved so "
+           "far advertises (save them with \"save_capabilities\", and require SASL-IR to skip servers without it); "
+           "nothing sent";
   if (a.mechanism == "EXTERNAL") {
     if (st.opt.connection.client_cert.empty())
       return "mechanism EXTERNAL needs a TLS client certificate (--client-cert FILE --client-key FILE); nothing sent";
@@ -84,25 +108,39 @@ std::string precondition(run_state& st, const scenario::step& s, const scenario:
 }
 
 // The command that starts the exchange; `pending` keeps an initial response not sent inline.
-std::string first_command(run_state& st, const std::string& mech, std::optional<std::string>& pending,
+std::string first_command(run_state& st, const scenario::auth_action& a, std::optional<std::string>& pending,
                           exchange& ex) {
+  const bool inline_ir = pending && wants_inline(st.sc.protocol, a);
   switch (st.sc.protocol) {
     case scenario::protocol_kind::smtp: {
       ex.verb = "AUTH";
-      if (!pending) return "AUTH " + mech;
-      // RFC 4954 §4: "=" is a zero-length initial response.
-      std::string line = "AUTH " + mech + " " + (pending->empty() ? "=" : protocol::base64_encode(*pending));
-      if (line.size() + 2 > smtp_max_command_line) return "AUTH " + mech;
+      if (!inline_ir) return "AUTH " + a.mechanism;
+      std::string line = "AUTH " + a.mechanism + " " + inline_form(*pending);
+      if (line.size() + 2 > smtp_max_command_line) return "AUTH " + a.mechanism;
       pending.reset();
       return line;
     }
-    case scenario::protocol_kind::imap:
+    case scenario::protocol_kind::imap: {
       ex.tag = st.next_tag();
       ex.verb = "AUTHENTICATE";
-      return ex.tag + " AUTHENTICATE " + mech;
-    case scenario::protocol_kind::pop3:
+      std::string line = ex.tag + " AUTHENTICATE " + a.mechanism;
+      if (!inline_ir) return line;
+      line += " " + inline_form(*pending);
+      pending.reset();
+      return line;
+    }
+    case scenario::protocol_kind::pop3: {
       ex.verb = "AUTH";
-      return "AUTH " + mech;
+      if (!inline_ir) return "AUTH " + a.mechanism;
+      std::string line = "AUTH " + a.mechanism + " " + inline_form(*pending);
+      if (line.size() + 2 > pop3_max_command_line) {
+        st.c->w.meta("the initial response would make AUTH longer than POP3's 255 octets (RFC 2449 §4): sent "
+                     "after the server's empty challenge instead");
+        return "AUTH " + a.mechanism;
+      }
+      pending.reset();
+      return line;
+    }
   }
   return "";
 }
@@ -174,6 +212,7 @@ void judge_mechanism(run_state& st, sasl::client& mech, const exchange& ex, cons
 
 asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const scenario::auth_action& a,
                                    exchange& ex, step_result& r) {
+  if (a.mechanism == "APOP") co_return co_await run_apop(st, s, a, ex, r);
   sasl::credentials cred;
   std::string why = expand_credentials(st, a, cred);
   // The password and the token are always secrets, whatever their variables say.
@@ -198,7 +237,7 @@ asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const
     co_return step_end::stop;
   }
   ex = st.new_exchange(s);
-  const std::string first = first_command(st, a.mechanism, pending, ex);
+  const std::string first = first_command(st, a, pending, ex);
   ex.command = st.secrets.redact(first);
   r.sent = ex.command;
   exchange_outcome out;

@@ -36,6 +36,10 @@ std::vector<std::string> templates_of(const scenario::step& s) {
   }
   if (auto a = std::get_if<scenario::message_action>(&s.act))
     for (const auto& l : a->lines) t.push_back(l.text);
+  if (auto a = std::get_if<scenario::bdat_action>(&s.act)) {
+    if (a->data) t.push_back(a->data->text);
+    for (const auto& l : a->lines) t.push_back(l.text);
+  }
   return t;
 }
 
@@ -148,6 +152,7 @@ std::string run_state::secret_refusal() const {
 
 void run_state::record_exchange(exchange&& ex) {
   ex.conn = c->name;
+  if (ex.greeting && !ex.pop3.empty()) c->greeting = ex.pop3.front().text;
   c->had_exchange = true;
   rec.exchanges.push_back(std::move(ex));
 }

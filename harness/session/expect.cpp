@@ -203,18 +203,6 @@ expect_outcome check_pop3(const scenario::pop3_expect* e, const exchange& ex, bo
   return o;
 }
 
-namespace {
-
-bool has_timestamp(std::string_view text) {
-  const auto open = text.find('<');
-  if (open == std::string_view::npos) return false;
-  const auto close = text.find('>', open);
-  const auto at = text.find('@', open);
-  return close != std::string_view::npos && at != std::string_view::npos && at < close;
-}
-
-}  // namespace
-
 std::vector<std::string> capabilities_of(scenario::protocol_kind p, const exchange& ex) {
   std::vector<std::string> caps;
   auto add_mechs = [&](const std::string& head, std::string_view rest) {
@@ -243,7 +231,7 @@ std::vector<std::string> capabilities_of(scenario::protocol_kind p, const exchan
     // banner greeting" (a msg-id, <...@...>). No CAPA tag names APOP, so a greeting with one gives
     // the pseudo-capability APOP, which `requires` can name.
     if (ex.command.empty() && !ex.pop3.empty() && ex.pop3.front().status == protocol::pop3_status::ok &&
-        has_timestamp(ex.pop3.front().text))
+        protocol::pop3_apop_timestamp(ex.pop3.front().text))
       caps.push_back("APOP");
     for (const auto& r : ex.pop3)
       for (const std::string_view line : r.body) {

@@ -36,6 +36,21 @@ asio::awaitable<read_outcome> read_response(run_state& st, exchange& ex, const s
   co_return io;
 }
 
+namespace {
+
+// Whether the expectation (or one of its alternatives) names an untagged BYE among its matchers.
+bool names_bye(const scenario::expectation& e) {
+  auto bye = [](const scenario::matcher& m) {
+    std::string p = m.pattern();
+    for (auto& ch : p) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return p.find("BYE") != std::string::npos;
+  };
+  if (e.imap && std::any_of(e.imap->untagged.begin(), e.imap->untagged.end(), bye)) return true;
+  return std::any_of(e.any_of.begin(), e.any_of.end(), names_bye);
+}
+
+}  // namespace
+
 void judge_step(run_state& st, const scenario::step& s, const exchange& ex, const read_outcome& io,
                 bool default_success, step_result& r) {
   const scenario::expectation* e = s.expect ? &*s.expect : nullptr;
@@ -44,7 +59,13 @@ void judge_step(run_state& st, const scenario::step& s, const exchange& ex, cons
   r.actual = st.secrets.redact(o.actual);
   r.message = o.message;  // on a pass: which alternative of any_of held, if any
   if (!o.ok) r.result = o.error ? verdict::error : verdict::fail;
-  if (!io.ok()) {
+  // An IMAP server may refuse with an untagged BYE and close (RFC 9051 §7.1.5; RFC 7888 §4 for an
+  // over-long literal): when the step's own expectation holds on what arrived and the last
+  // response is that BYE, the close is the answer it expected, not a lost connection.
+  const bool expected_bye = io.status == read_status::eof && o.ok && e != nullptr && names_bye(*e) &&
+                            st.sc.protocol == scenario::protocol_kind::imap && !ex.imap.empty() &&
+                            ex.imap.back().kind == protocol::imap_kind::untagged && ex.imap.back().status == "BYE";
+  if (!io.ok() && !expected_bye) {
     // The harness could not get a complete answer: error, unless what did arrive already
     // contradicts the expectation (then it is the server's fail). Untagged IMAP responses without
     // the tagged completion are no answer: a missing completion is not a contradiction.

@@ -34,6 +34,7 @@ struct conn_state {
   bool closed = false;            // expect_close passed, or dropped by the data-safety check
   bool had_exchange = false;      // the next response is not the greeting
   std::int64_t cap_ms = 0;        // every timeout at most this (the fixtures' cleanup); 0: none
+  std::string greeting;            // POP3: the greeting's text (its APOP timestamp, RFC 1939 §7)
   // POP3 data safety: the maildrop (STAT "count size") before this connection's first DELE.
   std::optional<std::string> maildrop_before;
 };
@@ -80,6 +81,9 @@ asio::awaitable<bool> open_connection(run_state& st, conn_state& c, bool primary
 asio::awaitable<step_end> run_step(run_state& st, const scenario::step& s, step_result& result);
 // The auth action (SASL in the protocol's own form).
 asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const scenario::auth_action& a,
+                                   exchange& ex, step_result& result);
+// The auth step's APOP (RFC 1939 §7), with the timestamp of connection c's greeting.
+asio::awaitable<step_end> run_apop(run_state& st, const scenario::step& s, const scenario::auth_action& a,
                                    exchange& ex, step_result& result);
 // Reads the response(s) a command gets, per protocol.
 asio::awaitable<read_outcome> read_response(run_state& st, exchange& ex, const scenario::step& s,

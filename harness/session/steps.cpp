@@ -1,4 +1,4 @@
-// The actions of scenario steps: send, send_raw, starttls, message, sleep, expect_close, expect.
+// The actions of scenario steps: send, send_raw, starttls, message, bdat, sleep, expect_close, expect.
 #include <algorithm>
 
 #include "core/text.hpp"
@@ -199,6 +199,49 @@ asio::awaitable<step_end> do_message(run_state& st, const scenario::step& s, con
   co_return r.result == verdict::pass ? step_end::next : step_end::stop;
 }
 
+// RFC 3030 §2: "BDAT <size>[ LAST]" CRLF, then exactly <size> octets, then one reply (the chunk's
+// octets are counted after ${...} expansion; no dot-stuffing, no end-of-data marker).
+asio::awaitable<step_end> do_bdat(run_state& st, const scenario::step& s, const scenario::bdat_action& a,
+                                  step_result& r) {
+  std::string chunk;
+  bool secret = false;
+  try {
+    if (a.data) {
+      auto e = st.expand(a.data->text, "");
+      secret = e.has_secret;
+      chunk = std::move(e.text);
+    }
+    for (const auto& l : a.lines) {
+      auto e = st.expand(l.text, "");
+      secret = secret || e.has_secret;
+      chunk += e.text + "\r\n";
+    }
+  } catch (const std::exception& ex) {
+    r.result = verdict::error;
+    r.message = std::string("cannot expand: ") + ex.what();
+    co_return step_end::stop;
+  }
+  if (secret) {
+    if (auto why = st.secret_refusal(); !why.empty()) {
+      r.result = verdict::error;
+      r.message = why + " (step \"" + s.id + "\"); nothing sent";
+      st.c->w.meta(r.message);
+      co_return step_end::stop;
+    }
+  }
+  const std::string command = "BDAT " + std::to_string(chunk.size()) + (a.last ? " LAST" : "");
+  exchange ex = st.new_exchange(s);
+  ex.command = command;
+  ex.verb = "BDAT";
+  r.sent = command + " <" + std::to_string(chunk.size()) + " octets>";
+  const std::string bytes = command + "\r\n" + chunk;
+  auto io = co_await st.c->w.send(bytes);
+  if (io.ok()) io = co_await read_response(st, ex, s, 1);
+  judge_step(st, s, ex, io, false, r);
+  st.record_exchange(std::move(ex));
+  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+}
+
 asio::awaitable<step_end> do_sleep(run_state& st, std::int64_t ms) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -213,12 +256,21 @@ asio::awaitable<step_end> do_sleep(run_state& st, std::int64_t ms) {
   co_return step_end::next;
 }
 
-asio::awaitable<step_end> do_expect_close(run_state& st, const scenario::step& s, std::int64_t ms, step_result& r) {
+asio::awaitable<step_end> do_expect_close(run_state& st, const scenario::step& s,
+                                          const scenario::expect_close_action& a, step_result& r) {
+  const std::int64_t ms = a.timeout_ms;
   exchange ex = st.new_exchange(s);
   st.c->w.set_deadline_ms(st.opt.connection.timeout_ms > 0 ? st.opt.connection.timeout_ms : ms);
+  const std::size_t unsolicited_before = st.rec.unsolicited.size();
   auto io = co_await st.c->w.read_until_close(ex);
-  r.expected = "the server closes the connection within " + std::to_string(ms) + " ms";
-  if (io.ok()) {
+  r.expected = "the server closes the connection within " + std::to_string(ms) + " ms" +
+               (a.no_data ? ", sending nothing more" : "");
+  if (a.no_data && st.rec.unsolicited.size() > unsolicited_before) {
+    // "no_data": an answer to a command sent after the closing one (SMTP QUIT, RFC 5321 §4.1.1.10).
+    r.result = verdict::fail;
+    r.actual = visible(st.rec.unsolicited.back().substr(0, 200)) + (io.ok() ? ", then closed" : "");
+    r.message = "the server sent data where it should only have closed the connection";
+  } else if (io.ok()) {
     r.actual = "closed";
   } else {
     r.result = io.status == read_status::timeout ? verdict::fail : verdict::error;
@@ -267,13 +319,17 @@ asio::awaitable<step_end> run_step(run_state& st, const scenario::step& s, step_
     r.action = "message";
     co_return co_await do_message(st, s, *a, r);
   }
+  if (auto a = std::get_if<scenario::bdat_action>(&s.act)) {
+    r.action = "bdat";
+    co_return co_await do_bdat(st, s, *a, r);
+  }
   if (auto a = std::get_if<scenario::sleep_action>(&s.act)) {
     r.action = "sleep";
     co_return co_await do_sleep(st, a->ms);
   }
   if (auto a = std::get_if<scenario::expect_close_action>(&s.act)) {
     r.action = "expect_close";
-    co_return co_await do_expect_close(st, s, a->timeout_ms, r);
+    co_return co_await do_expect_close(st, s, *a, r);
   }
   r.action = "expect";
   co_return co_await do_expect_only(st, s, r);
