@@ -315,7 +315,7 @@ std::optional<step> parse_step(checker& c, const json& j, std::size_t index, std
     c.key_error(pointer_append(ptr, found[1]), "a step has exactly one action, this one has \"" + found[0] +
                                                    "\" and \"" + found[1] + "\"" + (found.size() > 2 ? " and more" : ""));
   } else if (found.empty() && !j.contains("expect")) {
-    c.error(ptr, "a step needs one action (send, send_raw, starttls, auth, message, sleep_ms, expect_close) or an \"expect\"");
+    c.error(ptr, "a step needs one action (send, send_raw, starttls, auth, message, bdat, sleep_ms, expect_close) or an \"expect\"");
   }
   for (const auto& a : found) {
     if (auto act = parse_action(c, a, j[a], pointer_append(ptr, a)); act && found.size() == 1) st.act = std::move(*act);

@@ -147,7 +147,7 @@ TEST_CASE("step errors point at the offending value") {
   check_step_error(R"({ "send": "A", "auth": { "mechanism": "PLAIN", "user": "u", "pass": "p" } })", "\"auth\"",
                    "/steps/0/auth", "a step has exactly one action, this one has \"send\" and \"auth\"");
   check_step_error(R"({ "id": "x" })", "{", "/steps/0",
-                   "a step needs one action (send, send_raw, starttls, auth, message, sleep_ms, expect_close) or an \"expect\"");
+                   "a step needs one action (send, send_raw, starttls, auth, message, bdat, sleep_ms, expect_close) or an \"expect\"");
   check_step_error(R"({ "auth": { "mechanism": "scram-sha256", "user": "u", "pass": "p" } })", "\"scram-sha256\"",
                    "/steps/0/auth/mechanism",
                    "auth mechanism \"SCRAM-SHA256\" is not supported (did you mean \"SCRAM-SHA-256\"?); supported: "

@@ -57,7 +57,7 @@ session::record ir_run(const scenario::scenario& sc, f::fake_server& srv) {
   session::options opt;
   opt.host = "127.0.0.1";
   opt.port = srv.port();
-  opt.ca_file = f::test_ca().ca_cert;
+  opt.connection.ca_file = f::test_ca().ca_cert;
   auto vars = scenario::resolve_vars(sc, ir_env());
   boost::asio::io_context io;
   auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
