@@ -112,15 +112,17 @@ endfunction()
 
 # Build speed (measured with GCC 12 at -O2, README "Building"): most of a file's compile time is
 # spent in the Asio/Beast and nlohmann/json headers and in the templates they instantiate.
-# - Unity builds for the Asio-heavy libraries: one translation unit per library instead of one per
+# - Unity builds for most harness libraries: one translation unit per library instead of one per
 #   file, so the headers are parsed and the coroutine machinery is compiled once (harness/session:
-#   41 s of CPU as five files, 17 s as one); the unit-test executables too (tests/CMakeLists.txt).
+#   41 s of CPU as five files, 17 s as one); the biggest (discovery, rules, server, scenario) in
+#   batches of 8 files, so both cores stay busy to the end (those four: 450 s of CPU as single
+#   files, 290 s in batches, GCC 12); the unit-test executables too (tests/CMakeLists.txt).
 #   Names in anonymous namespaces must then be unique within the target, and a namespace-scope
 #   `using namespace` reaches the files after it, where it must not make a name ambiguous; a file
 #   that cannot follow that gets SKIP_UNITY_BUILD_INCLUSION.
 # - Two shared precompiled headers for the other targets: nlohmann/json, and Asio + nlohmann/json
 #   (one PCH each for the whole build, REUSE_FROM, instead of one per target).
-option(MAILSPEC_UNITY "Unity builds for the Asio-heavy libraries and the unit tests" ON)
+option(MAILSPEC_UNITY "Unity builds for most harness libraries and the unit tests" ON)
 
 # mailspec_unity(TARGET... [BATCH N]): one translation unit per target, or one per N files.
 function(mailspec_unity)
