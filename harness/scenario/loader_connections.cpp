@@ -53,7 +53,7 @@ connection_spec parse_one(checker& c, const json& j, const std::string& ptr, std
   else c.missing(ptr, "port");
   if (j.contains("tls")) {
     if (auto t = c.get_enum(j["tls"], ptr + "/tls", {"none", "implicit", "starttls"}, true))
-      out.tls = *t == "none" ? tls_mode::none : *t == "implicit" ? tls_mode::implicit : tls_mode::starttls;
+      out.tls = tls_mode_from_string(*t).value();  // get_enum allowed only its names
     else
       tls_ok = false;
   }

@@ -93,7 +93,7 @@ void parse_identity(checker& c, const json& doc, scenario& s) {
   if (!doc.contains("protocol")) {
     c.missing("", "protocol");
   } else if (auto p = c.get_enum(doc["protocol"], "/protocol", {"smtp", "imap", "pop3"}, true)) {
-    s.protocol = *p == "smtp" ? protocol_kind::smtp : *p == "imap" ? protocol_kind::imap : protocol_kind::pop3;
+    s.protocol = protocol_from_string(*p).value();  // get_enum allowed only its names
     c.protocol = s.protocol;
   }
 }
