@@ -87,7 +87,10 @@ run_ms rate run "$scenario" --target 127.0.0.1 --port "smtp=$lport" --jobs 8 --p
 expect_exit 0 rate
 sleep 0.3
 g=$(min_gap_ms rate)
-check "--rate 5/s: 6 connections, the closest two $g ms apart (>= 180)" test "$(accepts rate)" = 6 -a "$g" -ge 180
+# The gaps are seen where the fake server accepts: under load (the sanitizer run with two fuzzers
+# beside it) one accept can be seen late and the next on time (177 ms seen once); without --rate they
+# are a few ms apart, so 150 ms still shows the 200 ms spacing.
+check "--rate 5/s: 6 connections, the closest two $g ms apart (>= 150)" test "$(accepts rate)" = 6 -a "$g" -ge 150
 stop_listener
 
 # 3. SIGINT while waiting for a slow --rate slot (one connection every 20 s): the run ends at
