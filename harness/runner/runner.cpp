@@ -102,15 +102,16 @@ std::vector<planned_case> plan(const std::vector<scenario::scenario>& scenarios,
 
 namespace {
 
-// Findings for the scenario's own expectations: one per step that did not pass.
-void add_expectation_findings(case_result& c, const scenario::scenario& sc) {
+// Findings for the scenario's own expectations: one per step that did not pass. A step that held
+// through an alternative marked "warn" is a SHOULD-level finding (--strict makes it a fail).
+void add_expectation_findings(case_result& c, const scenario::scenario& sc, bool strict) {
   for (const auto& s : c.steps) {
     if (s.result == verdict::pass || s.result == verdict::skip) continue;
     finding f;
     f.rule = "scenario/expect";
     f.spec = sc.refs.empty() ? "scenario " + sc.id : sc.refs.front();
-    f.lvl = level::must;
-    f.result = s.result;
+    f.lvl = s.result == verdict::warn ? level::should : level::must;
+    f.result = strict && s.result == verdict::warn ? verdict::fail : s.result;
     f.requirement = "step \"" + s.id + "\" of " + sc.id + " (" + sc.file + ")";
     f.expected = s.expected;
     f.actual = s.actual;
@@ -213,7 +214,7 @@ asio::awaitable<bool> run_case(exec_state& st, std::size_t i) {
     auto rec = co_await session::run_scenario(sc, st.vars[pc.sc], std::move(so));
     auto findings = rules::judge(rec, st.judge);
     case_result& c = rec.result;
-    add_expectation_findings(c, sc);
+    add_expectation_findings(c, sc, st.opt.strict);
     for (auto& f : findings) c.findings.push_back(std::move(f));
     // Rules quote the server's replies, and a server may echo a secret back.
     session::redact_case(c, rec.secrets);

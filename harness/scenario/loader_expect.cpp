@@ -9,7 +9,7 @@
 namespace mailspec::scenario::detail {
 namespace {
 
-// Fields every protocol's expect has (an alternative of any_of has "label" and neither
+// Fields every protocol's expect has (an alternative of any_of has "label" and "warn", and neither
 // save_capabilities nor any_of).
 const std::vector<std::string> common_fields = {"save_capabilities", "capabilities", "assert", "any_of"};
 const std::vector<std::string> smtp_fields = {"code", "enhanced", "lines", "contains"};
@@ -24,7 +24,10 @@ std::vector<std::string> fields_of(protocol_kind p, bool alternative) {
   std::vector<std::string> out = own_fields(p);
   for (const auto& f : common_fields)
     if (!alternative || (f != "save_capabilities" && f != "any_of")) out.push_back(f);
-  if (alternative) out.push_back("label");
+  if (alternative) {
+    out.push_back("label");
+    out.push_back("warn");
+  }
   return out;
 }
 
@@ -43,6 +46,11 @@ void check_expect_fields(checker& c, const json& j, const std::string& ptr, prot
     }
     if (!alternative && key == "label") {
       c.key_error(pointer_append(ptr, key), "\"label\" names an alternative of \"any_of\"; a step has \"id\"");
+      continue;
+    }
+    if (!alternative && key == "warn") {
+      c.key_error(pointer_append(ptr, key), "\"warn\" marks an alternative of \"any_of\" that deviates from a SHOULD; "
+                                            "put it on that alternative");
       continue;
     }
     std::string owner;
@@ -249,6 +257,7 @@ std::optional<expectation> parse_body(checker& c, const json& j, const std::stri
   if (!alternative && j.contains("save_capabilities"))
     e.save_capabilities = c.get_bool(j["save_capabilities"], ptr + "/save_capabilities").value_or(false);
   if (alternative && j.contains("label")) e.label = c.get_string(j["label"], ptr + "/label", true).value_or("");
+  if (alternative && j.contains("warn")) e.warn = c.get_bool(j["warn"], ptr + "/warn").value_or(false);
   if (!c.protocol) return e;  // the protocol error is reported already
   check_expect_fields(c, j, ptr, *c.protocol, alternative);
   switch (*c.protocol) {

@@ -110,6 +110,7 @@ struct expectation {
   std::vector<assertion> asserts;   // "assert", judged after the matchers
   std::vector<expectation> any_of;  // alternatives: the first that holds decides (one level only)
   std::string label;                // an alternative's optional name
+  bool warn = false;                // an alternative the RFC allows only against a SHOULD: a warn when it holds
 };
 
 struct source_pos {

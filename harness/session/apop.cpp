@@ -56,7 +56,7 @@ asio::awaitable<step_end> run_apop(run_state& st, const scenario::step& s, const
   if (io.ok()) io = co_await st.c->w.read_pop3(ex, false);
   judge_step(st, s, ex, io, true, r);
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 }  // namespace mailspec::session

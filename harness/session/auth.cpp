@@ -248,7 +248,7 @@ asio::awaitable<step_end> run_auth(run_state& st, const scenario::step& s, const
   judge_mechanism(st, *mech, ex, out, r);
   st.rec.sasl.push_back({st.rec.exchanges.size(), a.mechanism, mech->checks(), st.secrets.redact(mech->server_error())});
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 }  // namespace mailspec::session

@@ -18,6 +18,7 @@ struct expect_outcome {
   std::string expected;  // human-readable
   std::string actual;    // closest thing that came back (visible CR/LF)
   std::string message;   // what differed; for a passing any_of, which alternative held
+  bool warn = false;     // it held through an alternative marked "warn" (a SHOULD-level deviation)
 };
 
 using captures_map = std::map<std::string, std::string>;

@@ -171,6 +171,10 @@ expect_outcome check_expectation(scenario::protocol_kind p, const scenario::expe
       caps = std::move(trial);
       o.expected += (o.expected.empty() ? "" : ", ") + std::string("any_of: ") + expected.back();
       o.message = "any_of: " + alternative_name(alt, i) + " held";
+      if (alt.warn) {
+        o.warn = true;
+        o.message += ", a deviation from a SHOULD (warn)";
+      }
       return o;
     }
     error = error || a.error;

@@ -101,27 +101,44 @@ std::string personal_prefix(const fx::cmd_result& r) {
   return "";
 }
 
-// The mailboxes a case made under its scratch mailbox (names "<scratch><delimiter>..." in the
-// answer to LIST "" "<scratch>*"), deepest first: a server may refuse to delete a name that has
-// inferiors (RFC 9051 §6.3.5), and DELETE of the scratch mailbox never removes them. Names that
-// merely share the prefix (another case's "<scratch>0") are not the case's and are left alone.
-std::vector<std::string> scratch_inferiors(const fx::cmd_result& r, const std::string& scratch) {
+// Names in the LIST (or LSUB) answer to "<scratch>*" that are the case's: under its scratch
+// mailbox ("<scratch><delimiter>..."), and with `self` the scratch name itself; deepest first, as
+// a server may refuse to delete a name that has inferiors (RFC 9051 §6.3.5), and DELETE of the
+// scratch mailbox never removes them. Names that merely share the prefix (another case's
+// "<scratch>0") are not the case's and are left alone.
+std::vector<std::string> scratch_names(const fx::cmd_result& r, const std::string& scratch, const std::string& keyword,
+                                       bool self) {
   constexpr std::size_t max_names = 100;
   std::vector<std::string> out;
   for (const auto& u : r.untagged) {
-    if (u.keyword != "LIST" || out.size() >= max_names) continue;
+    if (u.keyword != keyword || out.size() >= max_names) continue;
     auto d = protocol::parse_imap_data(u);
-    if (d.items.size() < 5 || d.items[3].kind != protocol::imap_value::type::string || d.items[3].text.size() != 1)
-      continue;
+    if (d.items.size() < 5 || d.items[4].kind == protocol::imap_value::type::list) continue;  // atom, string or literal
     const std::string& name = d.items[4].text;
-    if (name.size() > scratch.size() + 1 && name.compare(0, scratch.size(), scratch) == 0 &&
-        name[scratch.size()] == d.items[3].text[0])
+    const bool delimited = d.items[3].kind == protocol::imap_value::type::string && d.items[3].text.size() == 1;
+    if ((self && name == scratch) || (delimited && name.size() > scratch.size() + 1 &&
+                                      name.compare(0, scratch.size(), scratch) == 0 &&
+                                      name[scratch.size()] == d.items[3].text[0]))
       out.push_back(name);
   }
   std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() > b.size() : a < b;
   });
   return out;
+}
+
+std::vector<std::string> scratch_inferiors(const fx::cmd_result& r, const std::string& scratch) {
+  return scratch_names(r, scratch, "LIST", false);
+}
+
+// Whether a step of the case sent SUBSCRIBE: a case that failed between its SUBSCRIBE and
+// UNSUBSCRIBE leaves a subscription, which DELETE does not remove (RFC 3501 §6.3.6: "The server
+// MUST NOT unilaterally remove an existing mailbox name from the subscription list even if a
+// mailbox by that name no longer exists.").
+bool case_subscribed(const record& rec) {
+  return std::any_of(rec.exchanges.begin(), rec.exchanges.end(), [](const exchange& ex) {
+    return ex.conn != "setup" && ex.conn != "cleanup" && ex.verb == "SUBSCRIBE";
+  });
 }
 
 // MESSAGES of a STATUS answer, -1 when there is none.
@@ -245,6 +262,29 @@ void start_step(run_state& st, step_result& sr, int index, const char* id) {
   st.c->w.set_step(index);
 }
 
+// UNSUBSCRIBE of the subscriptions at or under the scratch name (LSUB, or LIST (SUBSCRIBED) on a
+// server without LSUB); a refusal is recorded in `why`. Returns how many were removed.
+asio::awaitable<std::size_t> drop_subscriptions(run_state& st, step_result& sr, const std::string& scratch,
+                                                std::string& why) {
+  // Named locals, not temporaries, in co_await arguments (g++ 12; see session/judge.cpp).
+  std::string keyword = "LSUB";
+  std::string lsub = "LSUB \"\" " + quoted(scratch + "*");
+  auto subs = co_await imap_cmd(st, sr.index, sr.id, lsub);
+  if (!subs.ok) {
+    keyword = "LIST";
+    std::string list = "LIST (SUBSCRIBED) \"\" " + quoted(scratch + "*");
+    subs = co_await imap_cmd(st, sr.index, sr.id, list);
+  }
+  std::size_t removed = 0;
+  for (const auto& name : scratch_names(subs, scratch, keyword, true)) {
+    std::string unsubscribe = "UNSUBSCRIBE " + quoted(name);
+    auto r = co_await imap_cmd(st, sr.index, sr.id, unsubscribe);
+    if (r.ok) ++removed;
+    else if (why.empty()) why = "UNSUBSCRIBE of " + name + " failed: " + r.why;
+  }
+  co_return removed;
+}
+
 }  // namespace
 
 asio::awaitable<bool> setup_fixtures(run_state& st, fixture_state& fs) {
@@ -279,7 +319,7 @@ asio::awaitable<void> cleanup_fixtures(run_state& st, fixture_state& fs) {
   std::string why;
   bool ok = co_await open_connection(st, *st.c, false, why);
   if (ok) why = co_await imap_login(st, sr.index, sr.id);
-  std::size_t inferiors = 0;
+  std::size_t inferiors = 0, unsubscribed = 0;
   if (ok && why.empty()) {
     std::string list = "LIST \"\" " + quoted(fs.mailbox + "*");
     auto listed = co_await imap_cmd(st, sr.index, sr.id, list);
@@ -301,6 +341,10 @@ asio::awaitable<void> cleanup_fixtures(run_state& st, fixture_state& fs) {
     // Already gone (a step deleted it): nothing left behind.
     ok = (r.ok || r.code == "NONEXISTENT") && why.empty();
     if (!r.ok && r.code != "NONEXISTENT") why = "DELETE failed: " + r.why;
+    if (case_subscribed(st.rec)) {
+      unsubscribed = co_await drop_subscriptions(st, sr, fs.mailbox, why);
+      ok = ok && why.empty();
+    }
     co_await imap_logout(st, sr.index, sr.id);
   } else {
     ok = false;
@@ -308,7 +352,8 @@ asio::awaitable<void> cleanup_fixtures(run_state& st, fixture_state& fs) {
   st.c->conn.close();
   sr.result = ok ? verdict::pass : verdict::error;
   sr.message = ok ? "scratch mailbox " + fs.mailbox + " deleted" +
-                       (inferiors ? " (and " + std::to_string(inferiors) + " mailbox(es) under it)" : "")
+                       (inferiors ? " (and " + std::to_string(inferiors) + " mailbox(es) under it)" : "") +
+                       (unsubscribed ? ", " + std::to_string(unsubscribed) + " subscription(s) removed" : "")
                   : "the scratch mailbox " + fs.mailbox + " may be left in the account: " + why;
   sr.duration_ms = st.c->w.now_ms() - t0;
   st.rec.result.steps.push_back(std::move(sr));

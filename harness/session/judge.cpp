@@ -59,6 +59,7 @@ void judge_step(run_state& st, const scenario::step& s, const exchange& ex, cons
   r.actual = st.secrets.redact(o.actual);
   r.message = o.message;  // on a pass: which alternative of any_of held, if any
   if (!o.ok) r.result = o.error ? verdict::error : verdict::fail;
+  else if (o.warn) r.result = verdict::warn;
   // An IMAP server may refuse with an untagged BYE and close (RFC 9051 §7.1.5; RFC 7888 §4 for an
   // over-long literal): when the step's own expectation holds on what arrived and the last
   // response is that BYE, the close is the answer it expected, not a lost connection.

@@ -150,7 +150,7 @@ asio::awaitable<void> run_steps(run_state& st) {
     auto start = st.c->w.now_ms();
     step_end end = co_await run_step(st, s, sr);
     sr.duration_ms = st.c->w.now_ms() - start;
-    const bool cut_short = interrupted(st) && sr.result != verdict::pass;
+    const bool cut_short = interrupted(st) && end_of(sr) == step_end::stop;
     c.steps.push_back(std::move(sr));
     if (cut_short) {  // the signal cancelled this step's I/O: say so, not "cancelled" alone
       c.result = verdict::error;

@@ -17,6 +17,12 @@ namespace mailspec::session {
 
 enum class step_end { next, stop, skip_case };
 
+// A step that passed, or held only through an alternative that deviates from a SHOULD (a warn),
+// lets the case go on; anything else ends it.
+inline step_end end_of(const step_result& r) {
+  return r.result == verdict::pass || r.result == verdict::warn ? step_end::next : step_end::stop;
+}
+
 // One connection of the scenario (or of the fixtures' setup and cleanup).
 struct conn_state {
   conn_state(asio::any_io_executor ex, std::string name, int port, scenario::tls_mode tls, record& rec,

@@ -38,6 +38,25 @@ void fail_io(step_result& r, const read_outcome& io) {
   r.message = std::string(to_string(io.status)) + ": " + io.message;
 }
 
+// A template that cannot be expanded: the harness cannot run the step (an error, nothing sent).
+step_end cannot_expand(step_result& r, const std::exception& ex) {
+  r.result = verdict::error;
+  r.message = std::string("cannot expand: ") + ex.what();
+  return step_end::stop;
+}
+
+// True (and r set to an error) when what the step would send carries a secret that this channel
+// must not carry (docs/architecture.md, secrets): nothing is sent then.
+bool secret_refused(run_state& st, const scenario::step& s, bool secret, step_result& r) {
+  if (!secret) return false;
+  auto why = st.secret_refusal();
+  if (why.empty()) return false;
+  r.result = verdict::error;
+  r.message = why + " (step \"" + s.id + "\"); nothing sent";
+  st.c->w.meta(r.message);
+  return true;
+}
+
 asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const std::string& templ, bool raw,
                                   step_result& r) {
   const bool uses_tag = templ.find("${tag}") != std::string::npos;
@@ -46,18 +65,9 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
   try {
     e = st.expand(templ, tag);
   } catch (const std::exception& ex) {
-    r.result = verdict::error;
-    r.message = std::string("cannot expand: ") + ex.what();
-    co_return step_end::stop;
+    co_return cannot_expand(r, ex);
   }
-  if (e.has_secret) {
-    if (auto why = st.secret_refusal(); !why.empty()) {
-      r.result = verdict::error;
-      r.message = why + " (step \"" + s.id + "\"); nothing sent";
-      st.c->w.meta(r.message);
-      co_return step_end::stop;
-    }
-  }
+  if (secret_refused(st, s, e.has_secret, r)) co_return step_end::stop;
   // The loader keeps CR and LF out of a `send` template; a value put into it (an environment
   // variable, a capture, --helo) must not smuggle in a second command either.
   if (!raw && e.text.find_first_of("\r\n") != std::string::npos) {
@@ -93,7 +103,7 @@ asio::awaitable<step_end> do_send(run_state& st, const scenario::step& s, const 
   io = co_await read_response(st, ex, s, commands);
   judge_step(st, s, ex, io, false, r);
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 asio::awaitable<step_end> do_starttls(run_state& st, const scenario::step& s, const scenario::starttls_action& a,
@@ -176,17 +186,9 @@ asio::awaitable<step_end> do_message(run_state& st, const scenario::step& s, con
       }
     }
   } catch (const std::exception& ex) {
-    r.result = verdict::error;
-    r.message = std::string("cannot expand: ") + ex.what();
-    co_return step_end::stop;
+    co_return cannot_expand(r, ex);
   }
-  if (secret) {
-    if (auto why = st.secret_refusal(); !why.empty()) {
-      r.result = verdict::error;
-      r.message = why + "; nothing sent";
-      co_return step_end::stop;
-    }
-  }
+  if (secret_refused(st, s, secret, r)) co_return step_end::stop;
   std::string body = dot_stuff(lines);
   exchange ex = st.new_exchange(s);
   ex.command = "<message body, " + std::to_string(body.size()) + " bytes>";
@@ -196,7 +198,7 @@ asio::awaitable<step_end> do_message(run_state& st, const scenario::step& s, con
   if (io.ok()) io = co_await read_response(st, ex, s, 1);
   judge_step(st, s, ex, io, false, r);
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 // RFC 3030 §2: "BDAT <size>[ LAST]" CRLF, then exactly <size> octets, then one reply (the chunk's
@@ -217,18 +219,9 @@ asio::awaitable<step_end> do_bdat(run_state& st, const scenario::step& s, const 
       chunk += e.text + "\r\n";
     }
   } catch (const std::exception& ex) {
-    r.result = verdict::error;
-    r.message = std::string("cannot expand: ") + ex.what();
-    co_return step_end::stop;
+    co_return cannot_expand(r, ex);
   }
-  if (secret) {
-    if (auto why = st.secret_refusal(); !why.empty()) {
-      r.result = verdict::error;
-      r.message = why + " (step \"" + s.id + "\"); nothing sent";
-      st.c->w.meta(r.message);
-      co_return step_end::stop;
-    }
-  }
+  if (secret_refused(st, s, secret, r)) co_return step_end::stop;
   const std::string command = "BDAT " + std::to_string(chunk.size()) + (a.last ? " LAST" : "");
   exchange ex = st.new_exchange(s);
   ex.command = command;
@@ -239,7 +232,7 @@ asio::awaitable<step_end> do_bdat(run_state& st, const scenario::step& s, const 
   if (io.ok()) io = co_await read_response(st, ex, s, 1);
   judge_step(st, s, ex, io, false, r);
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 asio::awaitable<step_end> do_sleep(run_state& st, std::int64_t ms) {
@@ -290,7 +283,7 @@ asio::awaitable<step_end> do_expect_only(run_state& st, const scenario::step& s,
   auto io = co_await read_response(st, ex, s, 1);
   judge_step(st, s, ex, io, false, r);
   st.record_exchange(std::move(ex));
-  co_return r.result == verdict::pass ? step_end::next : step_end::stop;
+  co_return end_of(r);
 }
 
 }  // namespace

@@ -228,3 +228,32 @@ TEST_CASE("a run with more sessions than the soft descriptor limit raises it and
   ::getrlimit(RLIMIT_NOFILE, &now);
   CHECK(now.rlim_cur >= 300 + runner::fd_reserve);
 }
+
+// A step that held through an alternative marked "warn" (docs/scenario-format.md, any_of) is a
+// SHOULD-level scenario/expect finding: a warn, and a fail with --strict.
+TEST_CASE("runner: a warn alternative gives a SHOULD-level scenario/expect finding; --strict makes it a fail") {
+  auto loaded = scenario::load_text("warn.json", R"j({"format": 1, "id": "t/warn", "title": "warn",
+    "protocol": "imap", "connection": {"port": 143, "tls": "none"},
+    "steps": [{"id": "greeting", "expect": {"untagged": ["* OK*"]}},
+              {"id": "zero", "send": "${tag} FETCH 0 (FLAGS)", "expect": {"any_of": [
+                 {"label": "BAD", "status": "BAD"}, {"label": "NO", "status": "NO", "warn": true}]}}]})j");
+  for (const auto& e : loaded.errors) FAIL(e.format());
+  for (bool strict : {false, true}) {
+    fake::fake_server srv({fake::send("* OK ready\r\n"), fake::expect_line("A001 FETCH 0 (FLAGS)"),
+                           fake::send("A001 NO no such message\r\n"), fake::drain(1000)});
+    runner::run_options o;
+    o.targets = {"127.0.0.1"};
+    o.port_map = {{"imap", srv.port()}};
+    o.strict = strict;
+    o.connection.timeout_ms = 3000;
+    std::atomic<bool> stop{false};
+    auto r = runner::execute(loaded.scenarios, o, stop, {});
+    REQUIRE(r.cases.size() == 1);
+    const auto& c = r.cases.front();
+    auto f = std::find_if(c.findings.begin(), c.findings.end(), [](const finding& x) { return x.rule == "scenario/expect"; });
+    REQUIRE(f != c.findings.end());
+    CHECK(f->lvl == level::should);
+    CHECK(f->result == (strict ? verdict::fail : verdict::warn));
+    CHECK(c.result == (strict ? verdict::fail : verdict::warn));
+  }
+}

@@ -171,12 +171,17 @@ TEST_CASE("additions: any_of misuse") {
             "\"save_capabilities\" goes on the step's expect, not inside an alternative");
   t = step(R"({"label": "x", "status": "OK"})");
   one_error(t, "\"label\"", "/steps/0/expect/label", "\"label\" names an alternative of \"any_of\"; a step has \"id\"");
+  t = step(R"({"warn": true, "status": "OK"})");
+  one_error(t, "\"warn\"", "/steps/0/expect/warn",
+            "\"warn\" marks an alternative of \"any_of\" that deviates from a SHOULD; put it on that alternative");
+  t = step(R"({"any_of": [{"status": "OK"}, {"status": "NO", "warn": "yes"}]})");
+  one_error(t, "\"yes\"", "/steps/0/expect/any_of/1/warn", "expected true or false, got \"yes\"");
   t = step(R"({"any_of": [{"status": "OK"}, {"code": 250}]})");
   one_error(t, "250", "/steps/0/expect/any_of/1/code", "expected a non-empty string, got 250");
   t = step(R"({"any_of": [{"status": "OK"}, {"contains": ["x"]}]})");
   one_error(t, "\"contains\"", "/steps/0/expect/any_of/1/contains",
             "\"contains\" is an SMTP expectation, not valid in an IMAP scenario (expected one of: status, code, untagged, "
-            "extra_untagged, capabilities, assert, label)");
+            "extra_untagged, capabilities, assert, label, warn)");
   t = step(R"({"any_of": {"status": "OK"}})");
   one_error(t, "{\"status\"", "/steps/0/expect/any_of", "expected a list of alternative expect objects, got an object");
 }

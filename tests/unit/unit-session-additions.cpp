@@ -192,6 +192,32 @@ TEST_CASE("any_of: the first alternative that holds decides, and the report says
         "mailbox\"): expected response code [NONEXISTENT], got [CANNOT]");
 }
 
+TEST_CASE("any_of: an alternative marked warn makes the step a warn, and the case goes on") {
+  auto script = [](const std::string& answer) {
+    return f::script{f::send("* OK ready\r\n"), f::expect_line("A001 FETCH 0 (FLAGS)"), f::send(answer),
+                     f::expect_line("A002 NOOP"), f::send("A002 OK done\r\n"), f::drain(1000)};
+  };
+  const char* json = R"j({"format": 1, "id": "t/warn", "protocol": "imap", "connection": {"port": 143},
+    "steps": [{"expect": {"untagged": ["* OK*"]}},
+              {"id": "zero", "send": "${tag} FETCH 0 (FLAGS)", "expect": {"any_of": [
+                 {"label": "BAD", "status": "BAD"},
+                 {"label": "NO (the BAD is a SHOULD)", "status": "NO", "warn": true}]}},
+              {"id": "after", "send": "${tag} NOOP", "expect": {"status": "OK"}}]})j";
+  f::fake_server bad(script("A001 BAD no such number\r\n"));
+  auto rec = additions_run(additions_load(json), bad.port());
+  INFO(additions_text(rec));
+  CHECK(step(rec, "zero")->result == verdict::pass);
+  CHECK(rec.result.result == verdict::pass);
+  f::fake_server no(script("A001 NO no such number\r\n"));
+  auto warned = additions_run(additions_load(json), no.port());
+  INFO(additions_text(warned));
+  CHECK(step(warned, "zero")->result == verdict::warn);
+  CHECK(step(warned, "zero")->message == "any_of: alternative 2 (\"NO (the BAD is a SHOULD)\") held, a deviation from a SHOULD (warn)");
+  REQUIRE(step(warned, "after") != nullptr);
+  CHECK(step(warned, "after")->result == verdict::pass);
+  CHECK(warned.result.result == verdict::warn);
+}
+
 TEST_CASE("several connections: steps interleave, each exchange and transcript entry names its connection") {
   // a appends (as far as the fake is concerned), b sees the new message with NOOP.
   f::fake_server a({f::send("* OK a ready\r\n"), f::expect_line("A001 SELECT INBOX"),
@@ -391,6 +417,58 @@ TEST_CASE("IMAP fixtures: mailboxes a case made under its scratch mailbox are de
   // a.b deleted; a refused, but the second LIST shows it went away with a.b (a Noselect level)
   CHECK(step(rec, "fixtures-cleanup")->message == "scratch mailbox " + box + " deleted (and 1 mailbox(es) under it)");
   CHECK(srv.received().find("DELETE \"" + box + "0\"") == std::string::npos);  // another case's name
+}
+
+// A case that failed between SUBSCRIBE and UNSUBSCRIBE: the clean-up lists the subscriptions at
+// and under the scratch name and removes them (LIST (SUBSCRIBED) where LSUB is refused); a case
+// that never sent SUBSCRIBE gets no such commands (the other fixture tests' scripts).
+TEST_CASE("IMAP fixtures: subscriptions a failed case left at or under its scratch mailbox are removed") {
+  const std::string box = "INBOX." + scratch;
+  const char* json = R"j({"format": 1, "id": "t/sub", "protocol": "imap", "mutates": true,
+    "connection": {"port": 993, "tls": "implicit"},
+    "vars": {"user": {"env": "T_USER"}, "pass": {"env": "T_PASS", "secret": true}},
+    "fixtures": {"user": "${var.user}", "pass": "${var.pass}", "messages": [{"file": "../fixtures/plain.eml", "flags": ["\\Seen"]}]},
+    "steps": [{"expect": {"untagged": ["* OK*"]}},
+              {"id": "subscribe", "send": "${tag} SUBSCRIBE \"${scratch.mailbox}.s\"", "expect": {"status": "OK"}},
+              {"id": "lsub", "send": "${tag} LSUB \"\" \"${scratch.mailbox}.s\"", "expect": {"status": "OK", "untagged": ["* LSUB *"]}}]})j";
+  f::script main = {f::send("* OK ready\r\n"), f::expect_line("A006 SUBSCRIBE \"" + box + ".s\""), f::send("A006 OK done\r\n"),
+                    f::expect_line("A007 LSUB *"), f::send("A007 OK nothing\r\n"), f::drain(500)};
+  for (bool lsub : {true, false}) {
+    f::script cleanup = {f::send("* OK ready\r\n"), f::expect_line("A008 LOGIN *"), f::send("A008 OK in\r\n"),
+                         f::expect_line("A009 LIST \"\" \"" + box + "*\""),
+                         f::send("* LIST () \".\" \"" + box + "\"\r\nA009 OK listed\r\n"),
+                         f::expect_line("A010 DELETE \"" + box + "\""), f::send("A010 OK deleted\r\n")};
+    // The name as an atom (Dovecot sends names without quotes), another case's name quoted.
+    const std::string subs = "* LSUB () \".\" " + box + ".s\r\n* LSUB () \".\" \"" + box + "0\"\r\n";
+    int tag = 11;
+    auto t = [&tag] { return "A0" + std::to_string(tag); };
+    cleanup.push_back(f::expect_line(t() + " LSUB \"\" \"" + box + "*\""));
+    if (lsub) {
+      cleanup.push_back(f::send(subs + t() + " OK listed\r\n"));
+    } else {
+      cleanup.push_back(f::send(t() + " BAD unknown command\r\n"));
+      ++tag;
+      cleanup.push_back(f::expect_line(t() + " LIST (SUBSCRIBED) \"\" \"" + box + "*\""));
+      cleanup.push_back(f::send("* LIST (\\Subscribed \\NonExistent) \".\" \"" + box + ".s\"\r\n" + t() + " OK listed\r\n"));
+    }
+    ++tag;
+    cleanup.push_back(f::expect_line(t() + " UNSUBSCRIBE \"" + box + ".s\""));
+    cleanup.push_back(f::send(t() + " OK done\r\n"));
+    ++tag;
+    cleanup.push_back(f::expect_line(t() + " LOGOUT"));
+    cleanup.push_back(f::send("* BYE\r\n" + t() + " OK bye\r\n"));
+    cleanup.push_back(f::close());
+    f::fake_server srv({}, tls_server({setup_script(), main, cleanup}));
+    auto rec = additions_run(additions_load(json), srv.port());
+    INFO(additions_text(rec));
+    CHECK(srv.wait_done(std::chrono::seconds(5)));
+    CHECK(srv.mismatches().empty());
+    CHECK(rec.result.result == verdict::fail);  // the LSUB step: no subscription listed
+    REQUIRE(step(rec, "fixtures-cleanup"));
+    CHECK(step(rec, "fixtures-cleanup")->result == verdict::pass);
+    CHECK(step(rec, "fixtures-cleanup")->message == "scratch mailbox " + box + " deleted, 1 subscription(s) removed");
+    CHECK(srv.received().find("UNSUBSCRIBE \"" + box + "0\"") == std::string::npos);  // another case's name
+  }
 }
 
 TEST_CASE("IMAP fixtures: a mailbox under the scratch mailbox that cannot be deleted makes the clean-up an error") {
