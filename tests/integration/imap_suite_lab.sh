@@ -38,7 +38,11 @@ total=$(count "$work/direct" "r['summary']['total']")
 check "direct: at least 150 IMAP cases" test "$total" -ge 150
 check "direct: no case errors" test "$(count "$work/direct" "r['summary']['cases']['error']")" = 0
 check "direct: no fail or error finding but the documented Dovecot deviations" test "$(count "$work/direct" "$unknown_fail")" = 0
-check "direct: the documented deviations still fail (kept strict)" test "$(count "$work/direct" "r['summary']['cases']['fail']")" = 1
+# Dovecot's documented deviations (SHOULD-level) are still reported: the warned cases are exactly
+# those dovecot-known.json waives, and nothing fails.
+waived=$(/usr/bin/python3 -c 'import json, sys; print(" ".join(sorted(w["case"] for w in json.load(open(sys.argv[1]))["waivers"])))' "$known")
+check "direct: the documented deviations are still reported, as warnings" test "$(count "$work/direct" \
+  "' '.join(sorted(c['id'] for c in r['cases'] if c['verdict'] == 'warn')) + '/' + str(r['summary']['cases']['fail'])")" = "$waived/0"
 check "direct: most cases pass (skips only for extensions Dovecot lacks)" \
   test "$(count "$work/direct" "r['summary']['cases']['pass']")" -ge $((total - 15))
 check "direct: every fixtures clean-up passed" test "$(count "$work/direct" \
