@@ -187,6 +187,7 @@ void logout_close(context& c) {
       continue;
     }
     for (std::size_t k = i + 1; k < xs.size(); ++k) {
+      if (xs[k].conn != xs[i].conn) continue;  // another connection of the scenario goes on
       if (!xs[k].imap.empty()) {
         c.broken(&xs[i], "the connection closed after LOGOUT", xs[k].imap.front().raw);
         break;

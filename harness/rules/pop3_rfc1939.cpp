@@ -114,6 +114,7 @@ void pop3_quit_close(context& c) {
       continue;
     }
     for (std::size_t k = i + 1; k < xs.size(); ++k) {
+      if (xs[k].conn != xs[i].conn) continue;  // another connection of the scenario goes on
       if (!xs[k].pop3.empty()) {
         c.broken(&xs[i], "the connection closed after +OK to QUIT", xs[k].pop3.front().raw);
         break;

@@ -80,6 +80,7 @@ int closed_after_reply(const record& rec, std::size_t i, std::string* evidence_o
   if (rec.exchanges[i].closed_after) return 1;
   for (std::size_t k = i + 1; k < rec.exchanges.size(); ++k) {
     const auto& ex = rec.exchanges[k];
+    if (ex.conn != rec.exchanges[i].conn) continue;  // another connection of the scenario goes on
     if (!ex.smtp.empty()) {
       *evidence_out = ex.smtp.front().raw();
       return 0;

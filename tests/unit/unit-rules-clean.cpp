@@ -119,3 +119,37 @@ TEST_CASE("hostile server bytes never make a rule throw") {
     }
   }
 }
+
+// A scenario with several connections (docs/scenario-format.md): the exchanges of connections a
+// and b interleave in the record. LOGOUT/QUIT on a, then b answers, then a closes: the closing
+// rules judge a's close on a alone (they took b's answer for a's before).
+TEST_CASE("closing rules judge each connection of a scenario on its own") {
+  struct proto_case {
+    std::string proto, rule;
+    turn greeting, closing, other;
+  };
+  const std::vector<proto_case> cases = {
+      {"imap", "imap/rfc9051/6.1.3/logout-close", {"", "* OK ready\r\n"}, cmd("a1 LOGOUT", "* BYE bye\r\na1 OK done\r\n"),
+       cmd("a2 NOOP", "a2 OK still here\r\n")},
+      {"pop3", "pop3/rfc1939/6/quit-close", {"", "+OK ready\r\n"}, cmd("QUIT", "+OK bye\r\n"), cmd("NOOP", "+OK\r\n")},
+      {"smtp", "smtp/rfc5321/4.1.1.10/quit-close", {"", "220 mx ESMTP\r\n"}, cmd("QUIT", "221 bye\r\n"),
+       cmd("NOOP", "250 2.0.0 Ok\r\n")},
+  };
+  for (const auto& pc : cases) {
+    INFO(pc.rule);
+    const turn closed{"", "", false, true};
+    auto rec = session(pc.proto, {pc.greeting, pc.greeting, pc.closing, pc.other, closed});
+    const char* conns[] = {"a", "b", "a", "b", "a"};
+    for (std::size_t i = 0; i < rec.exchanges.size(); ++i) rec.exchanges[i].conn = conns[i];
+    auto fs = findings_of(rec, pc.rule);
+    REQUIRE(fs.size() == 1);
+    CHECK(fs.front().result == verdict::pass);
+    // The same record where a answers after the close-worthy reply: still caught.
+    auto kept = session(pc.proto, {pc.greeting, pc.greeting, pc.closing, pc.other, pc.other});
+    const char* kept_conns[] = {"a", "b", "a", "b", "a"};
+    for (std::size_t i = 0; i < kept.exchanges.size(); ++i) kept.exchanges[i].conn = kept_conns[i];
+    auto broken = findings_of(kept, pc.rule);
+    REQUIRE(broken.size() == 1);
+    CHECK(broken.front().result == verdict::fail);
+  }
+}
