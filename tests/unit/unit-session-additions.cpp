@@ -13,6 +13,7 @@
 #include "scenario/loader.hpp"
 #include "session/session.hpp"
 #include "test_ca.hpp"
+#include "unit-session-common.hpp"
 
 using namespace mailspec;
 namespace f = mailspec::fake;
@@ -41,15 +42,8 @@ scenario::scenario additions_load(const std::string& json) {
 }
 
 session::record additions_run(const scenario::scenario& sc, int port, session::options opt = {}) {
-  opt.host = "127.0.0.1";
-  opt.port = port;
-  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
   if (opt.run_id.empty()) opt.run_id = "r1-0";
-  auto vars = scenario::resolve_vars(sc, additions_env());
-  boost::asio::io_context io;
-  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
-  io.run();
-  return fut.get();
+  return session_test::run_at(sc, scenario::resolve_vars(sc, additions_env()), port, std::move(opt));
 }
 
 std::string additions_text(const session::record& rec) {

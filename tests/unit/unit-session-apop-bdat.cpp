@@ -10,6 +10,7 @@
 #include "scenario/loader.hpp"
 #include "session/session.hpp"
 #include "test_ca.hpp"
+#include "unit-session-common.hpp"
 
 using namespace mailspec;
 namespace f = mailspec::fake;
@@ -54,25 +55,12 @@ std::string ir_errors(const std::string& protocol, const std::string& steps, con
 }
 
 session::record ir_run(const scenario::scenario& sc, f::fake_server& srv) {
-  session::options opt;
-  opt.host = "127.0.0.1";
-  opt.port = srv.port();
-  opt.connection.ca_file = f::test_ca().ca_cert;
-  auto vars = scenario::resolve_vars(sc, ir_env());
-  boost::asio::io_context io;
-  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
-  io.run();
-  auto rec = fut.get();
+  auto rec = session_test::run_at(sc, scenario::resolve_vars(sc, ir_env()), srv.port());
   srv.wait_done(std::chrono::seconds(5));
   return rec;
 }
 
-std::string ir_text(const session::record& rec) {
-  std::string s;
-  for (const auto& e : rec.result.log.entries()) s += e.text + "\n";
-  for (const auto& st : rec.result.steps) s += st.expected + st.actual + st.message + st.sent + "\n";
-  return s;
-}
+std::string ir_text(const session::record& rec) { return session_test::record_text(rec); }
 
 const step_result& ir_step(const session::record& rec, const std::string& id) {
   for (const auto& s : rec.result.steps)

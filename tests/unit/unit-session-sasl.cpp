@@ -12,6 +12,7 @@
 #include "scenario/loader.hpp"
 #include "session/session.hpp"
 #include "test_ca.hpp"
+#include "unit-session-common.hpp"
 
 using namespace mailspec;
 namespace f = mailspec::fake;
@@ -55,27 +56,14 @@ struct run_result {
 };
 
 run_result sasl_run(const scenario::scenario& sc, f::fake_server& srv, session::options opt = {}) {
-  opt.host = "127.0.0.1";
-  opt.port = srv.port();
-  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
-  auto vars = scenario::resolve_vars(sc, sasl_env());
-  boost::asio::io_context io;
   auto t0 = std::chrono::steady_clock::now();
-  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
-  io.run();
-  run_result out{fut.get(), 0};
+  run_result out{session_test::run_at(sc, scenario::resolve_vars(sc, sasl_env()), srv.port(), std::move(opt)), 0};
   out.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   srv.wait_done(std::chrono::seconds(5));
   return out;
 }
 
-std::string sasl_text(const session::record& rec) {
-  std::string s;
-  for (const auto& e : rec.result.log.entries()) s += e.text + "\n";
-  for (const auto& st : rec.result.steps) s += st.expected + st.actual + st.message + st.sent + "\n";
-  for (const auto& x : rec.sasl) s += x.server_error + "\n";
-  return s;
-}
+std::string sasl_text(const session::record& rec) { return session_test::record_text(rec); }
 
 // The token and every base64 form of it (at each alignment, as the redactor registers them).
 void token_not_in(const std::string& text) {

@@ -10,6 +10,7 @@
 #include "core/secret.hpp"
 #include "session/session.hpp"
 #include "test_ca.hpp"
+#include "unit-session-common.hpp"
 
 using namespace mailspec;
 namespace f = mailspec::fake;
@@ -42,22 +43,10 @@ scenario::resolved_vars vars_of(const scenario::scenario& sc) {
 }
 
 session::record run(const scenario::scenario& sc, int port, session::options opt = {}) {
-  opt.host = "127.0.0.1";
-  opt.port = port;
-  if (opt.connection.ca_file.empty()) opt.connection.ca_file = f::test_ca().ca_cert;
-  auto vars = vars_of(sc);
-  boost::asio::io_context io;
-  auto fut = boost::asio::co_spawn(io, session::run_scenario(sc, vars, opt), boost::asio::use_future);
-  io.run();
-  return fut.get();
+  return session_test::run_at(sc, vars_of(sc), port, std::move(opt));
 }
 
-std::string all_text(const session::record& rec) {
-  std::string s;
-  for (const auto& e : rec.result.log.entries()) s += e.text + "\n";
-  for (const auto& st : rec.result.steps) s += st.expected + st.actual + st.message + st.sent + "\n";
-  return s;
-}
+std::string all_text(const session::record& rec) { return session_test::record_text(rec); }
 
 const char* smtp_submission = R"({
   "format": 1, "id": "t/smtp", "title": "t", "protocol": "smtp",
