@@ -60,7 +60,7 @@ quota-unknown-root-ok imap/ext/quota/getquota-unknown-root getquota
 metadata-set-ignored imap/ext/metadata/set-get-value get
 metadata-nil-ignored imap/ext/metadata/nil-removes get
 metadata-maxsize-ignored imap/ext/metadata/maxsize-longentries get
-metadata-depth-ignored imap/ext/metadata/depth depth-1
+metadata-depth-ignored imap/ext/metadata/depth depth-0
 metadata-private-shared-merged imap/ext/metadata/private-shared-distinct get
 specialuse-selection-ignored imap/ext/special-use/selection list
 specialuse-selection-ignored imap/ext/special-use/plain-mailbox selection
