@@ -57,6 +57,35 @@ default_login_user = dovenull
 # clients bind 127.0.0.2 as their source address.
 login_trusted_networks =
 mail_location = maildir:~/Maildir
+# No mailbox list index: with it, a session that syncs the list index (after its own CREATE, for
+# one) opens every new mailbox it finds to read its GUID, and opening a half-made maildir (cur/
+# made, tmp/ not yet) makes the missing subdirectories, so the CREATE that is making it fails on
+# its own mkdir with NO [ALREADYEXISTS] (docs/interop.md, D2). Dovecot offers NOTIFY only with it.
+mailbox_list_index = no
+mail_plugins = \$mail_plugins quota
+namespace inbox {
+  inbox = yes
+  separator = .
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = no
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = no
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = no
+  }
+}
+# QUOTA (RFC 9208): the maildir++ quota (a maildirsize file per user), a generous limit.
+plugin {
+  quota = maildir:User quota
+  quota_rule = *:storage=1G:messages=100000
+}
+# METADATA (RFC 5464): entries in a file dict in the user's home.
+mail_attribute_dict = file:%h/dovecot-attributes
 first_valid_uid = 1
 ssl = $ssl
 ssl_cert = <$LAB/certs/$DOVECOT_CERT.pem
@@ -106,6 +135,8 @@ service auth {
 }
 protocol imap {
   mail_max_userip_connections = 1000
+  mail_plugins = \$mail_plugins imap_quota
+  imap_metadata = yes
 }
 protocol pop3 {
   mail_max_userip_connections = 1000

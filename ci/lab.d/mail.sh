@@ -76,6 +76,11 @@ mail_create() {
   for user in alice bob; do
     mkdir -p "$m/$user/Maildir/cur" "$m/$user/Maildir/new" "$m/$user/Maildir/tmp"
   done
+  # alice's Drafts, Sent and Trash (empty): dovecot.sh gives them their special use (RFC 6154).
+  for f in Drafts Sent Trash; do
+    mkdir -p "$m/alice/Maildir/.$f/cur" "$m/alice/Maildir/.$f/new" "$m/alice/Maildir/.$f/tmp"
+    touch "$m/alice/Maildir/.$f/maildirfolder"
+  done
   for i in 1 2 3; do
     f="$m/alice/Maildir/new/176207$((3 + i))000.M${i}P1.lab"
     "mail_message_$i" >"$f"

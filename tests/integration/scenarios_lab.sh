@@ -14,10 +14,8 @@ run_profile() {  # run_profile PROFILE
   # shellcheck disable=SC1091
   source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
   # shellcheck disable=SC2086
-  # One session at a time (--per-host 1): Dovecot 2.3 on maildir sometimes answers NO [ALREADYEXISTS]
-  # to a CREATE of a new name while another session of the same user creates one (docs/interop.md).
   run_ms "$1" run "$src/scenarios" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --ca-file "$MAILSPEC_CA_FILE" \
-    --bind 127.0.0.2 --per-host 1 --allow-mutation --baseline "$known" --report-dir "$work/$1" --format json,html,junit,sarif,console
+    --bind 127.0.0.2 --allow-mutation --baseline "$known" --report-dir "$work/$1" --format json,html,junit,sarif,console
 }
 # Dovecot's documented IMAP deviation (docs/interop.md), kept strict in the library, passed as a
 # baseline so that the report marks it known; the checks below accept exactly the deviations

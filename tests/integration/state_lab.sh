@@ -21,10 +21,8 @@ through() {  # through NAME FAULT SCENARIO...: one run through the proxy with FA
   local name=$1 fault=$2; shift 2
   echo "$fault" >"$control"
   # shellcheck disable=SC2086
-  # One session at a time (--per-host 1): Dovecot 2.3 on maildir sometimes answers NO [ALREADYEXISTS]
-  # to a CREATE of a new name while another session of the same user creates one (docs/interop.md).
   run_ms "$name" run "$@" --target 127.0.0.1 $ports --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 \
-    --per-host 1 --allow-mutation --baseline "$src/tests/data/behaviour/dovecot-known.json" --report-dir "$work/$name" --format json
+    --allow-mutation --baseline "$src/tests/data/behaviour/dovecot-known.json" --report-dir "$work/$name" --format json
 }
 
 # fires NAME RULE VERDICT SPEC: a finding of RULE with VERDICT whose spec starts with SPEC.
