@@ -231,7 +231,7 @@ TEST_CASE("a run with more sessions than the soft descriptor limit raises it and
 
 // A step that held through an alternative marked "warn" (docs/scenario-format.md, any_of) is a
 // SHOULD-level scenario/expect finding: a warn, and a fail with --strict.
-TEST_CASE("runner: a warn alternative gives a SHOULD-level scenario/expect finding; --strict makes it a fail") {
+TEST_CASE("runner: a warn alternative gives a SHOULD-level scenario/expect finding, and --strict makes it a fail") {
   auto loaded = scenario::load_text("warn.json", R"j({"format": 1, "id": "t/warn", "title": "warn",
     "protocol": "imap", "connection": {"port": 143, "tls": "none"},
     "steps": [{"id": "greeting", "expect": {"untagged": ["* OK*"]}},
