@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The IMAP suite's QUOTA (RFC 9208), METADATA (RFC 5464) and SPECIAL-USE (RFC 6154) cases against
+# The IMAP suite's QUOTA (RFC 9208), METADATA (RFC 5464), SPECIAL-USE (RFC 6154) and CATENATE
+# (RFC 4469) cases against
 # imap_ext_server.py: the conforming server passes every case, and each fault class (a server that
 # breaks one behaviour a case checks) makes that case fail on the step that checks it.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ trap 'stop_server; rm -rf "$work"' EXIT
 certs_install "${MAILSPEC_LAB_CERT_CACHE:-/tmp/mailspec-lab-certs}" "$work/certs"
 export MAILSPEC_USER=alice@ext.test
 MAILSPEC_PASSWORD=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_'); export MAILSPEC_PASSWORD
-cases=(imap/ext/quota/ imap/ext/metadata/ imap/ext/special-use/)
+cases=(imap/ext/quota/ imap/ext/metadata/ imap/ext/special-use/ imap/ext/catenate/)
 
 # against FAULT NAME [--only PREFIX ...]: a fresh server with FAULT, the cases run against it.
 against() {
@@ -46,7 +47,7 @@ failed_step() {  # failed_step NAME CASE: the id of the case's first step that d
 against none clean
 expect_exit 0 clean
 check "clean: every extension case passes ($(jq_py "$work/clean/report.json" "r['summary']['total']") cases)" test "$(verdicts clean)" = pass
-check "clean: at least 14 cases ran" test "$(jq_py "$work/clean/report.json" "r['summary']['total']")" -ge 14
+check "clean: at least 15 cases ran" test "$(jq_py "$work/clean/report.json" "r['summary']['total']")" -ge 14
 
 # fault  case  the step that must fail
 while read -r fault case step; do
@@ -67,5 +68,6 @@ specialuse-selection-ignored imap/ext/special-use/plain-mailbox selection
 specialuse-selection-ignored imap/ext/special-use/return-option selection
 specialuse-return-marks-all imap/ext/special-use/plain-mailbox return
 createuse-ignored imap/ext/special-use/create-use list
+catenate-drops-last-part imap/ext/catenate/append-text-parts size
 TABLE
 finish

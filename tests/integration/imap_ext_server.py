@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""A small IMAP server with QUOTA (RFC 9208), METADATA (RFC 5464) and SPECIAL-USE / CREATE-SPECIAL-USE
-(RFC 6154), for the extension cases of the IMAP suite (tests/integration/imap_ext_fake.sh).
+"""A small IMAP server with QUOTA (RFC 9208), METADATA (RFC 5464), SPECIAL-USE / CREATE-SPECIAL-USE
+(RFC 6154) and CATENATE (RFC 4469, TEXT parts only), for the extension cases of the IMAP suite
+(tests/integration/imap_ext_fake.sh).
 
     imap_ext_server.py --cert leaf.pem --key leaf.key --ports-file FILE [--fault NAME]
 
 Implicit TLS on 127.0.0.1 (an ephemeral port, written as "imaps=PORT" to --ports-file). One account,
 MAILSPEC_USER / MAILSPEC_PASSWORD from the environment, with INBOX and Drafts (\\Drafts). Enough
 IMAP for the cases and their fixtures: CAPABILITY, LOGIN, LOGOUT, NOOP, NAMESPACE, CREATE [USE],
-DELETE, LIST [(SPECIAL-USE)] [RETURN (SPECIAL-USE)], STATUS (MESSAGES), APPEND, GETQUOTAROOT,
-GETQUOTA, SETMETADATA, GETMETADATA [(MAXSIZE n DEPTH d)]. Without --fault it follows the RFCs; each
+DELETE, LIST [(SPECIAL-USE)] [RETURN (SPECIAL-USE)], STATUS (MESSAGES), APPEND [CATENATE (TEXT ...)],
+EXAMINE, FETCH n RFC822.SIZE, SEARCH BODY, GETQUOTAROOT, GETQUOTA, SETMETADATA,
+GETMETADATA [(MAXSIZE n DEPTH d)]. Without --fault it follows the RFCs; each
 fault breaks one behaviour a case checks (FAULTS below). Every read has a deadline; runs until
 SIGTERM/SIGINT.
 """
@@ -32,8 +34,9 @@ FAULTS = {
     "specialuse-selection-ignored": "LIST (SPECIAL-USE) lists every mailbox",
     "specialuse-return-marks-all": "RETURN (SPECIAL-USE) gives every mailbox \\Drafts",
     "createuse-ignored": "CREATE (USE (...)) creates the mailbox without its special use",
+    "catenate-drops-last-part": "APPEND CATENATE stores every TEXT part but the last",
 }
-CAPS = "IMAP4rev1 NAMESPACE LIST-EXTENDED SPECIAL-USE CREATE-SPECIAL-USE QUOTA METADATA"
+CAPS = "IMAP4rev1 NAMESPACE LIST-EXTENDED SPECIAL-USE CREATE-SPECIAL-USE QUOTA METADATA CATENATE"
 DEADLINE_S = 15
 MAX_LITERAL = 1 << 20
 TOKEN = re.compile(r'\(|\)|"(?:[^"\\]|\\.)*"|\{\d+\}$|[^\s()"]+')
@@ -73,6 +76,7 @@ class Session:
     def __init__(self, reader, writer, account, fault):
         self.r, self.w, self.a, self.fault = reader, writer, account, fault
         self.login_usage = 0
+        self.selected = None
 
     async def line(self):
         data = await asyncio.wait_for(self.r.readline(), DEADLINE_S)
@@ -85,9 +89,10 @@ class Session:
         await self.w.drain()
 
     async def command(self):
-        """One command: its line with literals read in (each literal as a quoted string, APPEND's data kept apart)."""
-        line, data = await self.line(), None
-        while True:
+        """One command: its line with literals read in (each literal as a quoted string; APPEND's
+        literals, the message or CATENATE's TEXT parts, kept apart in order)."""
+        line, data = await self.line(), []
+        for _ in range(100):
             m = re.search(r"\{(\d+)\}$", line)
             if not m or int(m.group(1)) > MAX_LITERAL:
                 return line, data
@@ -95,10 +100,11 @@ class Session:
             body = await asyncio.wait_for(self.r.readexactly(int(m.group(1))), DEADLINE_S)
             rest = await self.line()
             if line.split(" ")[1:2] and line.split(" ")[1].upper() == "APPEND":
-                data = body
+                data.append(body)
                 line = line[:m.start()] + "LITERAL" + rest
             else:
                 line = line[:m.start()] + quote(body.decode("utf-8", "replace")) + rest
+        raise EOFError  # more literals in one command than any case sends
 
     def usage(self):
         return sum(len(v) for v in self.a.boxes.values())
@@ -214,9 +220,31 @@ class Session:
                 await self.send(self.list_lines(args) + ok)
             elif cmd == "STATUS" and args and args[0] in self.a.boxes:
                 await self.send("* STATUS %s (MESSAGES %d)\r\n%s" % (quote(args[0]), len(self.a.boxes[args[0]]), ok))
-            elif cmd == "APPEND" and args and args[0] in self.a.boxes and data is not None:
-                self.a.boxes[args[0]].append(data)
+            elif cmd == "APPEND" and args and args[0] in self.a.boxes and data:
+                if len(args) > 1 and str(args[1]).upper() == "CATENATE":
+                    # RFC 4469 §5: the message is the concatenation of the parts, in order.
+                    if self.fault == "catenate-drops-last-part":
+                        data = data[:-1]
+                    self.a.boxes[args[0]].append(b"".join(data))
+                else:
+                    self.a.boxes[args[0]].append(data[0])
                 await self.send(ok)
+            elif cmd == "EXAMINE" and args and args[0] in self.a.boxes:
+                self.selected = args[0]
+                n = len(self.a.boxes[args[0]])
+                await self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* %d EXISTS\r\n"
+                                "* 0 RECENT\r\n* OK [PERMANENTFLAGS ()] read-only\r\n* OK [UIDVALIDITY 1] ok\r\n"
+                                "* OK [UIDNEXT %d] ok\r\n%s OK [READ-ONLY] done\r\n" % (n, n + 1, tag))
+            elif cmd == "FETCH" and self.selected and len(args) == 2 and str(args[1]).upper() == "RFC822.SIZE":
+                msgs = self.a.boxes.get(self.selected, [])
+                n = int(args[0]) if str(args[0]).isdigit() else 0
+                size = "* %d FETCH (RFC822.SIZE %d)\r\n" % (n, len(msgs[n - 1])) if 1 <= n <= len(msgs) else ""
+                await self.send(size + ok)
+            elif cmd == "SEARCH" and self.selected and len(args) == 2 and str(args[0]).upper() == "BODY":
+                msgs = self.a.boxes.get(self.selected, [])
+                hits = [str(i + 1) for i, m in enumerate(msgs)
+                        if args[1].lower() in m.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace").lower()]
+                await self.send("* SEARCH%s\r\n%s" % ("".join(" " + h for h in hits), ok))
             elif cmd == "GETQUOTAROOT" and args and args[0] in self.a.boxes:
                 quota = "" if self.fault == "quota-no-quota-response" else self.quota()
                 await self.send('* QUOTAROOT %s "User quota"\r\n%s%s' % (quote(args[0]), quota, ok))
