@@ -31,8 +31,12 @@ dovecot_services() {
   esac
 }
 
+# MAILSPEC_LAB_DOVECOT_LITERAL_MINUS=yes: Dovecot offers LITERAL- (RFC 7888) instead of LITERAL+, so
+# the IMAP suite's two LITERAL- cases run against it (tests/integration/imap_suite_lab.sh); the lab's
+# default is Dovecot's, LITERAL+.
 dovecot_write_config() {
-  local d=$LAB/dovecot ssl disable_plain minproto ciphers="" services
+  local d=$LAB/dovecot ssl disable_plain minproto ciphers="" services literal_minus=${MAILSPEC_LAB_DOVECOT_LITERAL_MINUS:-no}
+  case $literal_minus in yes|no) ;; *) echo "ci/lab: MAILSPEC_LAB_DOVECOT_LITERAL_MINUS must be yes or no" >&2; return 1 ;; esac
   services=$(dovecot_services) || return 1
   mkdir -p "$d/run" "$d/state"
   case $PROFILE in
@@ -137,6 +141,7 @@ protocol imap {
   mail_max_userip_connections = 1000
   mail_plugins = \$mail_plugins imap_quota
   imap_metadata = yes
+  imap_literal_minus = $literal_minus
 }
 protocol pop3 {
   mail_max_userip_connections = 1000

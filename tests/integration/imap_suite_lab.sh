@@ -87,4 +87,17 @@ done
 check "after the faults: no scratch mailbox left in the account" test -z "$(left_behind)"
 check "after the faults: the user's INBOX lost nothing" \
   test "$(find "$mailbox_root/cur" "$mailbox_root/new" -type f 2>/dev/null | wc -l)" -ge "$inbox_before"
+
+# --- LITERAL- (RFC 7888): the lab's Dovecot again, offering LITERAL- instead of LITERAL+ ------------
+# (the two LITERAL- cases skip against the default lab)
+"$src/ci/lab" down >/dev/null 2>&1
+MAILSPEC_LAB_DOVECOT_LITERAL_MINUS=yes "$src/ci/lab" up good >"$work/lab-lm.out" 2>&1 || { bad "lab up (LITERAL-)"; cat "$work/lab-lm.out"; }
+# shellcheck disable=SC1091
+source "${MAILSPEC_LAB_DIR:-/tmp/mailspec-lab}/env"
+# shellcheck disable=SC2086
+run_ms literal-minus run "$suite" --target 127.0.0.1 $MAILSPEC_PORT_ARGS --ca-file "$MAILSPEC_CA_FILE" --bind 127.0.0.2 \
+  --only imap/ext/literal-minus/ --report-dir "$work/literal-minus" --format json
+expect_exit 0 literal-minus
+check "LITERAL-: both cases ran and passed against Dovecot with imap_literal_minus" \
+  test "$(count "$work/literal-minus" "' '.join(sorted(c['verdict'] for c in r['cases']))")" = "pass pass"
 finish
