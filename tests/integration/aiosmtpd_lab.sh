@@ -11,15 +11,6 @@ source "$here/lib.sh"
 # shellcheck source=../../ci/lab.d/certs.sh
 source "$src/ci/lab.d/certs.sh"
 : "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
-}
-# shellcheck disable=SC2154  # work is set by lib.sh
-trap 'stop_server; rm -rf "$work"' EXIT
 
 if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
   bad "python3-aiosmtpd is installed (ci/setup installs it)"

@@ -11,15 +11,6 @@ source "$here/lib.sh"
 # shellcheck source=../../ci/lab.d/certs.sh
 source "$src/ci/lab.d/certs.sh"
 : "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
-}
-# shellcheck disable=SC2154  # work is set by lib.sh
-trap 'stop_server; rm -rf "$work"' EXIT
 
 certs_install "${MAILSPEC_LAB_CERT_CACHE:-/tmp/mailspec-lab-certs}" "$work/certs"
 export MAILSPEC_USER=alice@faulty.test MAILSPEC_FROM=alice@faulty.test MAILSPEC_RCPT=bob@faulty.test

@@ -10,14 +10,6 @@ source "$here/lib.sh"
 # shellcheck source=../../ci/lab.d/certs.sh
 source "$src/ci/lab.d/certs.sh"
 : "${MAILSPEC:?set MAILSPEC to the mailspec binary}"
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null
-  server_pid=""
-}
-# shellcheck disable=SC2154  # work is set by lib.sh
-trap 'stop_server; rm -rf "$work"' EXIT
 
 certs_install "${MAILSPEC_LAB_CERT_CACHE:-/tmp/mailspec-lab-certs}" "$work/certs"
 export MAILSPEC_USER=alice@ext.test

@@ -14,8 +14,18 @@ work=$(mktemp -d /tmp/mailspec-it.XXXXXX)
 # down when the test set `lab_down` to its ci/lab script, and $work is removed.
 pids=()
 lab_down=""
+# The one server a test restarts between runs (its double): start it in the background, set
+# server_pid, and stop_server it before the next; on exit it is stopped too.
+server_pid=""
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill -TERM "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=""
+}
 on_exit() {
   local p
+  stop_server
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   [ -z "$lab_down" ] || "$lab_down" down >/dev/null 2>&1
   rm -rf "$work"
